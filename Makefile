@@ -1,0 +1,30 @@
+# Jeco Chat. Every target delegates to scripts/*.sh; see README.md.
+SHELL := /usr/bin/env bash
+BENCH_ARGS ?=
+
+.PHONY: run test bench fmt clean setup
+.DEFAULT_GOAL := run
+
+## run: install what is missing, build web + server, provision PostgreSQL, serve on :8080
+run:
+	@scripts/run.sh
+
+## test: fmt, clippy, cargo deny, compose lint, unit + integration tests, browser e2e tests
+test:
+	@scripts/test.sh
+
+## bench: build the release server and run the fan-out benchmark (BENCH_ARGS="--quick")
+bench:
+	@scripts/bench.sh $(BENCH_ARGS)
+
+## fmt: cargo fmt --all
+fmt:
+	@scripts/fmt.sh
+
+## clean: remove build outputs, stop the private PostgreSQL cluster
+clean:
+	@scripts/clean.sh
+
+## setup: only install the missing tools
+setup:
+	@scripts/setup.sh

@@ -1,0 +1,198 @@
+//! Credentials: argon2id password hashing (off the async runtime, bounded),
+//! short-lived access JWTs, and refresh-token secrets.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+/// How long an access token is valid.
+pub const ACCESS_TTL: Duration = Duration::minutes(15);
+/// How long a session (refresh token chain) lives without logging in again.
+pub const SESSION_TTL: Duration = Duration::days(30);
+
+/// Random URL-safe text from `bytes` random bytes.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// SHA-256 of a secret (refresh secrets are stored hashed).
+pub fn sha256(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// Splits a refresh token `<session id>.<secret>`.
+pub fn parse_refresh_token(token: &str) -> Option<(i64, &str)> {
+    let (id, secret) = token.trim().split_once('.')?;
+    let id: i64 = id.parse().ok()?;
+    (id > 0 && secret.len() >= 16 && secret.len() <= 128).then_some((id, secret))
+}
+
+/// Hashes and verifies passwords with argon2id, OWASP parameters
+/// (19 MiB, 2 iterations, 1 lane), on blocking threads with at most one hash per
+/// core in flight, so a login storm cannot starve the async runtime or the memory.
+#[derive(Clone)]
+pub struct PasswordHasherPool {
+    permits: Arc<Semaphore>,
+    /// Verified against when the account does not exist, so timing does not
+    /// reveal which usernames are registered.
+    dummy_hash: Arc<String>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // Params::new only fails on out-of-range constants; these are in range.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_blocking(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+impl PasswordHasherPool {
+    /// A pool sized to the machine.
+    pub fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let dummy = hash_blocking("jeco-dummy-password").map_err(anyhow::Error::msg)?;
+        Ok(PasswordHasherPool {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: Arc::new(dummy),
+        })
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: String) -> Result<String, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    /// Checks a password against a stored hash (or the dummy hash when `None`).
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        Ok(ok && known)
+    }
+}
+
+/// Claims of an access token.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    sid: i64,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+/// Who is calling: established from an access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user.
+    pub user_id: i64,
+    /// The login session the token belongs to.
+    pub session_id: i64,
+}
+
+/// Signs and checks access tokens (HS256).
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenKeys {
+    /// Keys from a shared secret.
+    pub fn new(secret: &[u8]) -> Self {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// Issues an access token; returns it with its expiry.
+    pub fn issue(&self, viewer: Viewer) -> Result<(String, DateTime<Utc>), String> {
+        let now = Utc::now();
+        let exp = now + ACCESS_TTL;
+        let claims = Claims {
+            sub: viewer.user_id.to_string(),
+            sid: viewer.session_id,
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            typ: "access".into(),
+        };
+        jsonwebtoken::encode(&Header::new(JwtAlg::HS256), &claims, &self.encoding)
+            .map(|t| (t, exp))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Checks an access token; `None` when invalid or expired.
+    pub fn verify(&self, token: &str) -> Option<Viewer> {
+        let mut validation = Validation::new(JwtAlg::HS256);
+        validation.leeway = 5;
+        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).ok()?;
+        if data.claims.typ != "access" {
+            return None;
+        }
+        Some(Viewer { user_id: data.claims.sub.parse().ok()?, session_id: data.claims.sid })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_reject_tampering() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let viewer = Viewer { user_id: 7, session_id: 3 };
+        let (token, exp) = keys.issue(viewer).unwrap();
+        assert!(exp > Utc::now());
+        assert_eq!(keys.verify(&token), Some(viewer));
+        let other = TokenKeys::new(b"another-secret-another-secret-xx");
+        assert_eq!(other.verify(&token), None);
+        assert_eq!(keys.verify("garbage"), None);
+    }
+
+    #[test]
+    fn refresh_tokens_parse_strictly() {
+        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), Some((12, "abcdefghijklmnopq")));
+        assert_eq!(parse_refresh_token("12.short"), None);
+        assert_eq!(parse_refresh_token("x.abcdefghijklmnopq"), None);
+        assert_eq!(parse_refresh_token("-1.abcdefghijklmnopq"), None);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_with_the_right_password() {
+        let pool = PasswordHasherPool::new().unwrap();
+        let hash = pool.hash("correct horse".into()).await.unwrap();
+        assert!(pool.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
+        assert!(!pool.verify("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!pool.verify("jeco-dummy-password".into(), None).await.unwrap());
+    }
+}

@@ -1,0 +1,192 @@
+//! Start-up configuration, read once from the environment. Every variable has
+//! a default that makes `make run` work; a bad value names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+/// Typed configuration of one server instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// PostgreSQL URL.
+    pub database_url: String,
+    /// Redis URL, if fan-out between instances is wanted.
+    pub redis_url: Option<String>,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Public base URL (links in mail, default allowed origin).
+    pub public_url: String,
+    /// Origins allowed for WebSocket upgrades and browser POSTs; empty = derive
+    /// from the public URL and the bound port.
+    pub allowed_origins: Vec<String>,
+    /// Data directory (JWT secret, outbox).
+    pub data_dir: PathBuf,
+    /// JWT secret, if given; otherwise generated under the data dir.
+    pub jwt_secret: Option<String>,
+    /// Built web app.
+    pub web_dir: PathBuf,
+    /// GraphiQL page and its npm assets.
+    pub graphiql_dir: PathBuf,
+    /// sendMessage per user per second.
+    pub send_rate: u32,
+    /// register/login/refresh per client address per minute.
+    pub auth_rate: u32,
+}
+
+fn var(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+    }
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name)? {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let database_url = var("DATABASE_URL")?
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/jeco".into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            bail!("DATABASE_URL must start with postgres:// or postgresql://");
+        }
+        let redis_url = var("REDIS_URL")?;
+        if let Some(url) = &redis_url {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+                bail!("REDIS_URL must start with redis:// or rediss://");
+            }
+        }
+        let bind: SocketAddr = parsed("JECO_BIND", SocketAddr::from(([0, 0, 0, 0], 8080)))?;
+        let public_url = var("JECO_PUBLIC_URL")?
+            .unwrap_or_else(|| "http://localhost:8080".into())
+            .trim_end_matches('/')
+            .to_string();
+        if !public_url.starts_with("http://") && !public_url.starts_with("https://") {
+            bail!("JECO_PUBLIC_URL must start with http:// or https://");
+        }
+        let allowed_origins = match var("JECO_ALLOWED_ORIGINS")? {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .map(|o| {
+                    if o.starts_with("http://") || o.starts_with("https://") {
+                        Ok(o)
+                    } else {
+                        bail!("JECO_ALLOWED_ORIGINS: {o:?} is not an http(s) origin")
+                    }
+                })
+                .collect::<anyhow::Result<_>>()?,
+        };
+        let send_rate = parsed("JECO_SEND_RATE", 5u32)?;
+        let auth_rate = parsed("JECO_AUTH_RATE", 30u32)?;
+        if send_rate == 0 || auth_rate == 0 {
+            bail!("JECO_SEND_RATE and JECO_AUTH_RATE must be at least 1");
+        }
+        Ok(Config {
+            database_url,
+            redis_url,
+            bind,
+            public_url,
+            allowed_origins,
+            data_dir: var("JECO_DATA_DIR")?.unwrap_or_else(|| "data".into()).into(),
+            jwt_secret: var("JECO_JWT_SECRET")?,
+            web_dir: var("JECO_WEB_DIR")?.unwrap_or_else(|| "web/dist".into()).into(),
+            graphiql_dir: var("JECO_GRAPHIQL_DIR")?
+                .unwrap_or_else(|| "api/graphiql".into())
+                .into(),
+            send_rate,
+            auth_rate,
+        })
+    }
+
+    /// The allowed origins once the real port is known.
+    pub fn origins_for(&self, port: u16) -> Vec<String> {
+        if !self.allowed_origins.is_empty() {
+            return self.allowed_origins.clone();
+        }
+        let mut origins = vec![
+            origin_of(&self.public_url),
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:{port}"),
+        ];
+        origins.dedup();
+        origins
+    }
+
+    /// The JWT secret: configured, or read from (or created in) the data dir.
+    pub fn load_jwt_secret(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(s) = &self.jwt_secret {
+            if s.len() < 32 {
+                bail!("JECO_JWT_SECRET must be at least 32 characters");
+            }
+            return Ok(s.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            if existing.trim().len() >= 32 {
+                return Ok(existing.trim().as_bytes().to_vec());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("JECO_DATA_DIR {:?} cannot be created", self.data_dir))?;
+        let secret = crate::auth::random_token(48);
+        write_private(&path, &secret)
+            .with_context(|| format!("cannot write {path:?} (JECO_DATA_DIR)"))?;
+        Ok(secret.into_bytes())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> String {
+    let rest_start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[rest_start..].find('/') {
+        Some(i) => url[..rest_start + i].to_string(),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_strips_path() {
+        assert_eq!(origin_of("https://chat.example.com/app"), "https://chat.example.com");
+        assert_eq!(origin_of("http://localhost:8080"), "http://localhost:8080");
+    }
+}

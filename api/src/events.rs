@@ -1,0 +1,100 @@
+//! The typed events a client can receive: one enum, stored as JSON in the
+//! event log by the service that made the change, in the same transaction.
+
+use chrono::{DateTime, Utc};
+use jeco_schema::log::LogPos;
+use jeco_schema::models;
+use serde::{Deserialize, Serialize};
+
+/// The public face of a user, as embedded in events (never email or hashes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicUser {
+    /// User id.
+    pub id: i64,
+    /// Handle.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&models::User> for PublicUser {
+    fn from(u: &models::User) -> Self {
+        PublicUser {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// Everything that can happen in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum EventPayload {
+    /// A message was sent.
+    MessageCreated {
+        /// The stored message.
+        message: models::Message,
+        /// Its sender, so subscribers need no lookup.
+        sender: PublicUser,
+    },
+    /// Someone joined (or was added).
+    MemberJoined {
+        /// The membership.
+        member: models::Member,
+        /// The member.
+        user: PublicUser,
+    },
+    /// Someone left (or was removed).
+    MemberLeft {
+        /// The former member.
+        user: PublicUser,
+    },
+}
+
+impl EventPayload {
+    /// The user whose membership this event changes, if any.
+    pub fn membership_of(&self) -> Option<i64> {
+        match self {
+            EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => {
+                Some(user.id)
+            }
+            EventPayload::MessageCreated { .. } => None,
+        }
+    }
+}
+
+/// An event read back from the log, shared (`Arc`) by every local subscriber.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// Log position (the cursor).
+    pub pos: LogPos,
+    /// Conversation.
+    pub conversation_id: i64,
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+impl LoggedEvent {
+    /// Decodes a log row; `None` (logged) for a payload this build cannot read.
+    pub fn from_row(row: jeco_schema::log::EventRow) -> Option<Self> {
+        let pos = row.pos();
+        match serde_json::from_value(row.payload) {
+            Ok(payload) => Some(LoggedEvent {
+                pos,
+                conversation_id: row.conversation_id,
+                at: row.created_at,
+                payload,
+            }),
+            Err(e) => {
+                tracing::warn!(tx = pos.tx, id = pos.id, "skipping unreadable event: {e}");
+                None
+            }
+        }
+    }
+}

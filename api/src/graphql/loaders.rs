@@ -1,0 +1,104 @@
+//! DataLoaders: every object field that would otherwise query once per row
+//! batches its keys into one query per request (or per WebSocket connection).
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use jeco_schema::models::{Conversation, Message};
+use jeco_schema::{queries, PgPool};
+
+use crate::error::internal;
+use crate::events::PublicUser;
+
+async fn conn(
+    pool: &PgPool,
+) -> async_graphql::Result<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>> {
+    pool.get().await.map_err(internal)
+}
+
+/// Users by id (public fields only).
+pub struct UserLoader(pub PgPool);
+
+impl Loader<i64> for UserLoader {
+    type Value = PublicUser;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PublicUser>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::users_by_ids(&mut c, keys).await.map_err(internal)?;
+        Ok(rows.iter().map(|u| (u.id, PublicUser::from(u))).collect())
+    }
+}
+
+/// Conversations by id.
+pub struct ConversationLoader(pub PgPool);
+
+impl Loader<i64> for ConversationLoader {
+    type Value = Conversation;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Conversation>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::conversations_by_ids(&mut c, keys).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Member counts by conversation id.
+pub struct MemberCountLoader(pub PgPool);
+
+impl Loader<i64> for MemberCountLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        queries::member_counts(&mut c, keys).await.map_err(internal)
+    }
+}
+
+/// Newest message by conversation id.
+pub struct LastMessageLoader(pub PgPool);
+
+impl Loader<i64> for LastMessageLoader {
+    type Value = Message;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::last_messages(&mut c, keys).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|m| (m.conversation_id, m)).collect())
+    }
+}
+
+/// The viewer's role by conversation id (absent = not a member).
+pub struct RoleLoader {
+    /// Database pool.
+    pub pool: PgPool,
+    /// The viewer.
+    pub viewer: i64,
+}
+
+impl Loader<i64> for RoleLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, String>, Self::Error> {
+        let mut c = conn(&self.pool).await?;
+        let rows = queries::memberships_of(&mut c, self.viewer, keys).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|m| (m.conversation_id, m.role)).collect())
+    }
+}
+
+/// Adds a fresh set of loaders for one request or operation.
+pub fn add_loaders(request: async_graphql::Request, pool: &PgPool, viewer: Option<i64>) -> async_graphql::Request {
+    let request = request
+        .data(DataLoader::new(UserLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(ConversationLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn));
+    match viewer {
+        Some(viewer) => request.data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn)),
+        None => request,
+    }
+}

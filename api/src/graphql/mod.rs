@@ -1,0 +1,79 @@
+//! The GraphQL schema, split by area and merged here.
+
+pub mod connection;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod subscription;
+pub mod types;
+
+use async_graphql::{Context, Schema};
+
+use crate::auth::Viewer;
+use crate::error::{internal, ServiceError, ServiceResult, UserError};
+use crate::state::AppState;
+
+/// The schema type.
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+
+/// Deepest query accepted (GraphiQL's introspection query needs 13).
+pub const MAX_DEPTH: usize = 15;
+/// Most fields one query may select.
+pub const MAX_COMPLEXITY: usize = 1000;
+
+/// Builds the schema with its limits.
+pub fn build(state: AppState) -> AppSchema {
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription::default())
+        .data(state)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// Who is calling and from where, per HTTP request or WebSocket connection.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The authenticated user, if any.
+    pub viewer: Option<Viewer>,
+    /// Client address (rate limits, lockout).
+    pub ip: String,
+    /// The refresh cookie, if the browser sent one.
+    pub refresh_cookie: Option<String>,
+}
+
+/// Attaches per-request data: caller info and fresh DataLoaders.
+pub fn with_request_data(request: async_graphql::Request, state: &AppState, info: RequestInfo) -> async_graphql::Request {
+    let viewer = info.viewer.map(|v| v.user_id);
+    loaders::add_loaders(request.data(info), &state.pool, viewer)
+}
+
+/// The shared state.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+/// The caller info.
+pub fn info<'a>(ctx: &Context<'a>) -> &'a RequestInfo {
+    ctx.data_unchecked::<RequestInfo>()
+}
+
+/// The viewer, if logged in.
+pub fn viewer(ctx: &Context<'_>) -> Option<Viewer> {
+    info(ctx).viewer
+}
+
+/// The viewer or a top-level "log in first" error (for queries).
+pub fn require_viewer(ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    viewer(ctx)
+        .map(|v| v.user_id)
+        .ok_or_else(|| async_graphql::Error::new("log in first"))
+}
+
+/// Splits a service result into (value, userErrors); faults become a generic error.
+pub fn split<T>(result: ServiceResult<T>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+    match result {
+        Ok(v) => Ok((Some(v), Vec::new())),
+        Err(ServiceError::User(e)) => Ok((None, vec![e])),
+        Err(ServiceError::Internal(detail)) => Err(internal(detail)),
+    }
+}

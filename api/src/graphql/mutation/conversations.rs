@@ -1,0 +1,90 @@
+//! Room mutations.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use crate::error::UserError;
+use crate::graphql::types::{ConversationNode, Visibility};
+use crate::graphql::{split, state, viewer};
+use crate::ids::{self, Kind};
+use crate::services::conversations::{self as svc, Visibility as SvcVisibility};
+
+/// Result of room mutations.
+#[derive(SimpleObject)]
+pub struct ConversationPayload {
+    /// The conversation.
+    conversation: Option<ConversationNode>,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+impl ConversationPayload {
+    fn from(result: crate::error::ServiceResult<jeco_schema::models::Conversation>) -> async_graphql::Result<Self> {
+        let (conv, user_errors) = split(result)?;
+        Ok(ConversationPayload { conversation: conv.map(ConversationNode), user_errors })
+    }
+}
+
+/// Input of createRoom.
+#[derive(InputObject)]
+pub struct CreateRoomInput {
+    /// 1–64 characters, unique among rooms (case-insensitive).
+    name: String,
+    /// Up to 250 characters.
+    topic: Option<String>,
+    /// Who may find and join it.
+    #[graphql(default_with = "Visibility::Public")]
+    visibility: Visibility,
+}
+
+/// Input of joinRoom.
+#[derive(InputObject)]
+pub struct JoinRoomInput {
+    /// The room.
+    conversation_id: ID,
+}
+
+/// Input of leaveRoom.
+#[derive(InputObject)]
+pub struct LeaveRoomInput {
+    /// The room.
+    conversation_id: ID,
+}
+
+fn conversation_id(id: &ID) -> crate::error::ServiceResult<i64> {
+    ids::decode(Kind::Conversation, id).ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
+}
+
+/// Room mutations.
+#[derive(Default)]
+pub struct ConversationMutation;
+
+#[Object]
+impl ConversationMutation {
+    /// Creates a room; the viewer becomes its owner.
+    async fn create_room(&self, ctx: &Context<'_>, input: CreateRoomInput) -> async_graphql::Result<ConversationPayload> {
+        let visibility = match input.visibility {
+            Visibility::Public => SvcVisibility::Public,
+            Visibility::Private => SvcVisibility::Private,
+        };
+        let result = svc::create_room(state(ctx), viewer(ctx), &input.name, input.topic.as_deref(), visibility).await;
+        ConversationPayload::from(result)
+    }
+
+    /// Joins a public room (idempotent).
+    async fn join_room(&self, ctx: &Context<'_>, input: JoinRoomInput) -> async_graphql::Result<ConversationPayload> {
+        let result = match conversation_id(&input.conversation_id) {
+            Ok(id) => svc::join_room(state(ctx), viewer(ctx), id).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from(result)
+    }
+
+    /// Leaves a room.
+    async fn leave_room(&self, ctx: &Context<'_>, input: LeaveRoomInput) -> async_graphql::Result<ConversationPayload> {
+        let result = match conversation_id(&input.conversation_id) {
+            Ok(id) => svc::leave_room(state(ctx), viewer(ctx), id).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from(result)
+    }
+}

@@ -1,0 +1,14 @@
+//! Mutation root, merged from one object per area. Resolvers only extract,
+//! call the one service function, and map the result into a payload.
+
+mod accounts;
+mod conversations;
+mod messages;
+
+use async_graphql::MergedObject;
+
+pub use accounts::REFRESH_COOKIE;
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(accounts::AccountMutation, conversations::ConversationMutation, messages::MessageMutation);

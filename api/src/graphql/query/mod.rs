@@ -1,0 +1,10 @@
+//! Query root, merged from one object per area.
+
+mod accounts;
+mod conversations;
+
+use async_graphql::MergedObject;
+
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(accounts::AccountQuery, conversations::ConversationQuery);

@@ -1,0 +1,381 @@
+//! The GraphQL object types: thin wrappers over rows and event snapshots.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, Interface, Object, SimpleObject, Union, ID};
+use chrono::{DateTime, Utc};
+use jeco_schema::models;
+use jeco_schema::queries::{self, Direction};
+
+use super::connection::{forward, page_args};
+use super::loaders::{ConversationLoader, LastMessageLoader, MemberCountLoader, RoleLoader, UserLoader};
+use super::{state, viewer};
+use crate::error::{bad_request, internal};
+use crate::events::{EventPayload, LoggedEvent, PublicUser};
+use crate::ids::{self, Kind};
+
+/// A registered user.
+pub struct UserNode {
+    /// Public fields.
+    pub user: PublicUser,
+    /// Only filled in for the user themself.
+    pub email: Option<String>,
+}
+
+#[Object(name = "User")]
+impl UserNode {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::User, self.user.id)
+    }
+    /// Unique handle.
+    async fn username(&self) -> &str {
+        &self.user.username
+    }
+    /// Name shown in the UI.
+    async fn display_name(&self) -> &str {
+        &self.user.display_name
+    }
+    /// Only visible to the user themself; null for everyone else.
+    async fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+    /// Registration time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.user.created_at
+    }
+}
+
+/// Loads a user's public fields (batched).
+pub async fn load_user(ctx: &Context<'_>, id: i64) -> async_graphql::Result<UserNode> {
+    let user = ctx
+        .data_unchecked::<DataLoader<UserLoader>>()
+        .load_one(id)
+        .await?
+        .ok_or_else(|| internal(format!("user {id} missing")))?;
+    Ok(UserNode { user, email: None })
+}
+
+/// Room or direct conversation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ConversationKind {
+    /// A named room.
+    Room,
+    /// Between two users.
+    Direct,
+}
+
+/// Who may find and join a room.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Visibility {
+    /// Anyone.
+    Public,
+    /// Invited users only.
+    Private,
+}
+
+/// A member's role.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MemberRole {
+    /// Created the room (or inherited it).
+    Owner,
+    /// Moderates.
+    Admin,
+    /// Takes part.
+    Member,
+}
+
+impl MemberRole {
+    /// From the stored text.
+    pub fn parse(role: &str) -> MemberRole {
+        match role {
+            "owner" => MemberRole::Owner,
+            "admin" => MemberRole::Admin,
+            _ => MemberRole::Member,
+        }
+    }
+}
+
+/// A membership.
+pub struct MemberNode {
+    /// The row.
+    pub member: models::Member,
+    /// The user, when already known (events carry it).
+    pub user: Option<PublicUser>,
+}
+
+#[Object(name = "Member")]
+impl MemberNode {
+    /// The member.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
+        match &self.user {
+            Some(u) => Ok(UserNode { user: u.clone(), email: None }),
+            None => load_user(ctx, self.member.user_id).await,
+        }
+    }
+    /// Role.
+    async fn role(&self) -> MemberRole {
+        MemberRole::parse(&self.member.role)
+    }
+    /// Join time.
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.member.joined_at
+    }
+}
+
+/// A room or a direct conversation the viewer may see.
+pub struct ConversationNode(pub models::Conversation);
+
+async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
+    match ctx.data_opt::<DataLoader<RoleLoader>>() {
+        Some(loader) => Ok(loader.load_one(conversation_id).await?.as_deref().map(MemberRole::parse)),
+        None => Ok(None),
+    }
+}
+
+#[Object(name = "Conversation")]
+impl ConversationNode {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Conversation, self.0.id)
+    }
+    /// ROOM or DIRECT.
+    async fn kind(&self) -> ConversationKind {
+        if self.0.kind == "direct" { ConversationKind::Direct } else { ConversationKind::Room }
+    }
+    /// Room name.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// Room topic.
+    async fn topic(&self) -> Option<&str> {
+        self.0.topic.as_deref()
+    }
+    /// PUBLIC or PRIVATE.
+    async fn visibility(&self) -> Visibility {
+        if self.0.visibility == "public" { Visibility::Public } else { Visibility::Private }
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Time of the newest message (or creation).
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+    /// Number of members.
+    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(ctx.data_unchecked::<DataLoader<MemberCountLoader>>().load_one(self.0.id).await?.unwrap_or(0))
+    }
+    /// Members, in join order.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, MemberNode>> {
+        let page = forward(first, after)?;
+        let key = match page.cursor.as_deref() {
+            Some(c) => Some(ids::parse_time_cursor("u", c).ok_or_else(|| bad_request("invalid cursor"))?),
+            None => None,
+        };
+        let mut c = state(ctx).pool.get().await.map_err(internal)?;
+        let mut rows = queries::members_of(&mut c, self.0.id, key, page.limit + 1).await.map_err(internal)?;
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        let mut conn = Connection::new(key.is_some(), more);
+        conn.edges.extend(rows.into_iter().map(|m| {
+            Edge::new(ids::time_cursor("u", m.joined_at, m.user_id), MemberNode { member: m, user: None })
+        }));
+        Ok(conn)
+    }
+    /// Messages in the server's order (oldest first). Page backwards from the
+    /// newest with `last`/`before`. Members only.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<String, MessageNode>> {
+        let page = page_args(first, after, last, before)?;
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Err(async_graphql::Error::new("join the conversation to read its messages"));
+        }
+        let key = match page.cursor.as_deref() {
+            Some(c) => Some(ids::parse_message_cursor(c).ok_or_else(|| bad_request("invalid cursor"))?),
+            None => None,
+        };
+        let direction = if page.backward { Direction::Backward } else { Direction::Forward };
+        let mut c = state(ctx).pool.get().await.map_err(internal)?;
+        let mut rows = queries::timeline(&mut c, self.0.id, key, direction, page.limit + 1)
+            .await
+            .map_err(internal)?;
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        let mut conn = if page.backward {
+            rows.reverse();
+            Connection::new(more, key.is_some())
+        } else {
+            Connection::new(key.is_some(), more)
+        };
+        conn.edges.extend(
+            rows.into_iter()
+                .map(|m| Edge::new(ids::message_cursor(m.tx, m.id), MessageNode { row: m, sender: None })),
+        );
+        Ok(conn)
+    }
+    /// The newest message (members only; null otherwise).
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Ok(None);
+        }
+        let last = ctx.data_unchecked::<DataLoader<LastMessageLoader>>().load_one(self.0.id).await?;
+        Ok(last.map(|row| MessageNode { row, sender: None }))
+    }
+    /// The viewer's role; null when not a member.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberRole>> {
+        viewer_role(ctx, self.0.id).await
+    }
+}
+
+/// A chat message.
+pub struct MessageNode {
+    /// The row.
+    pub row: models::Message,
+    /// The sender, when already known (events carry it).
+    pub sender: Option<PublicUser>,
+}
+
+#[Object(name = "Message")]
+impl MessageNode {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Message, self.row.id)
+    }
+    /// Global id of the conversation.
+    async fn conversation_id(&self) -> ID {
+        ids::encode(Kind::Conversation, self.row.conversation_id)
+    }
+    /// The conversation.
+    async fn conversation(&self, ctx: &Context<'_>) -> async_graphql::Result<ConversationNode> {
+        let conv = ctx
+            .data_unchecked::<DataLoader<ConversationLoader>>()
+            .load_one(self.row.conversation_id)
+            .await?
+            .ok_or_else(|| internal("conversation of a message missing"))?;
+        Ok(ConversationNode(conv))
+    }
+    /// Author.
+    async fn sender(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
+        match &self.sender {
+            Some(u) => Ok(UserNode { user: u.clone(), email: None }),
+            None => load_user(ctx, self.row.sender_id).await,
+        }
+    }
+    /// Text; null once deleted.
+    async fn body(&self) -> Option<&str> {
+        self.row.body.as_deref()
+    }
+    /// The sender's idempotency key.
+    async fn client_id(&self) -> &str {
+        &self.row.client_id
+    }
+    /// Send time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    /// Last edit.
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.row.edited_at
+    }
+    /// Deletion time (the message is a tombstone).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.row.deleted_at
+    }
+}
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    /// A user.
+    User(UserNode),
+    /// A conversation.
+    Conversation(ConversationNode),
+    /// A message.
+    Message(MessageNode),
+}
+
+/// A message was sent.
+#[derive(SimpleObject)]
+pub struct MessageCreated {
+    /// The message.
+    pub message: MessageNode,
+}
+
+/// Someone joined.
+#[derive(SimpleObject)]
+pub struct MemberJoined {
+    /// The membership.
+    pub member: MemberNode,
+}
+
+/// Someone left.
+#[derive(SimpleObject)]
+pub struct MemberLeft {
+    /// The former member.
+    pub user: UserNode,
+}
+
+/// What happened.
+#[derive(Union)]
+pub enum ConversationEventPayload {
+    /// A message was sent.
+    MessageCreated(MessageCreated),
+    /// Someone joined.
+    MemberJoined(MemberJoined),
+    /// Someone left.
+    MemberLeft(MemberLeft),
+}
+
+/// One event of a conversation, with its resumable cursor.
+pub struct ConversationEventNode(pub Arc<LoggedEvent>);
+
+#[Object(name = "ConversationEvent")]
+impl ConversationEventNode {
+    /// Opaque; pass as `after` to resume right after this event.
+    async fn cursor(&self) -> String {
+        ids::log_cursor(self.0.pos)
+    }
+    /// Global id of the conversation.
+    async fn conversation_id(&self) -> ID {
+        ids::encode(Kind::Conversation, self.0.conversation_id)
+    }
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// What happened.
+    async fn payload(&self) -> ConversationEventPayload {
+        match &self.0.payload {
+            EventPayload::MessageCreated { message, sender } => ConversationEventPayload::MessageCreated(MessageCreated {
+                message: MessageNode { row: message.clone(), sender: Some(sender.clone()) },
+            }),
+            EventPayload::MemberJoined { member, user } => ConversationEventPayload::MemberJoined(MemberJoined {
+                member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+            }),
+            EventPayload::MemberLeft { user } => {
+                ConversationEventPayload::MemberLeft(MemberLeft { user: UserNode { user: user.clone(), email: None } })
+            }
+        }
+    }
+}
+
+/// The viewer's user id or None, for resolvers that allow anonymous callers.
+pub fn viewer_id(ctx: &Context<'_>) -> Option<i64> {
+    viewer(ctx).map(|v| v.user_id)
+}

@@ -1,0 +1,228 @@
+//! HTTP routes: GraphQL over POST (JSON only, no batching) and GET (queries
+//! only), the WebSocket endpoint, GraphiQL, the SDL, health, and the web app.
+
+use std::net::SocketAddr;
+
+use async_graphql::parser::types::OperationType;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::Viewer;
+use crate::graphql::{self, AppSchema, RequestInfo};
+use crate::state::AppState;
+
+/// Largest GraphQL request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Router state: the app state and the schema.
+#[derive(Clone)]
+pub struct Http {
+    /// App state.
+    pub state: AppState,
+    /// The schema.
+    pub schema: AppSchema,
+}
+
+/// The SDL of the schema (what `export-schema` prints and the drift test checks).
+pub fn sdl() -> String {
+    use async_graphql::{SDLExportOptions, Schema};
+    let schema = Schema::build(
+        graphql::query::Query::default(),
+        graphql::mutation::Mutation::default(),
+        graphql::subscription::Subscription::default(),
+    )
+    .finish();
+    schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    let schema = graphql::build(state.clone());
+    let web = &state.config.web_dir;
+    let web_app = ServeDir::new(web).fallback(ServeFile::new(web.join("index.html")));
+    let graphiql_dir = state.config.graphiql_dir.clone();
+    let http = Http { state, schema };
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::ws::upgrade))
+        .route("/graphql/schema.graphql", get(schema_sdl))
+        .route_service("/graphiql", ServeFile::new(graphiql_dir.join("index.html")))
+        .nest_service("/graphiql/", ServeDir::new(graphiql_dir))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback_service(web_app)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(http)
+}
+
+async fn schema_sdl(State(http): State<Http>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/plain; charset=utf-8")], http.schema.sdl())
+}
+
+async fn readyz(State(http): State<Http>) -> Response {
+    let db_ok = match http.state.pool.get().await {
+        Ok(mut c) => {
+            use diesel_async::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(&mut c).await.is_ok()
+        }
+        Err(_) => false,
+    };
+    let broker_ok = http.state.hub.broker_healthy();
+    let status = if db_ok && broker_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(serde_json::json!({ "database": db_ok, "broker": broker_ok }))).into_response()
+}
+
+/// A GraphQL-shaped error response with an HTTP status.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "errors": [{ "message": message }] }))).into_response()
+}
+
+/// Whether a browser Origin may talk to us (absent Origin = not a browser).
+pub fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(ORIGIN).map(|o| o.to_str()) {
+        None => true,
+        Some(Ok(origin)) => state.allowed_origins.iter().any(|a| a == origin.trim_end_matches('/')),
+        Some(Err(_)) => false,
+    }
+}
+
+/// The viewer from `Authorization: Bearer`, `Ok(None)` when absent, `Err`
+/// when present but invalid or expired.
+fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ()> {
+    let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
+    let token = value.to_str().map_err(drop)?.strip_prefix("Bearer ").ok_or(())?;
+    state.keys.verify(token).map(Some).ok_or(())
+}
+
+fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    let name = graphql::mutation::REFRESH_COOKIE;
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+async fn execute(http: &Http, headers: &HeaderMap, ip: SocketAddr, request: async_graphql::Request) -> Response {
+    let viewer = match bearer(&http.state, headers) {
+        Ok(v) => v,
+        Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),
+    };
+    let info = RequestInfo { viewer, ip: ip.ip().to_string(), refresh_cookie: refresh_cookie(headers) };
+    let request = graphql::with_request_data(request, &http.state, info);
+    let response = http.schema.execute(request).await;
+    let mut out = Json(&response).into_response();
+    for (name, value) in response.http_headers.iter() {
+        out.headers_mut().append(name, value.clone());
+    }
+    out
+}
+
+async fn graphql_post(
+    State(http): State<Http>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // JSON only: an HTML form cannot send it cross-site without a CORS
+    // preflight, which we never grant. That and the Origin check stop CSRF.
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json");
+    if !json {
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+    if !origin_allowed(&http.state, &headers) {
+        return error_response(StatusCode::FORBIDDEN, "origin not allowed");
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, "request body is not valid JSON"),
+    };
+    if value.is_array() {
+        return error_response(StatusCode::BAD_REQUEST, "batched requests are not supported");
+    }
+    let request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "expected {\"query\": string, \"variables\"?: object, \"operationName\"?: string}",
+            )
+        }
+    };
+    execute(&http, &headers, ip, request).await
+}
+
+/// Query-string form of a GraphQL request.
+#[derive(Deserialize)]
+struct GetParams {
+    query: String,
+    variables: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+}
+
+async fn graphql_get(
+    State(http): State<Http>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return error_response(StatusCode::BAD_REQUEST, "missing ?query=");
+    };
+    // GET must never change anything: only query operations are executed.
+    let Ok(doc) = async_graphql::parser::parse_query(&params.query) else {
+        return error_response(StatusCode::BAD_REQUEST, "query does not parse");
+    };
+    let op_type = match (&params.operation_name, doc.operations.iter().count()) {
+        (Some(name), _) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op.node.ty),
+        (None, 1) => doc.operations.iter().next().map(|(_, op)| op.node.ty),
+        (None, _) => None,
+    };
+    if op_type != Some(OperationType::Query) {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "only queries may be sent with GET; use POST");
+    }
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        match serde_json::from_str::<serde_json::Value>(&vars) {
+            Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
+            Err(_) => return error_response(StatusCode::BAD_REQUEST, "variables is not valid JSON"),
+        }
+    }
+    execute(&http, &headers, ip, request).await
+}

@@ -1,0 +1,304 @@
+//! Live delivery. Services append events to the log in their transaction and,
+//! after commit, ring the broker's doorbell. Each server instance runs one
+//! tailer that reads the log in order (once per instance, whatever the number
+//! of subscribers) and shares each decoded event with its local subscribers.
+//! A subscriber replays from the log after its cursor, then follows the tailer,
+//! and falls back to the log whenever it lags: the log is the truth, the broker
+//! only makes it fast. A lost doorbell costs latency (the tailer also polls),
+//! never an event.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::Stream;
+use jeco_schema::log::{self, LogFilter, LogPos};
+use jeco_schema::PgPool;
+use tokio::sync::{broadcast, Notify};
+
+use crate::events::{EventPayload, LoggedEvent};
+
+/// How many events one log read returns at most.
+const PAGE: i64 = 500;
+/// Fallback poll when no doorbell rings.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Carries "events were committed" between server instances.
+pub trait Broker: Send + Sync + 'static {
+    /// Announces commits to every instance (including this one).
+    fn ring(&self);
+    /// Resolves once a ring happened since the previous call returned.
+    fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Whether the broker can currently reach its peers.
+    fn healthy(&self) -> bool;
+}
+
+/// Single-instance broker: a `Notify` (a ring while the tailer is busy is kept).
+#[derive(Default)]
+pub struct InProcessBroker {
+    notify: Notify,
+}
+
+impl Broker for InProcessBroker {
+    fn ring(&self) {
+        self.notify.notify_one();
+    }
+
+    fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.notify.notified())
+    }
+
+    fn healthy(&self) -> bool {
+        true
+    }
+}
+
+/// One instance's view of the live log.
+#[derive(Clone)]
+pub struct EventHub {
+    pool: PgPool,
+    broker: Arc<dyn Broker>,
+    live: broadcast::Sender<Arc<LoggedEvent>>,
+}
+
+impl EventHub {
+    /// A hub; call [`EventHub::run_tailer`] once to start it.
+    pub fn new(pool: PgPool, broker: Arc<dyn Broker>) -> Self {
+        let (live, _) = broadcast::channel(4096);
+        EventHub { pool, broker, live }
+    }
+
+    /// Tells every instance that events were committed.
+    pub fn committed(&self) {
+        self.broker.ring();
+    }
+
+    /// Whether the broker is healthy.
+    pub fn broker_healthy(&self) -> bool {
+        self.broker.healthy()
+    }
+
+    /// The current head of the log.
+    pub async fn head(&self) -> Result<LogPos, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        log::head(&mut conn).await.map_err(|e| e.to_string())
+    }
+
+    /// Follows the log forever, publishing each event to local subscribers.
+    pub async fn run_tailer(self) {
+        let mut pos = loop {
+            match self.head().await {
+                Ok(p) => break p,
+                Err(e) => {
+                    tracing::warn!("event tailer cannot read the log head yet: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        let mut retry_soon = 0u32;
+        loop {
+            let wait = if retry_soon > 0 {
+                // A ring we have not seen the effect of: an older transaction is
+                // still open and holds the horizon back. Look again shortly.
+                Duration::from_millis(2u64 << retry_soon.min(7))
+            } else {
+                IDLE_POLL
+            };
+            let rang = tokio::select! {
+                _ = self.broker.rung() => true,
+                _ = tokio::time::sleep(wait) => false,
+            };
+            match self.drain(&mut pos).await {
+                Ok(0) if rang => retry_soon = 1,
+                Ok(0) if retry_soon > 0 => {
+                    retry_soon += 1;
+                    if retry_soon > 8 {
+                        retry_soon = 0;
+                    }
+                }
+                Ok(_) => retry_soon = 0,
+                Err(e) => {
+                    tracing::warn!("event tailer read failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+
+    async fn drain(&self, pos: &mut LogPos) -> Result<usize, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let mut total = 0;
+        loop {
+            let rows = log::read_after(&mut conn, *pos, LogFilter::All, PAGE)
+                .await
+                .map_err(|e| e.to_string())?;
+            let n = rows.len();
+            for row in rows {
+                *pos = row.pos();
+                if let Some(ev) = LoggedEvent::from_row(row) {
+                    // No receivers is fine: nobody is subscribed right now.
+                    let _ = self.live.send(Arc::new(ev));
+                }
+            }
+            total += n;
+            if (n as i64) < PAGE {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Every event after `after` that `scope` lets `viewer` see: first replayed
+    /// from the log, then live, each exactly once and in log order.
+    pub fn subscribe(
+        &self,
+        viewer: i64,
+        scope: Scope,
+        after: LogPos,
+    ) -> impl Stream<Item = Result<Arc<LoggedEvent>, String>> + Send + 'static {
+        let hub = self.clone();
+        async_stream::stream! {
+            // Subscribe before replaying: everything the tailer publishes from now
+            // on is buffered, and everything before is in the replay.
+            let mut rx = hub.live.subscribe();
+            let mut pos = after;
+            let mut rooms: HashSet<i64> = match scope {
+                Scope::Conversation(id) => HashSet::from([id]),
+                Scope::AllOf => match hub.rooms_of(viewer).await {
+                    Ok(r) => r,
+                    Err(e) => { yield Err(e); return; }
+                },
+            };
+            let filter = match scope {
+                Scope::Conversation(id) => LogFilter::Conversation(id),
+                Scope::AllOf => LogFilter::MemberOf(viewer),
+            };
+            'replay: loop {
+                loop {
+                    let rows = match hub.read(pos, filter).await {
+                        Ok(r) => r,
+                        Err(e) => { yield Err(e); return; }
+                    };
+                    let n = rows.len();
+                    for row in rows {
+                        pos = row.pos();
+                        if let Some(ev) = LoggedEvent::from_row(row) {
+                            let ev = Arc::new(ev);
+                            let step = follow(&mut rooms, scope, viewer, &ev);
+                            if step.deliver { yield Ok(ev); }
+                            if step.stop { return; }
+                        }
+                    }
+                    if (n as i64) < PAGE { break; }
+                }
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) => {
+                            if ev.pos <= pos { continue; }
+                            pos = ev.pos;
+                            let step = follow(&mut rooms, scope, viewer, &ev);
+                            if step.deliver { yield Ok(ev); }
+                            if step.stop { return; }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            tracing::debug!(skipped, "subscriber lagged; replaying from the log");
+                            continue 'replay;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        after: LogPos,
+        filter: LogFilter,
+    ) -> Result<Vec<jeco_schema::log::EventRow>, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        log::read_after(&mut conn, after, filter, PAGE)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn rooms_of(&self, viewer: i64) -> Result<HashSet<i64>, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        jeco_schema::queries::conversation_ids_of(&mut conn, viewer)
+            .await
+            .map(|v| v.into_iter().collect())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// What a subscription covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One conversation (membership checked by the caller).
+    Conversation(i64),
+    /// Every conversation the viewer belongs to, following joins and leaves.
+    AllOf,
+}
+
+struct Step {
+    deliver: bool,
+    stop: bool,
+}
+
+/// Decides whether `ev` is for this subscriber and tracks the viewer's own
+/// membership changes (a join adds the conversation, a leave ends it).
+fn follow(rooms: &mut HashSet<i64>, scope: Scope, viewer: i64, ev: &LoggedEvent) -> Step {
+    let about_viewer = ev.payload.membership_of() == Some(viewer);
+    let deliver = rooms.contains(&ev.conversation_id) || (about_viewer && scope == Scope::AllOf);
+    let mut stop = false;
+    if about_viewer && deliver {
+        match (&ev.payload, scope) {
+            (EventPayload::MemberJoined { .. }, _) => {
+                rooms.insert(ev.conversation_id);
+            }
+            (EventPayload::MemberLeft { .. }, Scope::AllOf) => {
+                rooms.remove(&ev.conversation_id);
+            }
+            (EventPayload::MemberLeft { .. }, Scope::Conversation(_)) => stop = true,
+            _ => {}
+        }
+    }
+    Step { deliver, stop }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::PublicUser;
+    use chrono::Utc;
+
+    fn user(id: i64) -> PublicUser {
+        PublicUser { id, username: format!("u{id}"), display_name: "U".into(), created_at: Utc::now() }
+    }
+
+    fn ev(conversation_id: i64, payload: EventPayload) -> LoggedEvent {
+        LoggedEvent { pos: LogPos { tx: 1, id: 1 }, conversation_id, at: Utc::now(), payload }
+    }
+
+    #[test]
+    fn viewer_wide_scope_follows_own_joins_and_leaves() {
+        let mut rooms = HashSet::from([1]);
+        let left = ev(1, EventPayload::MemberLeft { user: user(9) });
+        let s = follow(&mut rooms, Scope::AllOf, 9, &left);
+        assert!(s.deliver && !s.stop);
+        assert!(rooms.is_empty());
+        let other_left = ev(1, EventPayload::MemberLeft { user: user(8) });
+        assert!(!follow(&mut rooms, Scope::AllOf, 9, &other_left).deliver);
+    }
+
+    #[test]
+    fn single_scope_stops_after_viewer_leaves() {
+        let mut rooms = HashSet::from([1]);
+        let left = ev(1, EventPayload::MemberLeft { user: user(9) });
+        let s = follow(&mut rooms, Scope::Conversation(1), 9, &left);
+        assert!(s.deliver && s.stop);
+        let elsewhere = ev(2, EventPayload::MemberLeft { user: user(9) });
+        assert!(!follow(&mut rooms, Scope::Conversation(1), 9, &elsewhere).deliver);
+    }
+}

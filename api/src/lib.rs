@@ -1,0 +1,96 @@
+//! Jeco Chat server: GraphQL over HTTP and WebSocket on axum, with services
+//! that own every write and an event hub that delivers them live.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod hub;
+pub mod ids;
+pub mod ratelimit;
+pub mod services;
+pub mod state;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+use jeco_schema::PgPool;
+
+use crate::auth::{PasswordHasherPool, TokenKeys};
+use crate::config::Config;
+use crate::hub::{EventHub, InProcessBroker};
+use crate::state::AppState;
+
+/// Runs pending migrations (off the async runtime; see `jeco_schema::migrate`).
+pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
+    let url = database_url.to_string();
+    tokio::task::spawn_blocking(move || jeco_schema::migrate(&url))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A connection pool for the URL.
+pub fn pool(database_url: &str, size: usize) -> anyhow::Result<PgPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager).max_size(size).build().context("cannot build the database pool")
+}
+
+/// A started server.
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Shared state (tests use it to inspect the database).
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, closes connections, and waits for the server task.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+/// Migrates, binds and starts serving in the background.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    migrate(&config.database_url).await?;
+    let pool = pool(&config.database_url, 24)?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;
+    let addr = listener.local_addr()?;
+    if config.redis_url.is_some() {
+        tracing::warn!("REDIS_URL is set but this build fans out in-process only (single instance)");
+    }
+    let broker = Arc::new(InProcessBroker::default());
+    let hub = EventHub::new(pool.clone(), broker);
+    let keys = TokenKeys::new(&config.load_jwt_secret()?);
+    let hasher = PasswordHasherPool::new()?;
+    let origins = config.origins_for(addr.port());
+    let state = AppState::new(pool, Arc::new(config), origins, hub.clone(), keys, hasher);
+    let tailer = tokio::spawn(hub.run_tailer());
+    let app = http::router(state.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("server stopped: {e}");
+        }
+        tailer.abort();
+    });
+    Ok(Running { addr, state, shutdown: tx, task })
+}

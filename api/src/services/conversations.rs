@@ -1,0 +1,207 @@
+//! Rooms and membership: create, join, leave, and the named access check.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use jeco_schema::models::{Conversation, Member, NewConversation};
+use jeco_schema::{log, queries};
+
+use super::{conn, require, validate};
+use crate::auth::Viewer;
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
+use crate::events::{EventPayload, PublicUser};
+use crate::state::AppState;
+
+/// Room visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone may find and join.
+    Public,
+    /// Invite only.
+    Private,
+}
+
+impl Visibility {
+    fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+/// The conversation if `user_id` is a member, else the same `NOT_FOUND` a
+/// stranger gets for an id that does not exist.
+pub async fn access_conversation(
+    c: &mut AsyncPgConnection,
+    user_id: i64,
+    conversation_id: i64,
+) -> ServiceResult<(Conversation, Member)> {
+    let member = queries::member(c, conversation_id, user_id).await?;
+    let conversation = match &member {
+        Some(_) => queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next(),
+        None => None,
+    };
+    match (conversation, member) {
+        (Some(conv), Some(m)) => Ok((conv, m)),
+        _ => Err(UserError::not_found("conversationId", "conversation").into()),
+    }
+}
+
+/// Visible without membership: public rooms only.
+pub async fn visible_conversation(
+    c: &mut AsyncPgConnection,
+    user_id: Option<i64>,
+    conversation_id: i64,
+) -> ServiceResult<Option<Conversation>> {
+    let Some(conv) = queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    if conv.visibility == "public" && conv.kind == "room" {
+        return Ok(Some(conv));
+    }
+    match user_id {
+        Some(u) if queries::member(c, conversation_id, u).await?.is_some() => Ok(Some(conv)),
+        _ => Ok(None),
+    }
+}
+
+async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
+    queries::users_by_ids(c, &[user_id])
+        .await?
+        .first()
+        .map(PublicUser::from)
+        .ok_or_else(|| ServiceError::Internal(format!("user {user_id} vanished")))
+}
+
+async fn append(c: &mut AsyncPgConnection, conversation_id: i64, payload: &EventPayload) -> ServiceResult<()> {
+    let json = serde_json::to_value(payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(log::append(c, conversation_id, &json).await?)
+}
+
+/// Creates a room owned by the viewer.
+pub async fn create_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    name: &str,
+    topic: Option<&str>,
+    visibility: Visibility,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let name = validate::text("name", name, 64, false)?;
+    let topic = match topic.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(validate::text("topic", t, 250, false)?),
+        None => None,
+    };
+    let mut c = conn(state).await?;
+    let created = c
+        .transaction(async |c| {
+            let new = NewConversation {
+                kind: "room",
+                name: Some(&name),
+                topic: topic.as_deref(),
+                visibility: visibility.as_str(),
+                created_by: Some(user_id),
+            };
+            let Some(conv) = queries::insert_conversation(c, &new).await? else {
+                return Ok(Err(UserError::on_field("name", UserErrorCode::Taken, "a room with this name exists")));
+            };
+            let member = queries::insert_member(c, conv.id, user_id, "owner")
+                .await?
+                .ok_or_else(|| ServiceError::Internal("new room already had its owner".into()))?;
+            let user = public_user(c, user_id).await?;
+            append(c, conv.id, &EventPayload::MemberJoined { member, user }).await?;
+            Ok::<_, ServiceError>(Ok(conv))
+        })
+        .await?;
+    let conv = created?;
+    state.hub.committed();
+    Ok(conv)
+}
+
+/// Joins a public room. Joining a room one is already in changes nothing.
+pub async fn join_room(state: &AppState, viewer: Option<Viewer>, conversation_id: i64) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let (conv, joined) = c
+        .transaction(async |c| {
+            let conv = queries::lock_conversation(c, conversation_id).await?;
+            let is_member = queries::member(c, conversation_id, user_id).await?.is_some();
+            let Some(conv) = conv.filter(|cv| is_member || (cv.kind == "room" && cv.visibility == "public")) else {
+                return Err(ServiceError::from(UserError::not_found("conversationId", "room")));
+            };
+            if is_member {
+                return Ok((conv, false));
+            }
+            let member = queries::insert_member(c, conversation_id, user_id, "member")
+                .await?
+                .ok_or_else(|| ServiceError::Internal("membership appeared under lock".into()))?;
+            let user = public_user(c, user_id).await?;
+            append(c, conversation_id, &EventPayload::MemberJoined { member, user }).await?;
+            Ok((conv, true))
+        })
+        .await?;
+    if joined {
+        state.hub.committed();
+    }
+    Ok(conv)
+}
+
+/// Leaves a room. When the last owner leaves, the longest-standing member
+/// becomes owner so the room is never left without one.
+pub async fn leave_room(state: &AppState, viewer: Option<Viewer>, conversation_id: i64) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let conv = c
+        .transaction(async |c| {
+            let (conv, _) = access_conversation(c, user_id, conversation_id).await?;
+            if conv.kind != "room" {
+                return Err(ServiceError::from(UserError::on_field(
+                    "conversationId",
+                    UserErrorCode::Forbidden,
+                    "direct conversations cannot be left",
+                )));
+            }
+            queries::lock_conversation(c, conversation_id).await?;
+            let Some(left) = queries::delete_member(c, conversation_id, user_id).await? else {
+                return Err(UserError::not_found("conversationId", "conversation").into());
+            };
+            if left.role == "owner" {
+                promote_successor(c, conversation_id).await?;
+            }
+            let user = public_user(c, user_id).await?;
+            append(c, conversation_id, &EventPayload::MemberLeft { user }).await?;
+            Ok(conv)
+        })
+        .await?;
+    state.hub.committed();
+    Ok(conv)
+}
+
+async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use jeco_schema::schema::members;
+    let remaining = queries::members_of(c, conversation_id, None, 100).await?;
+    if remaining.iter().any(|m| m.role == "owner") {
+        return Ok(());
+    }
+    let successor = remaining
+        .iter()
+        .find(|m| m.role == "admin")
+        .or_else(|| remaining.get(0));
+    if let Some(m) = successor {
+        diesel::update(members::table.find((conversation_id, m.user_id)))
+            .set(members::role.eq("owner"))
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Appends an event inside the caller's transaction (used by other services).
+pub(crate) async fn append_event(
+    c: &mut AsyncPgConnection,
+    conversation_id: i64,
+    payload: &EventPayload,
+) -> ServiceResult<()> {
+    append(c, conversation_id, payload).await
+}

@@ -1,0 +1,57 @@
+//! Shared server state, built once at start-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jeco_schema::PgPool;
+
+use crate::auth::{PasswordHasherPool, TokenKeys};
+use crate::config::Config;
+use crate::hub::EventHub;
+use crate::ratelimit::Limiter;
+
+/// Everything a request handler or service needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Origins allowed for WebSocket upgrades and browser POSTs.
+    pub allowed_origins: Arc<Vec<String>>,
+    /// Live event delivery.
+    pub hub: EventHub,
+    /// Access-token keys.
+    pub keys: TokenKeys,
+    /// Password hashing.
+    pub hasher: PasswordHasherPool,
+    /// sendMessage per user.
+    pub send_limiter: Limiter<i64>,
+    /// register/login/refresh per client address.
+    pub auth_limiter: Limiter<String>,
+}
+
+impl AppState {
+    /// Builds the state (and the rate limiters from the configuration).
+    pub fn new(
+        pool: PgPool,
+        config: Arc<Config>,
+        allowed_origins: Vec<String>,
+        hub: EventHub,
+        keys: TokenKeys,
+        hasher: PasswordHasherPool,
+    ) -> Self {
+        let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
+        let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
+        AppState {
+            pool,
+            config,
+            allowed_origins: Arc::new(allowed_origins),
+            hub,
+            keys,
+            hasher,
+            send_limiter,
+            auth_limiter,
+        }
+    }
+}

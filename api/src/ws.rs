@@ -1,0 +1,245 @@
+//! GraphQL over WebSocket, `graphql-transport-ws` protocol, written out here
+//! so that every close code is the one the protocol (and so the `graphql-ws`
+//! client, GraphiQL, Apollo, urql) expects: 4400 bad message, 4401 subscribe
+//! before ack, 4403 rejected credentials, 4406 wrong subprotocol, 4408 no
+//! `connection_init` in time, 4409 duplicate id, 4429 repeated init.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::graphql::{self, RequestInfo};
+use crate::http::{error_response, origin_allowed, Http};
+
+/// The subprotocol.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+/// Time allowed between the upgrade and `connection_init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest client frame.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// Operations one connection may run at once.
+pub const MAX_OPERATIONS: usize = 100;
+/// Server pings keep idle connections (and proxies) alive.
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// `GET /graphql/ws`.
+pub async fn upgrade(
+    State(http): State<Http>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&http.state, &headers) {
+        return error_response(StatusCode::FORBIDDEN, "origin not allowed");
+    }
+    let offered = headers
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == PROTOCOL);
+    ws.protocols([PROTOCOL]).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
+        if offered {
+            serve(socket, http, peer).await;
+        } else {
+            close(socket, 4406, "Subprotocol not acceptable").await;
+        }
+    })
+}
+
+async fn close(mut socket: WebSocket, code: u16, reason: &str) {
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<serde_json::Value>,
+    },
+    Ping {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<serde_json::Value>,
+    },
+    Pong {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<serde_json::Value>,
+    },
+    Subscribe {
+        id: String,
+        payload: serde_json::Value,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// Why the server closes.
+struct Close(u16, String);
+
+fn text(v: serde_json::Value) -> Message {
+    Message::Text(v.to_string().into())
+}
+
+/// The token from `{ "authToken": t }` or `{ "Authorization": "Bearer t" }`.
+fn token_of(payload: &serde_json::Value) -> Option<String> {
+    if let Some(t) = payload.get("authToken").and_then(|v| v.as_str()) {
+        return Some(t.to_string());
+    }
+    ["Authorization", "authorization"]
+        .iter()
+        .filter_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
+        .next()
+}
+
+/// Outcome of one finished operation task.
+struct Done {
+    id: String,
+    /// `complete` is due (not after an `error`).
+    complete: bool,
+}
+
+async fn serve(socket: WebSocket, http: Http, peer: SocketAddr) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut out_rx) = mpsc::channel::<Message>(256);
+    let writer = tokio::spawn(async move {
+        while let Some(m) = out_rx.recv().await {
+            let last = matches!(m, Message::Close(_));
+            if sink.send(m).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let mut ops: HashMap<String, AbortHandle> = HashMap::new();
+    let mut info: Option<RequestInfo> = None;
+    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    tokio::pin!(init_deadline);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+
+    let closing: Option<Close> = loop {
+        tokio::select! {
+            _ = &mut init_deadline, if info.is_none() => {
+                break Some(Close(4408, "Connection initialisation timeout".into()));
+            }
+            _ = ping.tick() => {
+                if out.send(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }
+            }
+            Some(done) = done_rx.recv() => {
+                if ops.remove(&done.id).is_some() && done.complete {
+                    let _ = out.send(text(serde_json::json!({"type": "complete", "id": done.id}))).await;
+                }
+            }
+            frame = stream.next() => {
+                let raw = match frame {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Binary frames are not supported".into())),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                    Some(Ok(_)) => continue,
+                };
+                let msg: ClientMessage = match serde_json::from_str(raw.as_str()) {
+                    Ok(m) => m,
+                    Err(_) => break Some(Close(4400, "Invalid message received".into())),
+                };
+                match msg {
+                    ClientMessage::ConnectionInit { payload } => {
+                        if info.is_some() {
+                            break Some(Close(4429, "Too many initialisation requests".into()));
+                        }
+                        let payload = payload.unwrap_or(serde_json::Value::Null);
+                        let viewer = match token_of(&payload) {
+                            None => None,
+                            Some(t) => match http.state.keys.verify(&t) {
+                                Some(v) => Some(v),
+                                None => break Some(Close(4403, "Forbidden".into())),
+                            },
+                        };
+                        info = Some(RequestInfo { viewer, ip: peer.ip().to_string(), refresh_cookie: None });
+                        if out.send(text(serde_json::json!({"type": "connection_ack"}))).await.is_err() { break None; }
+                    }
+                    ClientMessage::Ping { .. } => {
+                        if out.send(text(serde_json::json!({"type": "pong"}))).await.is_err() { break None; }
+                    }
+                    ClientMessage::Pong { .. } => {}
+                    ClientMessage::Complete { id } => {
+                        if let Some(op) = ops.remove(&id) { op.abort(); }
+                    }
+                    ClientMessage::Subscribe { id, payload } => {
+                        let Some(info) = info.clone() else {
+                            break Some(Close(4401, "Unauthorized".into()));
+                        };
+                        if ops.contains_key(&id) {
+                            break Some(Close(4409, format!("Subscriber for {id} already exists")));
+                        }
+                        let request: async_graphql::Request = match serde_json::from_value(payload) {
+                            Ok(r) => r,
+                            Err(_) => break Some(Close(4400, "Invalid subscribe payload".into())),
+                        };
+                        if ops.len() >= MAX_OPERATIONS {
+                            let errors = serde_json::json!([{"message": "too many operations on this connection"}]);
+                            let _ = out.send(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
+                            continue;
+                        }
+                        let handle = spawn_operation(&http, info, id.clone(), request, out.clone(), done_tx.clone());
+                        ops.insert(id, handle);
+                    }
+                }
+            }
+        }
+    };
+    for (_, op) in ops.drain() {
+        op.abort();
+    }
+    if let Some(Close(code, reason)) = closing {
+        let _ = out.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    }
+    drop(out);
+    let _ = writer.await;
+}
+
+fn spawn_operation(
+    http: &Http,
+    info: RequestInfo,
+    id: String,
+    request: async_graphql::Request,
+    out: mpsc::Sender<Message>,
+    done: mpsc::UnboundedSender<Done>,
+) -> AbortHandle {
+    let request = graphql::with_request_data(request, &http.state, info);
+    let schema = http.schema.clone();
+    let task = tokio::spawn(async move {
+        let mut responses = schema.execute_stream(request);
+        let mut complete = true;
+        while let Some(response) = responses.next().await {
+            // An operation that failed before producing data (validation, access)
+            // is an `error` message, after which no `complete` is sent.
+            let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+            let msg = if failed {
+                complete = false;
+                serde_json::json!({"type": "error", "id": id, "payload": response.errors})
+            } else {
+                serde_json::json!({"type": "next", "id": id, "payload": response})
+            };
+            if out.send(text(msg)).await.is_err() || failed {
+                break;
+            }
+        }
+        let _ = done.send(Done { id, complete });
+    });
+    task.abort_handle()
+}

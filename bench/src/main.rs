@@ -1,0 +1,130 @@
+//! jeco-bench: room fan-out load test of Jeco Chat against a raw tokio-tungstenite broadcast
+//! server (the ceiling). See bench/README.md.
+
+mod baseline;
+mod http;
+mod load;
+mod procfs;
+mod run;
+mod server;
+mod stats;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+
+/// Command line.
+#[derive(Parser)]
+#[command(name = "jeco-bench", about = "Room fan-out bench: Jeco Chat vs a raw WebSocket broadcast server")]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bench and write the markdown report.
+    Run(RunArgs),
+    /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
+    BaselineServer {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+    },
+}
+
+/// Arguments of `run`.
+#[derive(Args)]
+struct RunArgs {
+    /// The `jeco` server binary (e.g. $CARGO_TARGET_DIR/release/jeco).
+    #[arg(long)]
+    jeco_bin: Option<PathBuf>,
+    /// PostgreSQL server (a database path, if any, is ignored: a fresh `jeco_bench_<pid>` is made).
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
+    database_url: String,
+    /// Room sizes, comma-separated [default: 10,100,1000; --quick: 10,100].
+    #[arg(long, value_delimiter = ',')]
+    members: Option<Vec<usize>>,
+    /// Offered messages per second.
+    #[arg(long, default_value_t = 50)]
+    rate: u32,
+    /// Seconds of sending per room size [default: 10; --quick: 5].
+    #[arg(long)]
+    seconds: Option<u32>,
+    /// Seconds to wait for stragglers after the last send.
+    #[arg(long, default_value_t = 5)]
+    drain_seconds: u64,
+    /// Markdown report path.
+    #[arg(long, default_value = "bench/results/latest.md")]
+    out: PathBuf,
+    /// Smoke run: members 10,100 and 5 s (unless given explicitly).
+    #[arg(long)]
+    quick: bool,
+    /// Measure only the baseline server (no jeco, no database).
+    #[arg(long)]
+    baseline_only: bool,
+}
+
+/// Largest room size accepted (file descriptors and run time stay bounded).
+const MAX_MEMBERS: usize = 5000;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::BaselineServer { bind } => baseline::serve(bind).await,
+        Command::Run(args) => {
+            let members = args.members.unwrap_or_else(|| {
+                if args.quick {
+                    vec![10, 100]
+                } else {
+                    vec![10, 100, 1000]
+                }
+            });
+            let seconds = args.seconds.unwrap_or(if args.quick { 5 } else { 10 });
+            if members.is_empty() || members.iter().any(|&m| m == 0 || m > MAX_MEMBERS) {
+                bail!("--members must be 1..={MAX_MEMBERS} each");
+            }
+            if !(1..=10_000).contains(&args.rate) || !(1..=600).contains(&seconds) {
+                bail!("--rate must be 1..=10000 and --seconds 1..=600");
+            }
+            if args.drain_seconds > 120 {
+                bail!("--drain-seconds must be at most 120");
+            }
+            raise_fd_limit(members.iter().copied().max().unwrap_or(0));
+            let ok = run::run(run::Options {
+                jeco_bin: args.jeco_bin,
+                database_url: args.database_url,
+                members,
+                rate: args.rate,
+                seconds,
+                drain: Duration::from_secs(args.drain_seconds),
+                out: args.out,
+                baseline_only: args.baseline_only,
+            })
+            .await?;
+            if !ok {
+                bail!("some measurements failed (see the report)");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Raises RLIMIT_NOFILE (inherited by the server children): N receivers need ~N fds here
+/// and ~N in the server.
+fn raise_fd_limit(max_members: usize) {
+    let wanted = 65_536;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < (max_members as u64) * 2 + 256 => eprintln!(
+            "[bench] warning: open-file limit is {got}; {max_members} members may need more (run under `ulimit -n 65536`)"
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("[bench] warning: could not raise the open-file limit: {e}"),
+    }
+}

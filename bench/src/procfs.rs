@@ -1,0 +1,157 @@
+//! Reading process CPU time and memory from Linux `/proc`, and describing the machine.
+
+use anyhow::{bail, Context, Result};
+
+/// User + system CPU time in clock ticks, from the text of `/proc/PID/stat`.
+///
+/// The command name (field 2) is in parentheses and may itself contain spaces and
+/// parentheses, so fields are counted from the last `)`.
+pub fn parse_stat_ticks(stat: &str) -> Result<u64> {
+    let close = stat.rfind(')').context("no ')' in /proc stat")?;
+    let rest = stat.get(close + 1..).context("truncated /proc stat")?;
+    // After ')': field 3 (state) is index 0, so utime (14) is index 11, stime (15) index 12.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields
+        .get(11)
+        .context("no utime in /proc stat")?
+        .parse()
+        .context("bad utime")?;
+    let stime: u64 = fields
+        .get(12)
+        .context("no stime in /proc stat")?
+        .parse()
+        .context("bad stime")?;
+    Ok(utime + stime)
+}
+
+/// Resident set size in KiB, from the text of `/proc/PID/status` (`VmRSS:` line).
+pub fn parse_status_rss_kib(status: &str) -> Result<u64> {
+    for line in status.lines() {
+        if let Some(rest) = line.strip_prefix("VmRSS:") {
+            let mut parts = rest.split_whitespace();
+            let value: u64 = parts
+                .next()
+                .context("empty VmRSS")?
+                .parse()
+                .context("bad VmRSS")?;
+            return match parts.next() {
+                Some("kB") | None => Ok(value),
+                Some(unit) => bail!("unexpected VmRSS unit {unit}"),
+            };
+        }
+    }
+    bail!("no VmRSS line (process gone or a kernel thread?)")
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`, 100 when that fails).
+pub fn clock_ticks_per_second() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|&t: &u64| t > 0)
+        .unwrap_or(100)
+}
+
+/// CPU seconds (user + system, all threads) used so far by process `pid` ("self" works too).
+pub fn cpu_seconds(pid: &str, ticks_per_second: u64) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading /proc/{pid}/stat"))?;
+    Ok(parse_stat_ticks(&stat)? as f64 / ticks_per_second as f64)
+}
+
+/// Current resident set size of process `pid` in KiB.
+pub fn rss_kib(pid: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    parse_status_rss_kib(&status)
+}
+
+/// First `model name` in the text of `/proc/cpuinfo`.
+pub fn parse_cpu_model(cpuinfo: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "model name").then(|| value.trim().to_string())
+    })
+}
+
+/// `MemTotal` in KiB from the text of `/proc/meminfo`.
+pub fn parse_mem_total_kib(meminfo: &str) -> Option<u64> {
+    meminfo.lines().find_map(|line| {
+        line.strip_prefix("MemTotal:")?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+/// One line describing this machine: cores, CPU model and total memory.
+pub fn machine_summary() -> String {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| parse_cpu_model(&s))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| parse_mem_total_kib(&s))
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "? GiB".into());
+    format!("{cores} cores (nproc), {model}, {mem} RAM")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_ticks_sum_utime_and_stime() {
+        let stat = "4242 (jeco) S 1 4242 4242 0 -1 4194560 1200 0 0 0 150 25 0 0 20 0 9 0 \
+                    123456 987654321 2048 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0";
+        assert_eq!(parse_stat_ticks(stat).unwrap(), 175);
+    }
+
+    #[test]
+    fn stat_ticks_survive_odd_command_names() {
+        let stat = "7 (a) b (c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 1 1";
+        assert_eq!(parse_stat_ticks(stat).unwrap(), 7);
+    }
+
+    #[test]
+    fn stat_ticks_reject_garbage() {
+        assert!(parse_stat_ticks("no parens here").is_err());
+        assert!(parse_stat_ticks("1 (x) S 1 2").is_err());
+    }
+
+    #[test]
+    fn status_rss() {
+        let status = "Name:\tjeco\nVmPeak:\t  999 kB\nVmRSS:\t   12345 kB\nThreads:\t3\n";
+        assert_eq!(parse_status_rss_kib(status).unwrap(), 12345);
+        assert!(parse_status_rss_kib("Name:\tkthreadd\n").is_err());
+    }
+
+    #[test]
+    fn cpuinfo_and_meminfo() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n";
+        assert_eq!(
+            parse_cpu_model(cpuinfo).as_deref(),
+            Some("Intel(R) Xeon(R) CPU @ 2.20GHz")
+        );
+        assert_eq!(
+            parse_mem_total_kib("MemTotal:       25165824 kB\nMemFree: 1 kB\n"),
+            Some(25165824)
+        );
+    }
+
+    #[test]
+    fn self_is_readable() {
+        assert!(rss_kib("self").unwrap() > 0);
+        assert!(cpu_seconds("self", clock_ticks_per_second()).unwrap() >= 0.0);
+    }
+}

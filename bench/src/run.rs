@@ -1,0 +1,581 @@
+//! The `run` command: per member count, measure jeco and the baseline and report both.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+use crate::load::{self, HttpSender, MessageSender, Shared};
+use crate::server::{free_port, Database, ServerProc};
+use crate::stats::{percentile, render_section, RunFigures, RunOutcome};
+use crate::{http, procfs};
+
+/// Settings of a run.
+pub struct Options {
+    /// The `jeco` binary; `None` with `baseline_only`.
+    pub jeco_bin: Option<PathBuf>,
+    /// PostgreSQL server to create the bench database on.
+    pub database_url: String,
+    /// Room sizes to measure.
+    pub members: Vec<usize>,
+    /// Offered messages per second.
+    pub rate: u32,
+    /// Length of the send phase.
+    pub seconds: u32,
+    /// How long to wait for stragglers after the last send.
+    pub drain: Duration,
+    /// Where to write the markdown report.
+    pub out: PathBuf,
+    /// Skip jeco.
+    pub baseline_only: bool,
+}
+
+/// The subscription each jeco receiver runs.
+const SUBSCRIPTION: &str = "subscription($c: ID!){ conversationEvents(conversationId: $c){ cursor payload { __typename ... on MessageCreated { message { id body } } } } }";
+/// Registrations in flight at once (each hashes a password).
+const REGISTER_CONCURRENCY: usize = 8;
+/// joinRoom calls in flight at once.
+const JOIN_CONCURRENCY: usize = 16;
+
+/// A registered bench user.
+#[derive(Clone)]
+struct BenchUser {
+    /// Access token.
+    token: String,
+}
+
+/// jeco's state across member counts: binary, database, data dir, users registered so far.
+struct JecoEnv {
+    /// The binary.
+    bin: PathBuf,
+    /// The throwaway database.
+    db: Database,
+    /// JECO_DATA_DIR (kept across restarts so the JWT secret and tokens stay valid).
+    data_dir: PathBuf,
+    /// Users registered so far (user 0 creates the rooms and sends).
+    users: Vec<BenchUser>,
+}
+
+/// Runs the whole bench; returns whether every measurement succeeded.
+pub async fn run(opts: Options) -> Result<bool> {
+    let work_dir = std::env::temp_dir().join(format!("jeco-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("creating {}", work_dir.display()))?;
+    let mut report = header(&opts);
+    println!("{report}");
+
+    let mut jeco = None;
+    let mut all_ok = true;
+    if !opts.baseline_only {
+        let bin = opts
+            .jeco_bin
+            .clone()
+            .context("--jeco-bin is required unless --baseline-only")?;
+        if !bin.is_file() {
+            bail!("--jeco-bin {} does not exist", bin.display());
+        }
+        let db_name = format!("jeco_bench_{}", std::process::id());
+        let db = Database::create(&opts.database_url, &db_name)?;
+        let data_dir = work_dir.join("jeco-data");
+        std::fs::create_dir_all(&data_dir)?;
+        jeco = Some(JecoEnv {
+            bin,
+            db,
+            data_dir,
+            users: Vec::new(),
+        });
+    }
+
+    for &n in &opts.members {
+        eprintln!("[bench] {n} members: baseline ...");
+        let baseline = run_baseline(n, &opts, &work_dir).await.map_err(|e| format!("{e:#}"));
+        all_ok &= baseline.is_ok();
+        let jeco_outcome: Option<RunOutcome> = match jeco.as_mut() {
+            Some(env) => {
+                eprintln!("[bench] {n} members: jeco ...");
+                let r = run_jeco(env, n, &opts, &work_dir).await.map_err(|e| format!("{e:#}"));
+                all_ok &= r.is_ok();
+                Some(r)
+            }
+            None => None,
+        };
+        for (name, outcome) in [("baseline", Some(&baseline)), ("jeco", jeco_outcome.as_ref())] {
+            if let Some(Err(e)) = outcome {
+                eprintln!("[bench] {n} members: {name} FAILED: {e}");
+            }
+        }
+        let section = render_section(n, opts.rate, jeco_outcome.as_ref(), &baseline);
+        println!("{section}");
+        report.push_str(&section);
+    }
+
+    if let Some(env) = jeco.as_ref() {
+        if let Err(e) = env.db.drop_now() {
+            eprintln!("[bench] could not drop the bench database: {e:#}");
+        }
+    }
+    if all_ok {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    } else {
+        eprintln!("[bench] server logs kept in {}", work_dir.display());
+    }
+    if let Some(parent) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&opts.out, &report)
+        .with_context(|| format!("writing {}", opts.out.display()))?;
+    eprintln!("[bench] report written to {}", opts.out.display());
+    Ok(all_ok)
+}
+
+/// The report's first lines: machine and parameters.
+fn header(opts: &Options) -> String {
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let jeco = match (&opts.jeco_bin, opts.baseline_only) {
+        (_, true) => "not measured (--baseline-only)".to_string(),
+        (Some(b), false) => format!("`{}`", b.display()),
+        (None, false) => "?".to_string(),
+    };
+    format!(
+        "# Jeco Chat fan-out bench\n\n\
+         - machine: {}\n\
+         - date: {date}\n\
+         - offered load: {} msg/s for {} s per room size ({} measured messages), drain timeout {} s\n\
+         - jeco: {jeco} (HTTP `sendMessage` → `conversationEvents` subscribers over graphql-transport-ws, PostgreSQL on this machine)\n\
+         - baseline: `jeco-bench baseline-server`, raw tokio-tungstenite + tokio broadcast (the ceiling)\n\
+         - each server is its own child process, restarted for each room size; the bench client shares the same cores\n\
+         - columns: delivered ev/s = unique deliveries ÷ (first send → last receive); latency = send start → receipt; \
+           CPU = server user+system time during the send phase ÷ deliveries; KiB/connection = server RSS growth from \
+           0 to N subscribed connections ÷ N; lost = expected (N × accepted sends) − received; doubled = repeated deliveries\n\n",
+        procfs::machine_summary(),
+        opts.rate,
+        opts.seconds,
+        u64::from(opts.rate) * u64::from(opts.seconds),
+        opts.drain.as_secs(),
+    )
+}
+
+/// One server's setup for a measurement.
+struct Setup {
+    /// WebSocket URL of the subscription endpoint.
+    ws_url: String,
+    /// Origin header to send.
+    origin: Option<String>,
+    /// One entry per receiver: its `connection_init` token.
+    tokens: Vec<Option<String>>,
+    /// The `subscribe` frame every receiver sends.
+    subscribe_frame: String,
+    /// Who sends.
+    sender: MessageSender,
+    /// Unique tag for clientIds.
+    run_tag: String,
+    /// Notes from the setup.
+    notes: Vec<String>,
+}
+
+/// Measures the baseline server with `n` receivers.
+async fn run_baseline(n: usize, opts: &Options, work_dir: &Path) -> Result<RunFigures> {
+    let exe = std::env::current_exe().context("locating the bench binary")?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    let bind = addr.to_string();
+    let mut server = ServerProc::spawn(
+        "baseline server",
+        &exe,
+        &["baseline-server", "--bind", &bind],
+        &[],
+        addr,
+        &work_dir.join(format!("baseline-{n}.log")),
+    )?;
+    let result = async {
+        server.wait_ready(None, Duration::from_secs(20)).await?;
+        let url = format!("ws://{addr}/");
+        let sender = load::connect(&url, None, None).await.context("sender connection")?;
+        let setup = Setup {
+            ws_url: url,
+            origin: None,
+            tokens: vec![None; n],
+            subscribe_frame: subscribe_frame("baseline"),
+            sender: MessageSender::Ws(Box::new(sender)),
+            run_tag: format!("base{n}"),
+            notes: Vec::new(),
+        };
+        measure(&mut server, setup, opts).await
+    }
+    .await;
+    finish(server, result).await
+}
+
+/// Appends the server's log lines to the figures' notes (or the error).
+async fn finish(server: ServerProc, result: Result<RunFigures>) -> Result<RunFigures> {
+    let lines = server.stop().await;
+    let summary = if lines.is_empty() {
+        None
+    } else {
+        let first: Vec<String> = lines.iter().take(3).map(|l| l.chars().take(300).collect()).collect();
+        Some(format!(
+            "server log: {} line(s) at warn level or above; first: {}",
+            lines.len(),
+            first.join(" ⏎ ")
+        ))
+    };
+    match result {
+        Ok(mut figures) => {
+            figures.notes.extend(summary);
+            Ok(figures)
+        }
+        Err(e) => match summary {
+            Some(s) => Err(e.context(s)),
+            None => Err(e),
+        },
+    }
+}
+
+/// The graphql-transport-ws `subscribe` frame for room `room_id`.
+fn subscribe_frame(room_id: &str) -> String {
+    serde_json::json!({
+        "id": "1",
+        "type": "subscribe",
+        "payload": { "query": SUBSCRIPTION, "variables": { "c": room_id } }
+    })
+    .to_string()
+}
+
+/// Measures jeco with `n` members in a fresh room (server restarted for this size).
+async fn run_jeco(env: &mut JecoEnv, n: usize, opts: &Options, work_dir: &Path) -> Result<RunFigures> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    let origin = format!("http://{addr}");
+    let envs = [
+        ("DATABASE_URL", env.db.url.clone()),
+        ("JECO_BIND", addr.to_string()),
+        ("JECO_PUBLIC_URL", origin.clone()),
+        ("JECO_DATA_DIR", env.data_dir.display().to_string()),
+        ("JECO_SEND_RATE", "100000".to_string()),
+        ("JECO_AUTH_RATE", "100000".to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let bin = env.bin.clone();
+    let mut server = ServerProc::spawn(
+        "jeco",
+        &bin,
+        &["serve"],
+        &envs,
+        addr,
+        &work_dir.join(format!("jeco-{n}.log")),
+    )?;
+    let result = async {
+        server
+            .wait_ready(Some("/readyz"), Duration::from_secs(120))
+            .await?;
+        let mut notes = Vec::new();
+        let missing = n.saturating_sub(env.users.len());
+        if missing > 0 {
+            let t = Instant::now();
+            register_users(addr, &mut env.users, n).await?;
+            notes.push(format!(
+                "setup: registered {missing} users in {:.1} s",
+                t.elapsed().as_secs_f64()
+            ));
+        }
+        let users = env.users.get(..n).context("not enough users")?.to_vec();
+        let owner = users.first().context("no users")?.token.clone();
+        let t = Instant::now();
+        let room = create_room(addr, &owner, &format!("bench {n} members")).await?;
+        join_room(addr, &users[1..], &room).await?;
+        notes.push(format!(
+            "setup: room created and {} members joined in {:.1} s",
+            n - 1,
+            t.elapsed().as_secs_f64()
+        ));
+        let setup = Setup {
+            ws_url: format!("ws://{addr}/graphql/ws"),
+            origin: Some(origin.clone()),
+            tokens: users.iter().map(|u| Some(u.token.clone())).collect(),
+            subscribe_frame: subscribe_frame(&room),
+            sender: MessageSender::Http(HttpSender {
+                addr,
+                token: owner.into(),
+                conversation_id: room.into(),
+            }),
+            run_tag: format!("jeco{n}-{}", std::process::id()),
+            notes,
+        };
+        measure(&mut server, setup, opts).await
+    }
+    .await;
+    finish(server, result).await
+}
+
+/// Runs a GraphQL operation; fails on top-level `errors`; returns `data`.
+async fn graphql(
+    addr: SocketAddr,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let body = serde_json::json!({ "query": query, "variables": variables });
+    let (status, json) = http::post_json(addr, "/graphql", token, &body).await?;
+    if let Some(errors) = json.get("errors").filter(|e| !e.is_null()) {
+        bail!("HTTP {status}, GraphQL errors: {errors}");
+    }
+    json.get("data")
+        .cloned()
+        .with_context(|| format!("HTTP {status}, no data: {json}"))
+}
+
+/// Fails when a mutation payload has userErrors.
+fn check_user_errors(payload: &serde_json::Value, what: &str) -> Result<()> {
+    match payload.get("userErrors").and_then(|e| e.as_array()) {
+        Some(errs) if !errs.is_empty() => bail!("{what}: userErrors {}", payload["userErrors"]),
+        _ => Ok(()),
+    }
+}
+
+/// Registers users until there are `n`.
+async fn register_users(addr: SocketAddr, users: &mut Vec<BenchUser>, n: usize) -> Result<()> {
+    const REGISTER: &str = "mutation($i: RegisterInput!){ register(input: $i){ accessToken user { id } userErrors { code message } } }";
+    let start = users.len();
+    let results: Vec<Result<BenchUser>> = futures_util::stream::iter(start..n)
+        .map(|i| async move {
+            let vars = serde_json::json!({ "i": {
+                "username": format!("bench_{i}"),
+                "email": format!("bench_{i}@bench.example.com"),
+                "password": format!("Bench-password-{i}-correct-horse"),
+                "displayName": format!("Bench {i}"),
+            } });
+            let data = graphql(addr, None, REGISTER, vars)
+                .await
+                .with_context(|| format!("registering bench_{i}"))?;
+            let payload = &data["register"];
+            check_user_errors(payload, "register")?;
+            let token = payload["accessToken"]
+                .as_str()
+                .with_context(|| format!("register returned no accessToken: {payload}"))?;
+            Ok(BenchUser {
+                token: token.to_string(),
+            })
+        })
+        .buffered(REGISTER_CONCURRENCY)
+        .collect()
+        .await;
+    for r in results {
+        users.push(r?);
+    }
+    Ok(())
+}
+
+/// Creates a public room as `token`; returns its id.
+async fn create_room(addr: SocketAddr, token: &str, name: &str) -> Result<String> {
+    const CREATE: &str = "mutation($i: CreateRoomInput!){ createRoom(input: $i){ conversation { id } userErrors { code message } } }";
+    let data = graphql(
+        addr,
+        Some(token),
+        CREATE,
+        serde_json::json!({ "i": { "name": name, "visibility": "PUBLIC" } }),
+    )
+    .await
+    .context("createRoom")?;
+    let payload = &data["createRoom"];
+    check_user_errors(payload, "createRoom")?;
+    payload["conversation"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("createRoom returned no id: {payload}"))
+}
+
+/// Makes every user join `room`.
+async fn join_room(addr: SocketAddr, users: &[BenchUser], room: &str) -> Result<()> {
+    const JOIN: &str = "mutation($i: JoinRoomInput!){ joinRoom(input: $i){ conversation { id } userErrors { code message } } }";
+    let results: Vec<Result<()>> = futures_util::stream::iter(users.iter())
+        .map(|u| async move {
+            let data = graphql(
+                addr,
+                Some(&u.token),
+                JOIN,
+                serde_json::json!({ "i": { "conversationId": room } }),
+            )
+            .await
+            .context("joinRoom")?;
+            check_user_errors(&data["joinRoom"], "joinRoom")
+        })
+        .buffer_unordered(JOIN_CONCURRENCY)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// Opens the receivers, warms up, runs the send phase and computes the figures.
+async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Result<RunFigures> {
+    let Setup {
+        ws_url,
+        origin,
+        tokens,
+        subscribe_frame,
+        mut sender,
+        run_tag,
+        mut notes,
+    } = setup;
+    let n = tokens.len();
+    let ticks = procfs::clock_ticks_per_second();
+    let pid = server.pid().to_string();
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        received: AtomicU64::new(0),
+        warm: AtomicUsize::new(0),
+        total: opts.rate as usize * opts.seconds as usize,
+    });
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_before = procfs::rss_kib(&pid)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let t_open = Instant::now();
+    let opened: Vec<Result<tokio::task::JoinHandle<load::ReceiverStats>>> =
+        futures_util::stream::iter(tokens.into_iter().enumerate())
+            .map(|(i, token)| {
+                let (url, origin, frame) = (&ws_url, origin.as_deref(), subscribe_frame.clone());
+                let (shared, stop_rx) = (shared.clone(), stop_rx.clone());
+                async move {
+                    let ws = load::connect(url, origin, token.as_deref())
+                        .await
+                        .with_context(|| format!("receiver {i}"))?;
+                    load::subscribe_and_spawn(ws, frame, shared, stop_rx).await
+                }
+            })
+            .buffer_unordered(load::CONNECT_CONCURRENCY)
+            .collect()
+            .await;
+    let mut handles = Vec::with_capacity(n);
+    let mut connect_errors = Vec::new();
+    for r in opened {
+        match r {
+            Ok(h) => handles.push(h),
+            Err(e) => connect_errors.push(format!("{e:#}")),
+        }
+    }
+    if let Some(first) = connect_errors.first() {
+        bail!(
+            "{} of {n} receivers failed to connect/subscribe; first: {first}",
+            connect_errors.len()
+        );
+    }
+    let open_secs = t_open.elapsed().as_secs_f64();
+    server.check_alive()?;
+    sender.warm_up(&shared, n, &run_tag).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_after = procfs::rss_kib(&pid)?;
+
+    let cpu0 = procfs::cpu_seconds(&pid, ticks)?;
+    let self0 = procfs::cpu_seconds("self", ticks)?;
+    let sent = sender.run(&shared, opts.rate, &run_tag).await;
+    let accepted = sent.acked.iter().filter(|a| **a).count();
+    let target = (n * accepted) as u64;
+    let drain_deadline = Instant::now() + opts.drain;
+    while shared.received.load(Ordering::Relaxed) < target && Instant::now() < drain_deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let drained = shared.received.load(Ordering::Relaxed) >= target;
+    let cpu1 = procfs::cpu_seconds(&pid, ticks)?;
+    let self1 = procfs::cpu_seconds("self", ticks)?;
+    let _ = stop_tx.send(true);
+
+    let mut latencies = Vec::with_capacity(n * accepted);
+    let (mut lost, mut doubled, mut unexpected, mut unparsed, mut gql_errors) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut last_recv_us = 0u64;
+    let mut receiver_errors = Vec::new();
+    let mut first_gql_error = None;
+    for h in handles {
+        let s = h.await.context("receiver task panicked")?;
+        for (seen, acked) in s.seen.iter().zip(sent.acked.iter()) {
+            match (*seen, *acked) {
+                (false, true) => lost += 1,
+                (true, false) => unexpected += 1,
+                _ => {}
+            }
+        }
+        doubled += s.doubled;
+        unparsed += s.unparsed;
+        gql_errors += s.graphql_errors;
+        if first_gql_error.is_none() {
+            first_gql_error = s.first_graphql_error;
+        }
+        last_recv_us = last_recv_us.max(s.last_recv_us);
+        receiver_errors.extend(s.error);
+        latencies.extend(s.latencies_us);
+    }
+    latencies.sort_unstable();
+    let delivered = latencies.len() as u64;
+    let span_s = last_recv_us.saturating_sub(sent.first_send_us) as f64 / 1e6;
+    let cpu = cpu1 - cpu0;
+    let ms = |us: Option<u64>| us.map(|v| v as f64 / 1000.0);
+
+    let mut failed = String::new();
+    if sent.errors > 0 {
+        failed = format!(" (first: {})", sent.first_errors.join(" ⏎ "));
+    }
+    notes.push(format!(
+        "sent {} messages: {accepted} accepted, {} failed{failed}; expected {n} × {accepted} = {target} deliveries, \
+         received {delivered} unique in {span_s:.2} s{}",
+        shared.total,
+        sent.errors,
+        if drained { "" } else { " (drain timed out)" },
+    ));
+    if sent.max_lateness_us > 50_000 {
+        notes.push(format!(
+            "the sender fell behind its schedule by up to {:.0} ms",
+            sent.max_lateness_us as f64 / 1000.0
+        ));
+    }
+    if !sent.rtt_us.is_empty() {
+        let mut rtt = sent.rtt_us.clone();
+        rtt.sort_unstable();
+        notes.push(format!(
+            "sendMessage HTTP round trip p50 {:.2} ms, p99 {:.2} ms",
+            ms(percentile(&rtt, 50.0)).unwrap_or(0.0),
+            ms(percentile(&rtt, 99.0)).unwrap_or(0.0)
+        ));
+    }
+    notes.push(format!(
+        "opened {n} subscribed connections in {open_secs:.1} s; server RSS {rss_before} KiB before, {rss_after} KiB after; \
+         server CPU in send phase {cpu:.2} s, bench process {:.2} s",
+        self1 - self0
+    ));
+    if let Some(first) = receiver_errors.first() {
+        notes.push(format!(
+            "{} receiver connection(s) ended early; first: {first}",
+            receiver_errors.len()
+        ));
+    }
+    if gql_errors > 0 {
+        notes.push(format!(
+            "{gql_errors} `next` frames carried GraphQL errors; first: {}",
+            first_gql_error.unwrap_or_default()
+        ));
+    }
+    if unexpected > 0 {
+        notes.push(format!("{unexpected} deliveries of messages whose send had failed"));
+    }
+    if unparsed > 0 {
+        notes.push(format!("{unparsed} frames not understood"));
+    }
+
+    Ok(RunFigures {
+        delivered_per_s: if span_s > 0.0 { delivered as f64 / span_s } else { 0.0 },
+        p50_ms: ms(percentile(&latencies, 50.0)),
+        p99_ms: ms(percentile(&latencies, 99.0)),
+        cpu_us_per_event: (delivered > 0).then(|| cpu * 1e6 / delivered as f64),
+        kib_per_conn: (rss_after as f64 - rss_before as f64) / n.max(1) as f64,
+        lost,
+        doubled,
+        notes,
+    })
+}

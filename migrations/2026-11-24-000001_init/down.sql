@@ -1,0 +1,9 @@
+DROP TABLE events;
+DROP TABLE messages;
+DROP TABLE members;
+DROP TABLE conversations;
+DROP TABLE login_failures;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP FUNCTION jeco_log_horizon();
+DROP FUNCTION jeco_current_tx();

@@ -1,0 +1,163 @@
+//! Row structs (`Queryable`/`Selectable`) and insert structs (`NewX`).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{conversations, members, messages, sessions, users};
+
+/// A user account row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// Unique (case-insensitively) handle.
+    pub username: String,
+    /// Unique (case-insensitively) email; never shown to other users.
+    pub email: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// PHC-format argon2id hash.
+    pub password_hash: String,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new user row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Handle.
+    pub username: &'a str,
+    /// Email.
+    pub email: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// argon2id hash.
+    pub password_hash: &'a str,
+}
+
+/// A login session (one per device), the anchor of refresh-token rotation.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct Session {
+    /// Primary key, also the public half of the refresh token.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// SHA-256 of the current refresh secret.
+    pub secret_hash: Vec<u8>,
+    /// How many times the token was rotated.
+    pub generation: i32,
+    /// Login time.
+    pub created_at: DateTime<Utc>,
+    /// Last refresh.
+    pub last_used_at: DateTime<Utc>,
+    /// Absolute end of the session.
+    pub expires_at: DateTime<Utc>,
+    /// Set by logout or by refresh-token reuse.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new session row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession {
+    /// Owner.
+    pub user_id: i64,
+    /// SHA-256 of the refresh secret.
+    pub secret_hash: Vec<u8>,
+    /// Absolute end of the session.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A room or direct conversation.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
+#[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
+pub struct Conversation {
+    /// Primary key.
+    pub id: i64,
+    /// `room` or `direct`.
+    pub kind: String,
+    /// Room name (None for direct conversations).
+    pub name: Option<String>,
+    /// Room topic.
+    pub topic: Option<String>,
+    /// `public` or `private`.
+    pub visibility: String,
+    /// Creator, if still registered.
+    pub created_by: Option<i64>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Time of the last message (or creation).
+    pub last_activity_at: DateTime<Utc>,
+}
+
+/// A new conversation row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = conversations)]
+pub struct NewConversation<'a> {
+    /// `room` or `direct`.
+    pub kind: &'a str,
+    /// Room name.
+    pub name: Option<&'a str>,
+    /// Room topic.
+    pub topic: Option<&'a str>,
+    /// `public` or `private`.
+    pub visibility: &'a str,
+    /// Creator.
+    pub created_by: Option<i64>,
+}
+
+/// A membership row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = members, check_for_backend(diesel::pg::Pg))]
+pub struct Member {
+    /// Conversation.
+    pub conversation_id: i64,
+    /// User.
+    pub user_id: i64,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+    /// Join time.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A chat message row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
+#[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
+pub struct Message {
+    /// Primary key.
+    pub id: i64,
+    /// Conversation.
+    pub conversation_id: i64,
+    /// Author.
+    pub sender_id: i64,
+    /// Text (None once deleted).
+    pub body: Option<String>,
+    /// Sender-chosen idempotency key.
+    pub client_id: String,
+    /// Send time.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deletion (tombstone).
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Log position (transaction id), the timeline order with `id`.
+    pub tx: i64,
+}
+
+/// A new message row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = messages)]
+pub struct NewMessage<'a> {
+    /// Conversation.
+    pub conversation_id: i64,
+    /// Author.
+    pub sender_id: i64,
+    /// Text.
+    pub body: &'a str,
+    /// Idempotency key.
+    pub client_id: &'a str,
+}

@@ -1,0 +1,520 @@
+//! Named queries. Pagination is keyset-based: callers pass the last seen key
+//! and a limit, and get rows in a stable order.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::models::*;
+use crate::schema::{conversations, login_failures, members, messages, sessions, users};
+
+/// Loads users by id.
+pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)
+        .await
+}
+
+/// Finds a user by username or email, case-insensitively.
+pub async fn user_by_login(conn: &mut AsyncPgConnection, login: &str) -> QueryResult<Option<User>> {
+    let lower = login.to_lowercase();
+    users::table
+        .filter(
+            sql::<Bool>("lower(users.username) = ")
+                .bind::<Text, _>(lower.clone())
+                .sql(" OR lower(users.email) = ")
+                .bind::<Text, _>(lower),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Finds a user by username, case-insensitively.
+pub async fn user_by_username(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(sql::<Bool>("lower(users.username) = ").bind::<Text, _>(username.to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts a user; `None` when the username or email is taken.
+pub async fn insert_user(
+    conn: &mut AsyncPgConnection,
+    new: &NewUser<'_>,
+) -> QueryResult<Option<User>> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Whether a username or an email is already registered (which one, in that order).
+pub async fn username_taken(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<bool> {
+    Ok(user_by_username(conn, username).await?.is_some())
+}
+
+/// Inserts a session.
+pub async fn insert_session(conn: &mut AsyncPgConnection, new: NewSession) -> QueryResult<Session> {
+    diesel::insert_into(sessions::table)
+        .values(new)
+        .returning(Session::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Loads a session by id.
+pub async fn session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Session>> {
+    sessions::table
+        .find(id)
+        .select(Session::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Swaps the refresh secret if `old_hash` is still current; `false` when another
+/// refresh won the race or the session is revoked.
+pub async fn rotate_session(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    old_hash: &[u8],
+    new_hash: &[u8],
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::secret_hash.eq(old_hash))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::secret_hash.eq(new_hash),
+        sessions::generation.eq(sessions::generation + 1),
+        sessions::last_used_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Revokes a session (idempotent).
+pub async fn revoke_session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The lock-out end for (user, ip), if locked now.
+pub async fn locked_until(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    ip: &str,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let until: Option<Option<DateTime<Utc>>> = login_failures::table
+        .find((user_id, ip))
+        .select(login_failures::locked_until)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(until.flatten().filter(|t| *t > Utc::now()))
+}
+
+/// Counts a failed login in the current window; locks (user, ip) for
+/// `lock_secs` once `max_failures` is reached. Returns the failures so far.
+pub async fn record_login_failure(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    ip: &str,
+    window_secs: i64,
+    max_failures: i32,
+    lock_secs: i64,
+) -> QueryResult<i32> {
+    // One statement, so concurrent failures from one address cannot undercount.
+    diesel::sql_query(
+        "INSERT INTO login_failures AS f (user_id, ip, failures, window_start)
+         VALUES ($1, $2, 1, now())
+         ON CONFLICT (user_id, ip) DO UPDATE SET
+           failures = CASE WHEN f.window_start < now() - make_interval(secs => $3)
+                           THEN 1 ELSE f.failures + 1 END,
+           window_start = CASE WHEN f.window_start < now() - make_interval(secs => $3)
+                               THEN now() ELSE f.window_start END,
+           locked_until = CASE WHEN f.window_start >= now() - make_interval(secs => $3)
+                                AND f.failures + 1 >= $4
+                               THEN now() + make_interval(secs => $5) ELSE f.locked_until END
+         RETURNING failures",
+    )
+    .bind::<BigInt, _>(user_id)
+    .bind::<Text, _>(ip)
+    .bind::<diesel::sql_types::Double, _>(window_secs as f64)
+    .bind::<diesel::sql_types::Integer, _>(max_failures)
+    .bind::<diesel::sql_types::Double, _>(lock_secs as f64)
+    .get_result::<FailureCount>(conn)
+    .await
+    .map(|r| r.failures)
+}
+
+#[derive(QueryableByName)]
+struct FailureCount {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+}
+
+/// Forgets failed logins of (user, ip) after a success.
+pub async fn clear_login_failures(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    ip: &str,
+) -> QueryResult<()> {
+    diesel::delete(login_failures::table.find((user_id, ip)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Inserts a conversation; `None` when a room of that name exists.
+pub async fn insert_conversation(
+    conn: &mut AsyncPgConnection,
+    new: &NewConversation<'_>,
+) -> QueryResult<Option<Conversation>> {
+    diesel::insert_into(conversations::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Loads conversations by id.
+pub async fn conversations_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<Conversation>> {
+    conversations::table
+        .filter(conversations::id.eq_any(ids))
+        .select(Conversation::as_select())
+        .load(conn)
+        .await
+}
+
+/// Locks a conversation row for the rest of the transaction (serializes joins,
+/// leaves and role changes of one conversation).
+pub async fn lock_conversation(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<Conversation>> {
+    conversations::table
+        .find(id)
+        .select(Conversation::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks new activity (orders the conversation list).
+pub async fn touch_conversation(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(conversations::table.find(id))
+        .set(conversations::last_activity_at.eq(at))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The user's conversations, most recent activity first, after the keyset
+/// `(last_activity_at, id)`.
+pub async fn conversations_of(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Conversation>> {
+    let mut q = conversations::table
+        .inner_join(members::table)
+        .filter(members::user_id.eq(user_id))
+        .select(Conversation::as_select())
+        .order((conversations::last_activity_at.desc(), conversations::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(conversations.last_activity_at, conversations.id) < (")
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Public rooms by name, optionally filtered by a substring, after the keyset
+/// `(lower(name), id)`.
+pub async fn public_rooms(
+    conn: &mut AsyncPgConnection,
+    search: Option<&str>,
+    after: Option<(String, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Conversation>> {
+    let mut q = conversations::table
+        .filter(conversations::visibility.eq("public"))
+        .filter(conversations::kind.eq("room"))
+        .select(Conversation::as_select())
+        .order((sql::<Text>("lower(conversations.name)"), conversations::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&s.to_lowercase()));
+        q = q.filter(sql::<Bool>("lower(conversations.name) LIKE ").bind::<Text, _>(pattern));
+    }
+    if let Some((name, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(lower(conversations.name), conversations.id) > (")
+                .bind::<Text, _>(name)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Adds a member; `None` when already a member.
+pub async fn insert_member(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+    role: &str,
+) -> QueryResult<Option<Member>> {
+    diesel::insert_into(members::table)
+        .values((
+            members::conversation_id.eq(conversation_id),
+            members::user_id.eq(user_id),
+            members::role.eq(role),
+        ))
+        .on_conflict_do_nothing()
+        .returning(Member::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Removes a member; the removed row, if there was one.
+pub async fn delete_member(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<Member>> {
+    diesel::delete(members::table.find((conversation_id, user_id)))
+        .returning(Member::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// One membership.
+pub async fn member(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<Member>> {
+    members::table
+        .find((conversation_id, user_id))
+        .select(Member::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Memberships of one user in the given conversations.
+pub async fn memberships_of(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<Member>> {
+    members::table
+        .filter(members::user_id.eq(user_id))
+        .filter(members::conversation_id.eq_any(conversation_ids))
+        .select(Member::as_select())
+        .load(conn)
+        .await
+}
+
+/// Ids of every conversation the user belongs to.
+pub async fn conversation_ids_of(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+) -> QueryResult<Vec<i64>> {
+    members::table
+        .filter(members::user_id.eq(user_id))
+        .select(members::conversation_id)
+        .load(conn)
+        .await
+}
+
+/// Members of a conversation ordered by join time, after the keyset `(joined_at, user_id)`.
+pub async fn members_of(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Member>> {
+    let mut q = members::table
+        .filter(members::conversation_id.eq(conversation_id))
+        .select(Member::as_select())
+        .order((members::joined_at, members::user_id))
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(members.joined_at, members.user_id) > (")
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Member counts of the given conversations.
+pub async fn member_counts(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = members::table
+        .filter(members::conversation_id.eq_any(conversation_ids))
+        .group_by(members::conversation_id)
+        .select((members::conversation_id, count_star()))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Inserts a message unless the sender already used this client id; `None` then.
+pub async fn insert_message(
+    conn: &mut AsyncPgConnection,
+    new: &NewMessage<'_>,
+) -> QueryResult<Option<Message>> {
+    diesel::insert_into(messages::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(Message::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The message a sender stored under a client id.
+pub async fn message_by_client_id(
+    conn: &mut AsyncPgConnection,
+    sender_id: i64,
+    client_id: &str,
+) -> QueryResult<Option<Message>> {
+    messages::table
+        .filter(messages::sender_id.eq(sender_id))
+        .filter(messages::client_id.eq(client_id))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Loads messages by id.
+pub async fn messages_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<Message>> {
+    messages::table
+        .filter(messages::id.eq_any(ids))
+        .select(Message::as_select())
+        .load(conn)
+        .await
+}
+
+/// Which way a timeline page goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Direction {
+    /// Oldest first, after the key.
+    Forward,
+    /// Newest first, before the key (callers reverse for display).
+    Backward,
+}
+
+/// A page of a conversation's timeline in log order `(tx, id)`.
+pub async fn timeline(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    key: Option<(i64, i64)>,
+    direction: Direction,
+    limit: i64,
+) -> QueryResult<Vec<Message>> {
+    let mut q = messages::table
+        .filter(messages::conversation_id.eq(conversation_id))
+        .select(Message::as_select())
+        .limit(limit)
+        .into_boxed();
+    let op = match direction {
+        Direction::Forward => {
+            q = q.order((messages::tx, messages::id));
+            ">"
+        }
+        Direction::Backward => {
+            q = q.order((messages::tx.desc(), messages::id.desc()));
+            "<"
+        }
+    };
+    if let Some((tx, id)) = key {
+        q = q.filter(
+            sql::<Bool>(&format!("(messages.tx, messages.id) {op} ("))
+                .bind::<BigInt, _>(tx)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// The newest message of each given conversation.
+pub async fn last_messages(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<Message>> {
+    messages::table
+        .filter(messages::conversation_id.eq_any(conversation_ids))
+        .distinct_on(messages::conversation_id)
+        .order((
+            messages::conversation_id,
+            messages::tx.desc(),
+            messages::id.desc(),
+        ))
+        .select(Message::as_select())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,100 @@
+//! Diesel table definitions, kept in step with `migrations/` (checked by the
+//! api integration tests, which run every query against the migrated database).
+#![allow(missing_docs)]
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        username -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        secret_hash -> Bytea,
+        generation -> Int4,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_failures (user_id, ip) {
+        user_id -> Int8,
+        ip -> Text,
+        failures -> Int4,
+        window_start -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Int8,
+        kind -> Text,
+        name -> Nullable<Text>,
+        topic -> Nullable<Text>,
+        visibility -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        last_activity_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    members (conversation_id, user_id) {
+        conversation_id -> Int8,
+        user_id -> Int8,
+        role -> Text,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        conversation_id -> Int8,
+        sender_id -> Int8,
+        body -> Nullable<Text>,
+        client_id -> Text,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        tx -> Int8,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        tx -> Int8,
+        conversation_id -> Int8,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(members -> conversations (conversation_id));
+diesel::joinable!(members -> users (user_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(messages -> users (sender_id));
+diesel::joinable!(events -> conversations (conversation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    login_failures,
+    conversations,
+    members,
+    messages,
+    events,
+);

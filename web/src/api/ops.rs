@@ -1,0 +1,168 @@
+//! Typed GraphQL operations generated from `graphql/schema.graphql` and the files in
+//! `graphql/operations/`: if the schema moves under them, this crate stops compiling.
+// Generated code: its items carry no docs and are not ours to lint.
+#![allow(missing_docs, clippy::all)]
+
+use graphql_client::GraphQLQuery;
+
+/// The `DateTime` scalar: an RFC 3339 string.
+pub type DateTime = String;
+
+// The derive does not track the schema file; including it makes cargo rebuild on change.
+const _SCHEMA: &str = include_str!("../../../graphql/schema.graphql");
+
+/// Creates an account and logs in.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Register.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Register;
+
+/// Logs in.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Login.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Login;
+
+/// Exchanges the refresh cookie for a new access token.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/RefreshSession.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct RefreshSession;
+
+/// Revokes the session.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Logout.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Logout;
+
+/// Cursor at the head of the event log.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/EventCursor.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct EventCursor;
+
+/// The viewer's conversations.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Conversations.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Conversations;
+
+/// Public room search.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/PublicRooms.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct PublicRooms;
+
+/// A conversation with one page of messages.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ConversationHistory.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ConversationHistory;
+
+/// A conversation's header data.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ConversationInfo.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ConversationInfo;
+
+/// Creates a room.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/CreateRoom.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct CreateRoom;
+
+/// Joins a public room.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/JoinRoom.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct JoinRoom;
+
+/// Sends a message (idempotent by client id).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/SendMessage.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct SendMessage;
+
+/// The viewer-wide event stream.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ConversationEvents.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ConversationEvents;

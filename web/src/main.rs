@@ -1,0 +1,2 @@
+//! Jeco web entry point.
+fn main() {}

@@ -1,0 +1,169 @@
+//! Plain domain types the UI renders, independent of the generated GraphQL types
+//! (those are converted in `api::convert`), so the store can be tested natively.
+
+/// A user as shown next to a message or in a member list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    /// Global id.
+    pub id: String,
+    /// Unique login name.
+    pub username: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+}
+
+/// Where a message is in its round trip to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Committed by the server (it has an id).
+    Confirmed,
+    /// Sent optimistically, no answer yet.
+    Pending,
+    /// The send failed; the text says why. Retrying reuses the same client id.
+    Failed(String),
+}
+
+/// One chat message, confirmed or still local.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Global id; `None` until the server confirmed the message.
+    pub id: Option<String>,
+    /// Client-chosen idempotency key, shared by the pending and the confirmed copy.
+    pub client_id: String,
+    /// Global id of the conversation.
+    pub conversation_id: String,
+    /// Author.
+    pub sender: UserRef,
+    /// Text; `None` for a deleted message.
+    pub body: Option<String>,
+    /// RFC 3339 timestamp (local clock for pending messages).
+    pub created_at: String,
+    /// Round-trip state.
+    pub delivery: Delivery,
+    /// False while the message is known only from our own mutation's answer and not
+    /// yet from the event stream, whose order is the server's order.
+    pub settled: bool,
+}
+
+impl Message {
+    /// Stable key for rendering: the server id once known, else the client id.
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("local:{}", self.client_id),
+        }
+    }
+
+    /// Whether `other` is the same message sent by the same author (same client id).
+    pub fn same_send(&self, other: &Message) -> bool {
+        self.client_id == other.client_id && self.sender.id == other.sender.id
+    }
+}
+
+/// Room or direct conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationKind {
+    /// A named room.
+    Room,
+    /// A conversation between two users.
+    Direct,
+}
+
+/// Header data of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationMeta {
+    /// Global id.
+    pub id: String,
+    /// Room or direct.
+    pub kind: ConversationKind,
+    /// Room name (None for direct conversations).
+    pub name: Option<String>,
+    /// Room topic.
+    pub topic: Option<String>,
+    /// Number of members.
+    pub member_count: i64,
+    /// RFC 3339 time of the last activity.
+    pub last_activity_at: String,
+    /// Whether the viewer belongs to it.
+    pub is_member: bool,
+}
+
+impl ConversationMeta {
+    /// The name to show for this conversation.
+    pub fn title(&self) -> String {
+        match (&self.name, self.kind) {
+            (Some(name), _) if !name.is_empty() => name.clone(),
+            (_, ConversationKind::Direct) => "Direct conversation".to_owned(),
+            _ => "Untitled room".to_owned(),
+        }
+    }
+}
+
+/// One entry of the viewer's conversation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    /// Header data.
+    pub meta: ConversationMeta,
+    /// Most recent message, for the preview line.
+    pub last_message: Option<Message>,
+}
+
+/// A page of history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HistoryPage {
+    /// Messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Whether older messages exist.
+    pub has_older: bool,
+    /// Cursor to pass as `before` for the next older page.
+    pub start_cursor: Option<String>,
+}
+
+/// What happened in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventPayload {
+    /// A new message was committed.
+    MessageCreated(Message),
+    /// Someone joined.
+    MemberJoined(UserRef),
+    /// Someone left.
+    MemberLeft(UserRef),
+    /// An event kind this app does not show yet (its cursor still counts).
+    Other,
+}
+
+/// One entry of the viewer's event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationEvent {
+    /// Opaque resume cursor.
+    pub cursor: String,
+    /// Conversation the event belongs to.
+    pub conversation_id: String,
+    /// RFC 3339 time of the event.
+    pub at: String,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+/// State of the live connection, as shown in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionState {
+    /// Subscribed and receiving events.
+    Online,
+    /// Opening the socket or waiting for the server's ack.
+    Connecting,
+    /// Not connected (waiting to retry, or logged out).
+    #[default]
+    Offline,
+}
+
+impl ConnectionState {
+    /// Value of the `data-state` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::Online => "online",
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Offline => "offline",
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! One conversation's loaded messages, oldest first, and the merge rules that keep
+//! every message exactly once: history pages, stream events and our own sends.
+
+use std::collections::HashSet;
+
+use super::model::{ConversationMeta, Delivery, HistoryPage, Message};
+
+/// Messages of one conversation as far as loaded, plus paging state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    /// Header data, once fetched.
+    pub meta: Option<ConversationMeta>,
+    /// Messages, oldest first (local pending ones at the end).
+    pub messages: Vec<Message>,
+    /// Whether the newest history page has arrived.
+    pub loaded: bool,
+    /// Whether older history exists on the server.
+    pub has_older: bool,
+    /// `before` cursor for the next older page.
+    pub older_cursor: Option<String>,
+    /// Bumped on member joins/leaves so the view refetches the member count.
+    pub member_revision: u32,
+}
+
+impl Timeline {
+    /// Index of the confirmed message with this server id.
+    fn index_of_id(&self, id: &str) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| m.id.as_deref() == Some(id))
+    }
+
+    /// Index of the local (unconfirmed) copy of the same send.
+    fn index_of_local(&self, msg: &Message) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| m.id.is_none() && m.same_send(msg))
+    }
+
+    /// Index of a local (unconfirmed) message by client id.
+    fn index_of_client_id(&self, client_id: &str) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| m.id.is_none() && m.client_id == client_id)
+    }
+
+    /// Whether a confirmed message with this id is shown.
+    pub fn contains_id(&self, id: &str) -> bool {
+        self.index_of_id(id).is_some()
+    }
+
+    /// Applies a message from the event stream (server order). Returns whether the
+    /// timeline changed.
+    pub(crate) fn add_from_stream(&mut self, mut msg: Message) -> bool {
+        msg.delivery = Delivery::Confirmed;
+        msg.settled = true;
+        let Some(id) = msg.id.clone() else {
+            return false;
+        };
+        if let Some(i) = self.index_of_id(&id) {
+            if self.messages[i].settled {
+                return false;
+            }
+            // Known only from our mutation so far: move it to its place in server order.
+            self.messages.remove(i);
+        } else if let Some(i) = self.index_of_local(&msg) {
+            self.messages.remove(i);
+        }
+        self.messages.push(msg);
+        true
+    }
+
+    /// Applies our own `sendMessage` answer: the pending copy becomes confirmed in place.
+    pub(crate) fn confirm_from_mutation(&mut self, mut msg: Message) -> bool {
+        let Some(id) = msg.id.clone() else {
+            return false;
+        };
+        if self.index_of_id(&id).is_some() {
+            // The stream was first; drop a leftover local copy if any.
+            return match self.index_of_local(&msg) {
+                Some(i) => {
+                    self.messages.remove(i);
+                    true
+                }
+                None => false,
+            };
+        }
+        match self.index_of_local(&msg) {
+            Some(i) => {
+                msg.delivery = Delivery::Confirmed;
+                msg.settled = false;
+                self.messages[i] = msg;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Shows a message we are about to send.
+    pub(crate) fn add_pending(&mut self, msg: Message) -> bool {
+        if self.index_of_local(&msg).is_some() {
+            return false;
+        }
+        self.messages.push(msg);
+        true
+    }
+
+    /// Sets the delivery state of a local message.
+    pub(crate) fn set_local_delivery(&mut self, client_id: &str, delivery: Delivery) -> bool {
+        match self.index_of_client_id(client_id) {
+            Some(i) if self.messages[i].delivery != delivery => {
+                self.messages[i].delivery = delivery;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Merges a history page: the newest page on first load, or an older page.
+    pub(crate) fn merge_history(&mut self, page: HistoryPage, older: bool) -> bool {
+        let mut page_messages: Vec<Message> = page
+            .messages
+            .into_iter()
+            .map(|mut m| {
+                m.delivery = Delivery::Confirmed;
+                m.settled = true;
+                m
+            })
+            .collect();
+        if older {
+            page_messages.retain(|m| m.id.as_deref().is_some_and(|id| !self.contains_id(id)));
+            page_messages.append(&mut self.messages);
+            self.messages = page_messages;
+        } else if !self.loaded {
+            // Events that arrived while the page was in flight stay after it.
+            let page_ids: HashSet<String> =
+                page_messages.iter().filter_map(|m| m.id.clone()).collect();
+            let live: Vec<Message> = std::mem::take(&mut self.messages)
+                .into_iter()
+                .filter(|m| match &m.id {
+                    Some(id) => !page_ids.contains(id),
+                    None => !page_messages.iter().any(|p| p.same_send(m)),
+                })
+                .collect();
+            page_messages.extend(live);
+            self.messages = page_messages;
+            self.loaded = true;
+        } else {
+            return false;
+        }
+        self.has_older = page.has_older;
+        self.older_cursor = page.start_cursor;
+        true
+    }
+}

@@ -75,8 +75,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(http)
 }
 
-async fn schema_sdl(State(http): State<Http>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; charset=utf-8")], http.schema.sdl())
+async fn schema_sdl() -> impl IntoResponse {
+    static SDL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ([(CONTENT_TYPE, "text/plain; charset=utf-8")], SDL.get_or_init(sdl).clone())
 }
 
 async fn readyz(State(http): State<Http>) -> Response {

@@ -49,13 +49,17 @@ pub struct Running {
     /// Shared state (tests use it to inspect the database).
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
+    stopping: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting, closes connections, and waits for the server task.
     pub async fn stop(self) {
+        let _ = self.stopping.send(true);
         let _ = self.shutdown.send(());
+        // Give WebSockets a moment to send their close frames.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         self.task.abort();
         let _ = self.task.await;
     }
@@ -77,7 +81,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let keys = TokenKeys::new(&config.load_jwt_secret()?);
     let hasher = PasswordHasherPool::new()?;
     let origins = config.origins_for(addr.port());
-    let state = AppState::new(pool, Arc::new(config), origins, hub.clone(), keys, hasher);
+    let (stopping, shutdown) = tokio::sync::watch::channel(false);
+    let state = AppState::new(pool, Arc::new(config), origins, hub.clone(), keys, hasher, shutdown);
     let tailer = tokio::spawn(hub.run_tailer());
     let app = http::router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -92,5 +97,5 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         tailer.abort();
     });
-    Ok(Running { addr, state, shutdown: tx, task })
+    Ok(Running { addr, state, shutdown: tx, stopping, task })
 }

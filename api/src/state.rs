@@ -29,6 +29,8 @@ pub struct AppState {
     pub send_limiter: Limiter<i64>,
     /// register/login/refresh per client address.
     pub auth_limiter: Limiter<String>,
+    /// Flips to `true` when the server shuts down (WebSockets close with 1012).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         hub: EventHub,
         keys: TokenKeys,
         hasher: PasswordHasherPool,
+        shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
@@ -52,6 +55,7 @@ impl AppState {
             hasher,
             send_limiter,
             auth_limiter,
+            shutdown,
         }
     }
 }

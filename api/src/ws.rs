@@ -131,11 +131,16 @@ async fn serve(socket: WebSocket, http: Http, peer: SocketAddr) {
     tokio::pin!(init_deadline);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let mut shutdown = http.state.shutdown.clone();
 
     let closing: Option<Close> = loop {
         tokio::select! {
             _ = &mut init_deadline, if info.is_none() => {
                 break Some(Close(4408, "Connection initialisation timeout".into()));
+            }
+            _ = shutdown.changed() => {
+                // Tell clients to come back (and resume from their cursor).
+                break Some(Close(1012, "Server restarting".into()));
             }
             _ = ping.tick() => {
                 if out.send(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }

@@ -1,0 +1,301 @@
+//! Test harness: `spawn_app()` starts the real server on a free port against a
+//! fresh, migrated PostgreSQL database, with typed helpers for GraphQL over
+//! HTTP and WebSocket.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use diesel::sql_types::BigInt;
+use diesel::QueryableByName;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::{SinkExt, StreamExt};
+use jeco_api::config::Config;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Base URL of the test PostgreSQL server (without database name).
+pub fn pg_base() -> String {
+    std::env::var("JECO_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+async fn create_database() -> String {
+    let name = format!(
+        "jeco_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    );
+    let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await.unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    format!("{}/{name}", pg_base())
+}
+
+/// Options for a test server.
+pub struct Opts {
+    /// sendMessage per user per second.
+    pub send_rate: u32,
+    /// Auth calls per address per minute.
+    pub auth_rate: u32,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts { send_rate: 10_000, auth_rate: 10_000 }
+    }
+}
+
+/// A running server plus a client.
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub db_url: String,
+    pub http: reqwest::Client,
+    pub running: Option<jeco_api::Running>,
+}
+
+/// Starts a server with default options.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Opts::default()).await
+}
+
+/// Starts a server.
+pub async fn spawn_app_with(opts: Opts) -> TestApp {
+    let db_url = create_database().await;
+    start_on(db_url, "127.0.0.1:0".parse().unwrap(), opts).await
+}
+
+/// Starts a server on a given database and address (used for restarts).
+pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("jeco-test-{}", std::process::id()));
+    let config = Config {
+        database_url: db_url.clone(),
+        redis_url: None,
+        bind,
+        public_url: "http://localhost:8080".into(),
+        allowed_origins: vec!["http://localhost:8080".into()],
+        data_dir,
+        jwt_secret: Some("test-secret-test-secret-test-secret-1234".into()),
+        web_dir: "/nonexistent".into(),
+        graphiql_dir: "/nonexistent".into(),
+        send_rate: opts.send_rate,
+        auth_rate: opts.auth_rate,
+    };
+    let running = jeco_api::start(config).await.expect("server starts");
+    TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server (the database stays).
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Rows in a table (for "nothing was written" assertions).
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut c = AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        let row: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result(&mut c)
+            .await
+            .unwrap();
+        row.n
+    }
+
+    /// Counts of every table that a write could touch.
+    pub async fn snapshot(&self) -> Vec<(String, i64)> {
+        let mut out = Vec::new();
+        for t in ["users", "sessions", "conversations", "members", "messages", "events"] {
+            out.push((t.to_string(), self.count(t).await));
+        }
+        out
+    }
+
+    /// Runs SQL returning one bigint `n`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let mut c = AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        let row: Count = diesel::sql_query(sql).get_result(&mut c).await.unwrap();
+        row.n
+    }
+
+    /// POSTs a GraphQL request; returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Registers `name` (password "password-<name>"); returns (access token, user id).
+    pub async fn register(&self, name: &str) -> (String, String) {
+        let r = self
+            .gql(
+                None,
+                "mutation($i: RegisterInput!){ register(input:$i){ accessToken user{ id } userErrors{ code message } } }",
+                json!({ "i": { "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") } }),
+            )
+            .await;
+        let p = &r["data"]["register"];
+        assert_eq!(p["userErrors"], json!([]), "register {name}: {r}");
+        (p["accessToken"].as_str().unwrap().to_string(), p["user"]["id"].as_str().unwrap().to_string())
+    }
+
+    /// Creates a public room; returns its id.
+    pub async fn create_room(&self, token: &str, name: &str) -> String {
+        let r = self
+            .gql(
+                Some(token),
+                "mutation($i: CreateRoomInput!){ createRoom(input:$i){ conversation{ id } userErrors{ code message } } }",
+                json!({ "i": { "name": name } }),
+            )
+            .await;
+        assert_eq!(r["data"]["createRoom"]["userErrors"], json!([]), "{r}");
+        r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Joins a room, asserting success.
+    pub async fn join(&self, token: &str, room: &str) {
+        let r = self
+            .gql(
+                Some(token),
+                "mutation($i: JoinRoomInput!){ joinRoom(input:$i){ userErrors{ code } } }",
+                json!({ "i": { "conversationId": room } }),
+            )
+            .await;
+        assert_eq!(r["data"]["joinRoom"]["userErrors"], json!([]), "{r}");
+    }
+
+    /// Sends a message; returns the sendMessage payload.
+    pub async fn send(&self, token: &str, room: &str, body: &str, client_id: &str) -> Value {
+        let r = self
+            .gql(
+                Some(token),
+                "mutation($i: SendMessageInput!){ sendMessage(input:$i){ message{ id body clientId } userErrors{ field code message } } }",
+                json!({ "i": { "conversationId": room, "body": body, "clientId": client_id } }),
+            )
+            .await;
+        r["data"]["sendMessage"].clone()
+    }
+
+    /// Opens a graphql-transport-ws connection (no init yet).
+    pub async fn ws_raw(&self, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{}/graphql/ws", self.addr).into_client_request().unwrap();
+        req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", o.parse().unwrap());
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Ws { stream })
+    }
+
+    /// Opens a connection and completes `connection_init` with the token.
+    pub async fn ws(&self, token: &str) -> Ws {
+        let mut ws = self.ws_raw(None).await.unwrap();
+        ws.send(json!({ "type": "connection_init", "payload": { "authToken": token } })).await;
+        let ack = ws.recv().await.expect("ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+}
+
+/// A raw graphql-transport-ws client.
+pub struct Ws {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+/// What the server did next.
+#[derive(Debug)]
+pub enum WsEvent {
+    Json(Value),
+    Closed(Option<u16>),
+}
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        self.stream.send(Message::Text(v.to_string().into())).await.unwrap();
+    }
+
+    pub async fn send_text(&mut self, t: &str) {
+        self.stream.send(Message::Text(t.to_string().into())).await.unwrap();
+    }
+
+    /// Next protocol message or close (pings are answered and skipped), within 10 s.
+    pub async fn next(&mut self) -> WsEvent {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
+                .await
+                .expect("websocket message within 15 s");
+            match frame {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                    if v["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return WsEvent::Json(v);
+                }
+                Some(Ok(Message::Close(frame))) => return WsEvent::Closed(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return WsEvent::Closed(None),
+            }
+        }
+    }
+
+    /// Next JSON message (panics on close).
+    pub async fn recv(&mut self) -> Option<Value> {
+        match self.next().await {
+            WsEvent::Json(v) => Some(v),
+            WsEvent::Closed(_) => None,
+        }
+    }
+
+    /// The close code the server sends next.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            if let WsEvent::Closed(code) = self.next().await {
+                return code;
+            }
+        }
+    }
+
+    /// Whether anything arrives within `ms` (pings excluded).
+    pub async fn quiet_for(&mut self, ms: u64) -> bool {
+        tokio::time::timeout(Duration::from_millis(ms), self.next()).await.is_err()
+    }
+
+    /// Subscribes to conversationEvents.
+    pub async fn subscribe_events(&mut self, id: &str, conversation: Option<&str>, after: Option<&str>) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": {
+            "query": EVENTS_QUERY,
+            "variables": { "c": conversation, "after": after }
+        }}))
+        .await;
+    }
+
+    /// Next `next` payload's event for subscription `id`.
+    pub async fn event(&mut self, id: &str) -> Value {
+        loop {
+            let m = self.recv().await.expect("event, not close");
+            if m["id"] == id && m["type"] == "next" {
+                return m["payload"]["data"]["conversationEvents"].clone();
+            }
+            panic!("unexpected message {m}");
+        }
+    }
+}
+
+/// The event selection used by the tests.
+pub const EVENTS_QUERY: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId: $c, after: $after){ cursor conversationId payload { __typename ... on MessageCreated { message { id body clientId sender { username } } } ... on MemberJoined { member { role user { username } } } ... on MemberLeft { user { username } } } } }";

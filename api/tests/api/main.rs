@@ -1,0 +1,9 @@
+//! Integration tests: the real server against a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod accounts;
+mod helpers;
+mod hygiene;
+mod live;
+mod messages;
+mod rooms;

@@ -59,10 +59,7 @@ fn hash_blocking(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
 impl PasswordHasherPool {
@@ -70,18 +67,13 @@ impl PasswordHasherPool {
     pub fn new() -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let dummy = hash_blocking("jeco-dummy-password").map_err(anyhow::Error::msg)?;
-        Ok(PasswordHasherPool {
-            permits: Arc::new(Semaphore::new(cores)),
-            dummy_hash: Arc::new(dummy),
-        })
+        Ok(PasswordHasherPool { permits: Arc::new(Semaphore::new(cores)), dummy_hash: Arc::new(dummy) })
     }
 
     /// Hashes a new password.
     pub async fn hash(&self, password: String) -> Result<String, String> {
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .map_err(|e| e.to_string())?
+        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|e| e.to_string())?
     }
 
     /// Checks a password against a stored hash (or the dummy hash when `None`).
@@ -129,10 +121,7 @@ pub struct TokenKeys {
 impl TokenKeys {
     /// Keys from a shared secret.
     pub fn new(secret: &[u8]) -> Self {
-        TokenKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
+        TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
     /// Issues an access token; returns it with its expiry.

@@ -49,20 +49,16 @@ where
 {
     match var(name)? {
         None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
     }
 }
 
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
-        let database_url = var("DATABASE_URL")?
-            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/jeco".into());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        let database_url =
+            var("DATABASE_URL")?.unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/jeco".into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             bail!("DATABASE_URL must start with postgres:// or postgresql://");
         }
         let redis_url = var("REDIS_URL")?;
@@ -108,9 +104,7 @@ impl Config {
             data_dir: var("JECO_DATA_DIR")?.unwrap_or_else(|| "data".into()).into(),
             jwt_secret: var("JECO_JWT_SECRET")?,
             web_dir: var("JECO_WEB_DIR")?.unwrap_or_else(|| "web/dist".into()).into(),
-            graphiql_dir: var("JECO_GRAPHIQL_DIR")?
-                .unwrap_or_else(|| "api/graphiql".into())
-                .into(),
+            graphiql_dir: var("JECO_GRAPHIQL_DIR")?.unwrap_or_else(|| "api/graphiql".into()).into(),
             send_rate,
             auth_rate,
         })
@@ -147,8 +141,7 @@ impl Config {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("JECO_DATA_DIR {:?} cannot be created", self.data_dir))?;
         let secret = crate::auth::random_token(48);
-        write_private(&path, &secret)
-            .with_context(|| format!("cannot write {path:?} (JECO_DATA_DIR)"))?;
+        write_private(&path, &secret).with_context(|| format!("cannot write {path:?} (JECO_DATA_DIR)"))?;
         Ok(secret.into_bytes())
     }
 }
@@ -157,12 +150,7 @@ impl Config {
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     f.write_all(contents.as_bytes())
 }
 

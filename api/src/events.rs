@@ -59,9 +59,7 @@ impl EventPayload {
     /// The user whose membership this event changes, if any.
     pub fn membership_of(&self) -> Option<i64> {
         match self {
-            EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => {
-                Some(user.id)
-            }
+            EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => Some(user.id),
             EventPayload::MessageCreated { .. } => None,
         }
     }
@@ -85,12 +83,9 @@ impl LoggedEvent {
     pub fn from_row(row: jeco_schema::log::EventRow) -> Option<Self> {
         let pos = row.pos();
         match serde_json::from_value(row.payload) {
-            Ok(payload) => Some(LoggedEvent {
-                pos,
-                conversation_id: row.conversation_id,
-                at: row.created_at,
-                payload,
-            }),
+            Ok(payload) => {
+                Some(LoggedEvent { pos, conversation_id: row.conversation_id, at: row.created_at, payload })
+            }
             Err(e) => {
                 tracing::warn!(tx = pos.tx, id = pos.id, "skipping unreadable event: {e}");
                 None

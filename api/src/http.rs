@@ -37,7 +37,7 @@ pub fn sdl() -> String {
     let schema = Schema::build(
         graphql::query::Query::default(),
         graphql::mutation::Mutation::default(),
-        graphql::subscription::Subscription::default(),
+        graphql::subscription::Subscription,
     )
     .finish();
     schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
@@ -128,7 +128,12 @@ fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn execute(http: &Http, headers: &HeaderMap, ip: SocketAddr, request: async_graphql::Request) -> Response {
+async fn execute(
+    http: &Http,
+    headers: &HeaderMap,
+    ip: SocketAddr,
+    request: async_graphql::Request,
+) -> Response {
     let viewer = match bearer(&http.state, headers) {
         Ok(v) => v,
         Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),

@@ -131,9 +131,8 @@ impl EventHub {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         let mut total = 0;
         loop {
-            let rows = log::read_after(&mut conn, *pos, LogFilter::All, PAGE)
-                .await
-                .map_err(|e| e.to_string())?;
+            let rows =
+                log::read_after(&mut conn, *pos, LogFilter::All, PAGE).await.map_err(|e| e.to_string())?;
             let n = rows.len();
             for row in rows {
                 *pos = row.pos();
@@ -218,9 +217,7 @@ impl EventHub {
         filter: LogFilter,
     ) -> Result<Vec<jeco_schema::log::EventRow>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        log::read_after(&mut conn, after, filter, PAGE)
-            .await
-            .map_err(|e| e.to_string())
+        log::read_after(&mut conn, after, filter, PAGE).await.map_err(|e| e.to_string())
     }
 
     async fn rooms_of(&self, viewer: i64) -> Result<HashSet<i64>, String> {

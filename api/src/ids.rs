@@ -36,9 +36,7 @@ pub fn encode(kind: Kind, id: i64) -> async_graphql::ID {
 pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.trim()).ok()?).ok()?;
     let (tag, num) = raw.split_once(':')?;
-    let kind = [Kind::User, Kind::Conversation, Kind::Message]
-        .into_iter()
-        .find(|k| k.tag() == tag)?;
+    let kind = [Kind::User, Kind::Conversation, Kind::Message].into_iter().find(|k| k.tag() == tag)?;
     let n: i64 = num.parse().ok()?;
     (n > 0).then_some((kind, n))
 }

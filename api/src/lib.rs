@@ -31,9 +31,7 @@ use crate::state::AppState;
 /// Runs pending migrations (off the async runtime; see `jeco_schema::migrate`).
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
-    tokio::task::spawn_blocking(move || jeco_schema::migrate(&url))
-        .await?
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    tokio::task::spawn_blocking(move || jeco_schema::migrate(&url)).await?.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A connection pool for the URL.

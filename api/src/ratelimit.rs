@@ -19,9 +19,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> Limiter<K> {
     pub fn new(per_period: u32, period: Duration, burst: u32) -> Self {
         let n = NonZeroU32::new(per_period.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(period / n.get())
-            .unwrap_or_else(|| Quota::per_second(n))
-            .allow_burst(burst);
+        let quota =
+            Quota::with_period(period / n.get()).unwrap_or_else(|| Quota::per_second(n)).allow_burst(burst);
         let limiter = Arc::new(RateLimiter::keyed(quota));
         // Forget idle keys so the map does not grow with every address ever seen.
         let weak = Arc::downgrade(&limiter);

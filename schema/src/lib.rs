@@ -28,15 +28,9 @@ pub fn migrate(database_url: &str) -> Result<(), String> {
     use diesel_migrations::MigrationHarness;
     let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(database_url)
         .map_err(|e| format!("cannot connect to DATABASE_URL: {e}"))?;
-    diesel::sql_query("SELECT pg_advisory_lock(742031)")
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
-    let result = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map(drop)
-        .map_err(|e| format!("migration failed: {e}"));
-    diesel::sql_query("SELECT pg_advisory_unlock(742031)")
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
+    diesel::sql_query("SELECT pg_advisory_lock(742031)").execute(&mut conn).map_err(|e| e.to_string())?;
+    let result =
+        conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| format!("migration failed: {e}"));
+    diesel::sql_query("SELECT pg_advisory_unlock(742031)").execute(&mut conn).map_err(|e| e.to_string())?;
     result
 }

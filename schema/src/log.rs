@@ -74,10 +74,7 @@ pub async fn append(
     payload: &serde_json::Value,
 ) -> QueryResult<()> {
     diesel::insert_into(events::table)
-        .values((
-            events::conversation_id.eq(conversation_id),
-            events::payload.eq(payload),
-        ))
+        .values((events::conversation_id.eq(conversation_id), events::payload.eq(payload)))
         .execute(conn)
         .await
         .map(drop)
@@ -85,9 +82,7 @@ pub async fn append(
 
 /// The head of the log: every position at or before it is final.
 pub async fn head(conn: &mut AsyncPgConnection) -> QueryResult<LogPos> {
-    let horizon: i64 = diesel::select(sql::<BigInt>("jeco_log_horizon()"))
-        .get_result(conn)
-        .await?;
+    let horizon: i64 = diesel::select(sql::<BigInt>("jeco_log_horizon()")).get_result(conn).await?;
     Ok(LogPos { tx: horizon - 1, id: i64::MAX })
 }
 
@@ -113,13 +108,10 @@ pub async fn read_after(
         LogFilter::All => {}
         LogFilter::Conversation(id) => query = query.filter(events::conversation_id.eq(id)),
         LogFilter::MemberOf(user_id) => {
-            query = query.filter(
-                events::conversation_id.eq_any(
-                    members::table
-                        .filter(members::user_id.eq(user_id))
-                        .select(members::conversation_id),
-                ),
-            )
+            query =
+                query.filter(events::conversation_id.eq_any(
+                    members::table.filter(members::user_id.eq(user_id)).select(members::conversation_id),
+                ))
         }
     }
     query.load(conn).await

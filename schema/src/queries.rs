@@ -14,11 +14,7 @@ use crate::schema::{conversations, login_failures, members, messages, sessions, 
 
 /// Loads users by id.
 pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select(User::as_select())
-        .load(conn)
-        .await
+    users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await
 }
 
 /// Finds a user by username or email, case-insensitively.
@@ -38,10 +34,7 @@ pub async fn user_by_login(conn: &mut AsyncPgConnection, login: &str) -> QueryRe
 }
 
 /// Finds a user by username, case-insensitively.
-pub async fn user_by_username(
-    conn: &mut AsyncPgConnection,
-    username: &str,
-) -> QueryResult<Option<User>> {
+pub async fn user_by_username(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(sql::<Bool>("lower(users.username) = ").bind::<Text, _>(username.to_lowercase()))
         .select(User::as_select())
@@ -51,10 +44,7 @@ pub async fn user_by_username(
 }
 
 /// Inserts a user; `None` when the username or email is taken.
-pub async fn insert_user(
-    conn: &mut AsyncPgConnection,
-    new: &NewUser<'_>,
-) -> QueryResult<Option<User>> {
+pub async fn insert_user(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> QueryResult<Option<User>> {
     diesel::insert_into(users::table)
         .values(new)
         .on_conflict_do_nothing()
@@ -64,28 +54,14 @@ pub async fn insert_user(
         .optional()
 }
 
-/// Whether a username or an email is already registered (which one, in that order).
-pub async fn username_taken(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<bool> {
-    Ok(user_by_username(conn, username).await?.is_some())
-}
-
 /// Inserts a session.
 pub async fn insert_session(conn: &mut AsyncPgConnection, new: NewSession) -> QueryResult<Session> {
-    diesel::insert_into(sessions::table)
-        .values(new)
-        .returning(Session::as_returning())
-        .get_result(conn)
-        .await
+    diesel::insert_into(sessions::table).values(new).returning(Session::as_returning()).get_result(conn).await
 }
 
 /// Loads a session by id.
 pub async fn session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Session>> {
-    sessions::table
-        .find(id)
-        .select(Session::as_select())
-        .first(conn)
-        .await
-        .optional()
+    sessions::table.find(id).select(Session::as_select()).first(conn).await.optional()
 }
 
 /// Swaps the refresh secret if `old_hash` is still current; `false` when another
@@ -177,15 +153,8 @@ struct FailureCount {
 }
 
 /// Forgets failed logins of (user, ip) after a success.
-pub async fn clear_login_failures(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    ip: &str,
-) -> QueryResult<()> {
-    diesel::delete(login_failures::table.find((user_id, ip)))
-        .execute(conn)
-        .await
-        .map(drop)
+pub async fn clear_login_failures(conn: &mut AsyncPgConnection, user_id: i64, ip: &str) -> QueryResult<()> {
+    diesel::delete(login_failures::table.find((user_id, ip))).execute(conn).await.map(drop)
 }
 
 /// Inserts a conversation; `None` when a room of that name exists.
@@ -216,25 +185,12 @@ pub async fn conversations_by_ids(
 
 /// Locks a conversation row for the rest of the transaction (serializes joins,
 /// leaves and role changes of one conversation).
-pub async fn lock_conversation(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<Option<Conversation>> {
-    conversations::table
-        .find(id)
-        .select(Conversation::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+pub async fn lock_conversation(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Conversation>> {
+    conversations::table.find(id).select(Conversation::as_select()).for_update().first(conn).await.optional()
 }
 
 /// Marks new activity (orders the conversation list).
-pub async fn touch_conversation(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    at: DateTime<Utc>,
-) -> QueryResult<()> {
+pub async fn touch_conversation(conn: &mut AsyncPgConnection, id: i64, at: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(conversations::table.find(id))
         .set(conversations::last_activity_at.eq(at))
         .execute(conn)
@@ -337,18 +293,27 @@ pub async fn delete_member(
         .optional()
 }
 
+/// Changes a member's role.
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+    role: &str,
+) -> QueryResult<()> {
+    diesel::update(members::table.find((conversation_id, user_id)))
+        .set(members::role.eq(role))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// One membership.
 pub async fn member(
     conn: &mut AsyncPgConnection,
     conversation_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<Member>> {
-    members::table
-        .find((conversation_id, user_id))
-        .select(Member::as_select())
-        .first(conn)
-        .await
-        .optional()
+    members::table.find((conversation_id, user_id)).select(Member::as_select()).first(conn).await.optional()
 }
 
 /// Memberships of one user in the given conversations.
@@ -366,15 +331,8 @@ pub async fn memberships_of(
 }
 
 /// Ids of every conversation the user belongs to.
-pub async fn conversation_ids_of(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-) -> QueryResult<Vec<i64>> {
-    members::table
-        .filter(members::user_id.eq(user_id))
-        .select(members::conversation_id)
-        .load(conn)
-        .await
+pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+    members::table.filter(members::user_id.eq(user_id)).select(members::conversation_id).load(conn).await
 }
 
 /// Members of a conversation ordered by join time, after the keyset `(joined_at, user_id)`.
@@ -446,15 +404,8 @@ pub async fn message_by_client_id(
 }
 
 /// Loads messages by id.
-pub async fn messages_by_ids(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<Message>> {
-    messages::table
-        .filter(messages::id.eq_any(ids))
-        .select(Message::as_select())
-        .load(conn)
-        .await
+pub async fn messages_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Message>> {
+    messages::table.filter(messages::id.eq_any(ids)).select(Message::as_select()).load(conn).await
 }
 
 /// Which way a timeline page goes.
@@ -509,11 +460,7 @@ pub async fn last_messages(
     messages::table
         .filter(messages::conversation_id.eq_any(conversation_ids))
         .distinct_on(messages::conversation_id)
-        .order((
-            messages::conversation_id,
-            messages::tx.desc(),
-            messages::id.desc(),
-        ))
+        .order((messages::conversation_id, messages::tx.desc(), messages::id.desc()))
         .select(Message::as_select())
         .load(conn)
         .await

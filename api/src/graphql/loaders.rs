@@ -12,7 +12,8 @@ use crate::events::PublicUser;
 
 async fn conn(
     pool: &PgPool,
-) -> async_graphql::Result<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>> {
+) -> async_graphql::Result<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>>
+{
     pool.get().await.map_err(internal)
 }
 
@@ -91,14 +92,20 @@ impl Loader<i64> for RoleLoader {
 }
 
 /// Adds a fresh set of loaders for one request or operation.
-pub fn add_loaders(request: async_graphql::Request, pool: &PgPool, viewer: Option<i64>) -> async_graphql::Request {
+pub fn add_loaders(
+    request: async_graphql::Request,
+    pool: &PgPool,
+    viewer: Option<i64>,
+) -> async_graphql::Request {
     let request = request
         .data(DataLoader::new(UserLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(ConversationLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn));
     match viewer {
-        Some(viewer) => request.data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn)),
+        Some(viewer) => {
+            request.data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))
+        }
         None => request,
     }
 }

@@ -23,7 +23,7 @@ pub const MAX_COMPLEXITY: usize = 1000;
 
 /// Builds the schema with its limits.
 pub fn build(state: AppState) -> AppSchema {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription::default())
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -42,7 +42,11 @@ pub struct RequestInfo {
 }
 
 /// Attaches per-request data: caller info and fresh DataLoaders.
-pub fn with_request_data(request: async_graphql::Request, state: &AppState, info: RequestInfo) -> async_graphql::Request {
+pub fn with_request_data(
+    request: async_graphql::Request,
+    state: &AppState,
+    info: RequestInfo,
+) -> async_graphql::Request {
     let viewer = info.viewer.map(|v| v.user_id);
     loaders::add_loaders(request.data(info), &state.pool, viewer)
 }
@@ -64,9 +68,7 @@ pub fn viewer(ctx: &Context<'_>) -> Option<Viewer> {
 
 /// The viewer or a top-level "log in first" error (for queries).
 pub fn require_viewer(ctx: &Context<'_>) -> async_graphql::Result<i64> {
-    viewer(ctx)
-        .map(|v| v.user_id)
-        .ok_or_else(|| async_graphql::Error::new("log in first"))
+    viewer(ctx).map(|v| v.user_id).ok_or_else(|| async_graphql::Error::new("log in first"))
 }
 
 /// Splits a service result into (value, userErrors); faults become a generic error.

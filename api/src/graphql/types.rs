@@ -143,7 +143,11 @@ impl ConversationNode {
     }
     /// ROOM or DIRECT.
     async fn kind(&self) -> ConversationKind {
-        if self.0.kind == "direct" { ConversationKind::Direct } else { ConversationKind::Room }
+        if self.0.kind == "direct" {
+            ConversationKind::Direct
+        } else {
+            ConversationKind::Room
+        }
     }
     /// Room name.
     async fn name(&self) -> Option<&str> {
@@ -155,7 +159,11 @@ impl ConversationNode {
     }
     /// PUBLIC or PRIVATE.
     async fn visibility(&self) -> Visibility {
-        if self.0.visibility == "public" { Visibility::Public } else { Visibility::Private }
+        if self.0.visibility == "public" {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        }
     }
     /// Creation time.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -211,9 +219,8 @@ impl ConversationNode {
         };
         let direction = if page.backward { Direction::Backward } else { Direction::Forward };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows = queries::timeline(&mut c, self.0.id, key, direction, page.limit + 1)
-            .await
-            .map_err(internal)?;
+        let mut rows =
+            queries::timeline(&mut c, self.0.id, key, direction, page.limit + 1).await.map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = if page.backward {
@@ -362,15 +369,19 @@ impl ConversationEventNode {
     /// What happened.
     async fn payload(&self) -> ConversationEventPayload {
         match &self.0.payload {
-            EventPayload::MessageCreated { message, sender } => ConversationEventPayload::MessageCreated(MessageCreated {
-                message: MessageNode { row: message.clone(), sender: Some(sender.clone()) },
-            }),
-            EventPayload::MemberJoined { member, user } => ConversationEventPayload::MemberJoined(MemberJoined {
-                member: MemberNode { member: member.clone(), user: Some(user.clone()) },
-            }),
-            EventPayload::MemberLeft { user } => {
-                ConversationEventPayload::MemberLeft(MemberLeft { user: UserNode { user: user.clone(), email: None } })
+            EventPayload::MessageCreated { message, sender } => {
+                ConversationEventPayload::MessageCreated(MessageCreated {
+                    message: MessageNode { row: message.clone(), sender: Some(sender.clone()) },
+                })
             }
+            EventPayload::MemberJoined { member, user } => {
+                ConversationEventPayload::MemberJoined(MemberJoined {
+                    member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                })
+            }
+            EventPayload::MemberLeft { user } => ConversationEventPayload::MemberLeft(MemberLeft {
+                user: UserNode { user: user.clone(), email: None },
+            }),
         }
     }
 }

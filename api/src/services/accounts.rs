@@ -69,7 +69,12 @@ pub async fn register(state: &AppState, ip: &str, input: Registration) -> Servic
         .transaction(async |c| {
             let Some(user) = queries::insert_user(
                 c,
-                &NewUser { username: &username, email: &email, display_name: &display_name, password_hash: &hash },
+                &NewUser {
+                    username: &username,
+                    email: &email,
+                    display_name: &display_name,
+                    password_hash: &hash,
+                },
             )
             .await?
             else {
@@ -78,7 +83,11 @@ pub async fn register(state: &AppState, ip: &str, input: Registration) -> Servic
                 } else {
                     "email"
                 };
-                return Ok(Err(UserError::on_field(field, UserErrorCode::Taken, format!("this {field} is already registered"))));
+                return Ok(Err(UserError::on_field(
+                    field,
+                    UserErrorCode::Taken,
+                    format!("this {field} is already registered"),
+                )));
             };
             let creds = open_session(state, c, user).await?;
             Ok::<_, ServiceError>(Ok(creds))
@@ -95,7 +104,11 @@ async fn open_session(
     let secret = auth::random_token(32);
     let session = queries::insert_session(
         c,
-        NewSession { user_id: user.id, secret_hash: auth::sha256(&secret), expires_at: Utc::now() + auth::SESSION_TTL },
+        NewSession {
+            user_id: user.id,
+            secret_hash: auth::sha256(&secret),
+            expires_at: Utc::now() + auth::SESSION_TTL,
+        },
     )
     .await?;
     let (access_token, expires_at) = state
@@ -108,10 +121,17 @@ async fn open_session(
 /// Checks a password and opens a session.
 pub async fn login(state: &AppState, ip: &str, login: &str, password: String) -> ServiceResult<Credentials> {
     if login.trim().is_empty() || login.len() > 254 {
-        return Err(UserError::on_field("usernameOrEmail", UserErrorCode::Invalid, "enter your username or email").into());
+        return Err(UserError::on_field(
+            "usernameOrEmail",
+            UserErrorCode::Invalid,
+            "enter your username or email",
+        )
+        .into());
     }
     if password.is_empty() || password.chars().count() > 128 {
-        return Err(UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into());
+        return Err(
+            UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into()
+        );
     }
     check_auth_rate(state, ip)?;
     let mut c = conn(state).await?;
@@ -139,10 +159,13 @@ pub async fn login(state: &AppState, ip: &str, login: &str, password: String) ->
             open_session(state, &mut c, user).await
         }
         (Some(user), false) => {
-            queries::record_login_failure(&mut c, user.id, ip, FAILURE_WINDOW_SECS, MAX_FAILURES, LOCK_SECS).await?;
+            queries::record_login_failure(&mut c, user.id, ip, FAILURE_WINDOW_SECS, MAX_FAILURES, LOCK_SECS)
+                .await?;
             Err(UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into())
         }
-        (None, _) => Err(UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into()),
+        (None, _) => {
+            Err(UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into())
+        }
     }
 }
 
@@ -177,10 +200,8 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     }
     let users = queries::users_by_ids(&mut c, &[session.user_id]).await?;
     let user = users.into_iter().next().ok_or_else(revoked)?;
-    let (access_token, expires_at) = state
-        .keys
-        .issue(Viewer { user_id: user.id, session_id })
-        .map_err(ServiceError::Internal)?;
+    let (access_token, expires_at) =
+        state.keys.issue(Viewer { user_id: user.id, session_id }).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{session_id}.{new_secret}") })
 }
 

@@ -72,7 +72,11 @@ async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<P
         .ok_or_else(|| ServiceError::Internal(format!("user {user_id} vanished")))
 }
 
-async fn append(c: &mut AsyncPgConnection, conversation_id: i64, payload: &EventPayload) -> ServiceResult<()> {
+async fn append(
+    c: &mut AsyncPgConnection,
+    conversation_id: i64,
+    payload: &EventPayload,
+) -> ServiceResult<()> {
     let json = serde_json::to_value(payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(log::append(c, conversation_id, &json).await?)
 }
@@ -102,7 +106,11 @@ pub async fn create_room(
                 created_by: Some(user_id),
             };
             let Some(conv) = queries::insert_conversation(c, &new).await? else {
-                return Ok(Err(UserError::on_field("name", UserErrorCode::Taken, "a room with this name exists")));
+                return Ok(Err(UserError::on_field(
+                    "name",
+                    UserErrorCode::Taken,
+                    "a room with this name exists",
+                )));
             };
             let member = queries::insert_member(c, conv.id, user_id, "owner")
                 .await?
@@ -118,14 +126,19 @@ pub async fn create_room(
 }
 
 /// Joins a public room. Joining a room one is already in changes nothing.
-pub async fn join_room(state: &AppState, viewer: Option<Viewer>, conversation_id: i64) -> ServiceResult<Conversation> {
+pub async fn join_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
     let (conv, joined) = c
         .transaction(async |c| {
             let conv = queries::lock_conversation(c, conversation_id).await?;
             let is_member = queries::member(c, conversation_id, user_id).await?.is_some();
-            let Some(conv) = conv.filter(|cv| is_member || (cv.kind == "room" && cv.visibility == "public")) else {
+            let Some(conv) = conv.filter(|cv| is_member || (cv.kind == "room" && cv.visibility == "public"))
+            else {
                 return Err(ServiceError::from(UserError::not_found("conversationId", "room")));
             };
             if is_member {
@@ -147,7 +160,11 @@ pub async fn join_room(state: &AppState, viewer: Option<Viewer>, conversation_id
 
 /// Leaves a room. When the last owner leaves, the longest-standing member
 /// becomes owner so the room is never left without one.
-pub async fn leave_room(state: &AppState, viewer: Option<Viewer>, conversation_id: i64) -> ServiceResult<Conversation> {
+pub async fn leave_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
     let conv = c
@@ -177,22 +194,13 @@ pub async fn leave_room(state: &AppState, viewer: Option<Viewer>, conversation_i
 }
 
 async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use jeco_schema::schema::members;
     let remaining = queries::members_of(c, conversation_id, None, 100).await?;
     if remaining.iter().any(|m| m.role == "owner") {
         return Ok(());
     }
-    let successor = remaining
-        .iter()
-        .find(|m| m.role == "admin")
-        .or_else(|| remaining.get(0));
+    let successor = remaining.iter().find(|m| m.role == "admin").or(remaining.first());
     if let Some(m) = successor {
-        diesel::update(members::table.find((conversation_id, m.user_id)))
-            .set(members::role.eq("owner"))
-            .execute(c)
-            .await?;
+        queries::set_role(c, conversation_id, m.user_id, "owner").await?;
     }
     Ok(())
 }

@@ -31,7 +31,9 @@ pub async fn send(
         return Ok(existing);
     }
     if !state.send_limiter.check(&user_id) {
-        return Err(UserError::general(UserErrorCode::RateLimited, "you are sending too fast; slow down").into());
+        return Err(
+            UserError::general(UserErrorCode::RateLimited, "you are sending too fast; slow down").into()
+        );
     }
     let (message, created) = c
         .transaction(async |c| {
@@ -50,7 +52,12 @@ pub async fn send(
                 .map(PublicUser::from)
                 .ok_or_else(|| ServiceError::Internal("sender vanished".into()))?;
             queries::touch_conversation(c, conversation_id, message.created_at).await?;
-            append_event(c, conversation_id, &EventPayload::MessageCreated { message: message.clone(), sender }).await?;
+            append_event(
+                c,
+                conversation_id,
+                &EventPayload::MessageCreated { message: message.clone(), sender },
+            )
+            .await?;
             Ok::<_, ServiceError>((message, true))
         })
         .await?;

@@ -13,8 +13,7 @@ use crate::state::AppState;
 /// A pooled connection or an internal error.
 pub async fn conn(
     state: &AppState,
-) -> ServiceResult<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>>
-{
+) -> ServiceResult<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>> {
     state.pool.get().await.map_err(ServiceError::from)
 }
 

@@ -20,7 +20,11 @@ pub fn text(field: &str, value: &str, max: usize, multiline: bool) -> Result<Str
         ));
     }
     if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
-        return Err(UserError::on_field(field, UserErrorCode::Invalid, format!("{field} contains control characters")));
+        return Err(UserError::on_field(
+            field,
+            UserErrorCode::Invalid,
+            format!("{field} contains control characters"),
+        ));
     }
     Ok(v.to_string())
 }
@@ -75,7 +79,11 @@ pub fn client_id(value: &str) -> Result<String, UserError> {
     if ok {
         Ok(value.to_string())
     } else {
-        Err(UserError::on_field("clientId", UserErrorCode::Invalid, "clientId must be 1–64 visible ASCII characters"))
+        Err(UserError::on_field(
+            "clientId",
+            UserErrorCode::Invalid,
+            "clientId must be 1–64 visible ASCII characters",
+        ))
     }
 }
 

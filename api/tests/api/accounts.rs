@@ -3,7 +3,8 @@ use serde_json::json;
 use crate::helpers::*;
 
 const REGISTER: &str = "mutation($i: RegisterInput!){ register(input:$i){ accessToken refreshToken user{ id username email } userErrors{ field code } } }";
-const LOGIN: &str = "mutation($i: LoginInput!){ login(input:$i){ accessToken refreshToken userErrors{ code } } }";
+const LOGIN: &str =
+    "mutation($i: LoginInput!){ login(input:$i){ accessToken refreshToken userErrors{ code } } }";
 const REFRESH: &str = "mutation($i: RefreshSessionInput!){ refreshSession(input:$i){ accessToken refreshToken userErrors{ code } } }";
 
 #[tokio::test]
@@ -25,12 +26,36 @@ async fn duplicate_and_malformed_registrations_write_nothing() {
     app.register("alice").await;
     let before = app.snapshot().await;
     let cases = [
-        (json!({ "username": "ALICE", "email": "new@example.com", "password": "long-enough" }), "username", "TAKEN"),
-        (json!({ "username": "alice2", "email": "Alice@Example.com", "password": "long-enough" }), "email", "TAKEN"),
-        (json!({ "username": "a", "email": "x@example.com", "password": "long-enough" }), "username", "INVALID"),
-        (json!({ "username": "carol", "email": "not-an-email", "password": "long-enough" }), "email", "INVALID"),
-        (json!({ "username": "carol", "email": "c@example.com", "password": "short" }), "password", "INVALID"),
-        (json!({ "username": "carol", "email": "c@example.com", "password": "x".repeat(129) }), "password", "TOO_LONG"),
+        (
+            json!({ "username": "ALICE", "email": "new@example.com", "password": "long-enough" }),
+            "username",
+            "TAKEN",
+        ),
+        (
+            json!({ "username": "alice2", "email": "Alice@Example.com", "password": "long-enough" }),
+            "email",
+            "TAKEN",
+        ),
+        (
+            json!({ "username": "a", "email": "x@example.com", "password": "long-enough" }),
+            "username",
+            "INVALID",
+        ),
+        (
+            json!({ "username": "carol", "email": "not-an-email", "password": "long-enough" }),
+            "email",
+            "INVALID",
+        ),
+        (
+            json!({ "username": "carol", "email": "c@example.com", "password": "short" }),
+            "password",
+            "INVALID",
+        ),
+        (
+            json!({ "username": "carol", "email": "c@example.com", "password": "x".repeat(129) }),
+            "password",
+            "TOO_LONG",
+        ),
     ];
     for (input, field, code) in cases {
         let r = app.gql(None, REGISTER, json!({ "i": input })).await;
@@ -38,7 +63,13 @@ async fn duplicate_and_malformed_registrations_write_nothing() {
         assert_eq!(r["data"]["register"]["accessToken"], json!(null));
     }
     // Wrong types and unknown fields are rejected before anything runs.
-    let r = app.gql(None, REGISTER, json!({ "i": { "username": 5, "email": "e@example.com", "password": "long-enough" } })).await;
+    let r = app
+        .gql(
+            None,
+            REGISTER,
+            json!({ "i": { "username": 5, "email": "e@example.com", "password": "long-enough" } }),
+        )
+        .await;
     assert!(r["errors"].is_array(), "{r}");
     let r = app.gql(None, REGISTER, json!({ "i": { "username": "dave", "email": "d@example.com", "password": "long-enough", "admin": true } })).await;
     assert!(r["errors"].is_array(), "{r}");
@@ -49,29 +80,47 @@ async fn duplicate_and_malformed_registrations_write_nothing() {
 async fn login_checks_the_password_and_locks_out_per_account_and_address() {
     let app = spawn_app().await;
     app.register("alice").await;
-    let ok = app.gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "ALICE@example.com", "password": "password-alice" } })).await;
+    let ok = app
+        .gql(
+            None,
+            LOGIN,
+            json!({ "i": { "usernameOrEmail": "ALICE@example.com", "password": "password-alice" } }),
+        )
+        .await;
     assert!(ok["data"]["login"]["accessToken"].is_string(), "{ok}");
     let sessions = app.count("sessions").await;
     for _ in 0..5 {
-        let r = app.gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "wrong-password" } })).await;
+        let r = app
+            .gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "wrong-password" } }))
+            .await;
         assert_eq!(r["data"]["login"]["userErrors"], json!([{ "code": "INVALID_CREDENTIALS" }]));
     }
     // Now even the right password is refused from this address, for a while.
-    let r = app.gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "password-alice" } })).await;
+    let r = app
+        .gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "password-alice" } }))
+        .await;
     assert_eq!(r["data"]["login"]["userErrors"], json!([{ "code": "LOCKED_OUT" }]));
     assert_eq!(app.count("sessions").await, sessions, "no session for failed or locked logins");
     // The lock is scoped to (account, address) and expires: never permanent.
     let n = app.scalar("SELECT count(*) AS n FROM login_failures WHERE ip = '127.0.0.1' AND locked_until < now() + interval '16 minutes'").await;
     assert_eq!(n, 1);
     // Unknown accounts get the same answer as a wrong password.
-    let r = app.gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "nobody", "password": "whatever-pass" } })).await;
+    let r = app
+        .gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "nobody", "password": "whatever-pass" } }))
+        .await;
     assert_eq!(r["data"]["login"]["userErrors"], json!([{ "code": "INVALID_CREDENTIALS" }]));
 }
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_session() {
     let app = spawn_app().await;
-    let r = app.gql(None, REGISTER, json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } })).await;
+    let r = app
+        .gql(
+            None,
+            REGISTER,
+            json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } }),
+        )
+        .await;
     let first = r["data"]["register"]["refreshToken"].as_str().unwrap().to_string();
     let r = app.gql(None, REFRESH, json!({ "i": { "refreshToken": first } })).await;
     let second = r["data"]["refreshSession"]["refreshToken"].as_str().unwrap().to_string();
@@ -102,7 +151,12 @@ async fn cookie_mode_keeps_the_refresh_token_out_of_the_body() {
         .await
         .unwrap();
     let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.starts_with("jeco_refresh=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.starts_with("jeco_refresh=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["data"]["register"]["refreshToken"], json!(null));
     let pair = cookie.split(';').next().unwrap().to_string();
@@ -127,13 +181,32 @@ async fn cookie_mode_keeps_the_refresh_token_out_of_the_body() {
 #[tokio::test]
 async fn logout_revokes_and_bad_bearer_is_401() {
     let app = spawn_app().await;
-    let r = app.gql(None, REGISTER, json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } })).await;
+    let r = app
+        .gql(
+            None,
+            REGISTER,
+            json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } }),
+        )
+        .await;
     let refresh = r["data"]["register"]["refreshToken"].as_str().unwrap().to_string();
-    let r = app.gql(None, "mutation($t: String){ logout(input:{ refreshToken: $t }){ ok } }", json!({ "t": refresh })).await;
+    let r = app
+        .gql(
+            None,
+            "mutation($t: String){ logout(input:{ refreshToken: $t }){ ok } }",
+            json!({ "t": refresh }),
+        )
+        .await;
     assert_eq!(r["data"]["logout"]["ok"], json!(true));
     let r = app.gql(None, REFRESH, json!({ "i": { "refreshToken": refresh } })).await;
     assert_eq!(r["data"]["refreshSession"]["userErrors"], json!([{ "code": "SESSION_REVOKED" }]));
-    let resp = app.http.post(app.url("/graphql")).bearer_auth("not.a.jwt").json(&json!({ "query": "{ viewer { id } }" })).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth("not.a.jwt")
+        .json(&json!({ "query": "{ viewer { id } }" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
 }
 
@@ -141,11 +214,23 @@ async fn logout_revokes_and_bad_bearer_is_401() {
 async fn auth_calls_are_rate_limited_per_address() {
     let app = spawn_app_with(Opts { send_rate: 100, auth_rate: 3 }).await;
     for i in 0..3 {
-        let r = app.gql(None, LOGIN, json!({ "i": { "usernameOrEmail": format!("nobody{i}"), "password": "whatever-pass" } })).await;
+        let r = app
+            .gql(
+                None,
+                LOGIN,
+                json!({ "i": { "usernameOrEmail": format!("nobody{i}"), "password": "whatever-pass" } }),
+            )
+            .await;
         assert_eq!(r["data"]["login"]["userErrors"], json!([{ "code": "INVALID_CREDENTIALS" }]));
     }
     let users = app.count("users").await;
-    let r = app.gql(None, REGISTER, json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } })).await;
+    let r = app
+        .gql(
+            None,
+            REGISTER,
+            json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } }),
+        )
+        .await;
     assert_eq!(r["data"]["register"]["userErrors"], json!([{ "field": null, "code": "RATE_LIMITED" }]));
     assert_eq!(app.count("users").await, users);
 }

@@ -107,10 +107,8 @@ impl TestApp {
     /// Rows in a table (for "nothing was written" assertions).
     pub async fn count(&self, table: &str) -> i64 {
         let mut c = AsyncPgConnection::establish(&self.db_url).await.unwrap();
-        let row: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-            .get_result(&mut c)
-            .await
-            .unwrap();
+        let row: Count =
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result(&mut c).await.unwrap();
         row.n
     }
 
@@ -132,7 +130,8 @@ impl TestApp {
 
     /// POSTs a GraphQL request; returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut req =
+            self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -287,13 +286,9 @@ impl Ws {
 
     /// Next `next` payload's event for subscription `id`.
     pub async fn event(&mut self, id: &str) -> Value {
-        loop {
-            let m = self.recv().await.expect("event, not close");
-            if m["id"] == id && m["type"] == "next" {
-                return m["payload"]["data"]["conversationEvents"].clone();
-            }
-            panic!("unexpected message {m}");
-        }
+        let m = self.recv().await.expect("event, not close");
+        assert!(m["id"] == id && m["type"] == "next", "unexpected message {m}");
+        m["payload"]["data"]["conversationEvents"].clone()
     }
 }
 

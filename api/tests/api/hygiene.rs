@@ -4,7 +4,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn exported_schema_file_matches_the_server() {
-    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../graphql/schema.graphql")).unwrap();
+    let file =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../graphql/schema.graphql")).unwrap();
     assert!(
         file == jeco_api::http::sdl(),
         "graphql/schema.graphql is stale: run `jeco export-schema > graphql/schema.graphql`"
@@ -18,7 +19,8 @@ async fn exported_schema_file_matches_the_server() {
 async fn health_endpoints() {
     let app = spawn_app().await;
     assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    let ready: serde_json::Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: serde_json::Value =
+        app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready, json!({ "database": true, "broker": true }));
 }
 
@@ -30,29 +32,86 @@ async fn malformed_and_abusive_requests_are_refused_and_write_nothing() {
     let create = "mutation{ createRoom(input:{name:\"Sneaky\"}){ userErrors{ code } } }";
 
     // Batching.
-    let resp = app.http.post(app.url("/graphql")).bearer_auth(&alice).json(&json!([{ "query": create }, { "query": create }])).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&alice)
+        .json(&json!([{ "query": create }, { "query": create }]))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     // Mutation over GET.
-    let resp = app.http.get(app.url("/graphql")).bearer_auth(&alice).query(&[("query", create)]).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/graphql"))
+        .bearer_auth(&alice)
+        .query(&[("query", create)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 405);
     // Queries over GET work.
-    let resp = app.http.get(app.url("/graphql")).bearer_auth(&alice).query(&[("query", "{ viewer { username } }")]).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/graphql"))
+        .bearer_auth(&alice)
+        .query(&[("query", "{ viewer { username } }")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["data"]["viewer"]["username"], "alice");
     // A cross-site form post (CSRF): wrong content type.
-    let resp = app.http.post(app.url("/graphql")).header("content-type", "application/x-www-form-urlencoded").body(format!("query={create}")).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("query={create}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 415);
-    let resp = app.http.post(app.url("/graphql")).header("content-type", "text/plain").body(json!({ "query": create }).to_string()).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body(json!({ "query": create }).to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 415);
     // A browser on a foreign origin.
-    let resp = app.http.post(app.url("/graphql")).bearer_auth(&alice).header("origin", "https://evil.example").json(&json!({ "query": create })).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&alice)
+        .header("origin", "https://evil.example")
+        .json(&json!({ "query": create }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 403);
     // Not JSON, wrong shape, oversize.
-    let resp = app.http.post(app.url("/graphql")).header("content-type", "application/json").body("{nope").send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     let resp = app.http.post(app.url("/graphql")).json(&json!({ "query": 5 })).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     let big = "x".repeat(70 * 1024);
-    let resp = app.http.post(app.url("/graphql")).bearer_auth(&alice).json(&json!({ "query": create, "variables": { "pad": big } })).send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/graphql"))
+        .bearer_auth(&alice)
+        .json(&json!({ "query": create, "variables": { "pad": big } }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 413);
     assert_eq!(app.snapshot().await, before);
 }

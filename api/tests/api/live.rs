@@ -70,7 +70,12 @@ async fn leaving_ends_a_single_conversation_stream() {
     let mut ws = app.ws(&bob).await;
     ws.subscribe_events("1", Some(&room), None).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    app.gql(Some(&bob), "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }", json!({ "c": room })).await;
+    app.gql(
+        Some(&bob),
+        "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }",
+        json!({ "c": room }),
+    )
+    .await;
     assert_eq!(ws.event("1").await["payload"]["__typename"], "MemberLeft");
     assert_eq!(ws.recv().await.unwrap(), json!({ "type": "complete", "id": "1" }));
     app.send(&alice, &room, "after leaving", "z").await;
@@ -134,7 +139,8 @@ async fn protocol_violations_close_with_the_protocol_codes() {
 
     // Also accepted: { Authorization: "Bearer <token>" }.
     let mut ws = app.ws_raw(None).await.unwrap();
-    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {alice}") } })).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {alice}") } }))
+        .await;
     assert_eq!(ws.recv().await.unwrap()["type"], "connection_ack");
 
     // Browsers on foreign origins cannot even upgrade.
@@ -203,8 +209,19 @@ async fn resume_after_disconnects_under_concurrent_senders_is_exactly_once() {
     assert_eq!(unique.len(), total, "no duplicates");
     assert!(reconnects > 5);
     // The order is the server's: the same as history.
-    let r = app.gql(Some(&reader), "query($id: ID!){ conversation(id:$id){ messages(last: 100){ nodes{ id } } } }", json!({ "id": room })).await;
-    let newest: Vec<String> = r["data"]["conversation"]["messages"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()).collect();
+    let r = app
+        .gql(
+            Some(&reader),
+            "query($id: ID!){ conversation(id:$id){ messages(last: 100){ nodes{ id } } } }",
+            json!({ "id": room }),
+        )
+        .await;
+    let newest: Vec<String> = r["data"]["conversation"]["messages"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(&seen[total - 100..], &newest[..]);
     // Nothing more arrives after the last one.
     let mut ws = app.ws(&reader).await;

@@ -37,7 +37,10 @@ async fn create_join_leave_round_trip() {
     // Leaving twice: not a member any more, nothing written.
     let before = app.snapshot().await;
     let r = app.gql(Some(&bob), LEAVE, json!({ "i": { "conversationId": id } })).await;
-    assert_eq!(r["data"]["leaveRoom"]["userErrors"], json!([{ "field": "conversationId", "code": "NOT_FOUND" }]));
+    assert_eq!(
+        r["data"]["leaveRoom"]["userErrors"],
+        json!([{ "field": "conversationId", "code": "NOT_FOUND" }])
+    );
     assert_eq!(app.snapshot().await, before);
 }
 
@@ -49,7 +52,9 @@ async fn owner_leaving_hands_the_room_on() {
     let id = app.create_room(&alice, "General").await;
     app.join(&bob, &id).await;
     app.gql(Some(&alice), LEAVE, json!({ "i": { "conversationId": id } })).await;
-    let r = app.gql(Some(&bob), "query($id: ID!){ conversation(id:$id){ viewerRole } }", json!({ "id": id })).await;
+    let r = app
+        .gql(Some(&bob), "query($id: ID!){ conversation(id:$id){ viewerRole } }", json!({ "id": id }))
+        .await;
     assert_eq!(r["data"]["conversation"]["viewerRole"], "OWNER");
 }
 
@@ -59,27 +64,88 @@ async fn bad_and_forbidden_room_operations_write_nothing() {
     let (alice, _) = app.register("alice").await;
     let (bob, _) = app.register("bob").await;
     app.create_room(&alice, "General").await;
-    let r = app.gql(Some(&alice), CREATE, json!({ "i": { "name": "secret", "visibility": "PRIVATE" } })).await;
+    let r =
+        app.gql(Some(&alice), CREATE, json!({ "i": { "name": "secret", "visibility": "PRIVATE" } })).await;
     let private = r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string();
     let before = app.snapshot().await;
 
     let cases = [
-        (None, CREATE, json!({ "name": "Anon room" }), "createRoom", json!([{ "field": null, "code": "UNAUTHENTICATED" }])),
-        (Some(&bob), CREATE, json!({ "name": "general" }), "createRoom", json!([{ "field": "name", "code": "TAKEN" }])),
-        (Some(&bob), CREATE, json!({ "name": "   " }), "createRoom", json!([{ "field": "name", "code": "INVALID" }])),
-        (Some(&bob), CREATE, json!({ "name": "x".repeat(65) }), "createRoom", json!([{ "field": "name", "code": "TOO_LONG" }])),
-        (Some(&bob), CREATE, json!({ "name": "ok", "topic": "t".repeat(251) }), "createRoom", json!([{ "field": "topic", "code": "TOO_LONG" }])),
-        (Some(&bob), JOIN, json!({ "conversationId": private }), "joinRoom", json!([{ "field": "conversationId", "code": "NOT_FOUND" }])),
-        (Some(&bob), JOIN, json!({ "conversationId": "bogus" }), "joinRoom", json!([{ "field": "conversationId", "code": "NOT_FOUND" }])),
-        (None, JOIN, json!({ "conversationId": private }), "joinRoom", json!([{ "field": null, "code": "UNAUTHENTICATED" }])),
-        (Some(&bob), LEAVE, json!({ "conversationId": private }), "leaveRoom", json!([{ "field": "conversationId", "code": "NOT_FOUND" }])),
+        (
+            None,
+            CREATE,
+            json!({ "name": "Anon room" }),
+            "createRoom",
+            json!([{ "field": null, "code": "UNAUTHENTICATED" }]),
+        ),
+        (
+            Some(&bob),
+            CREATE,
+            json!({ "name": "general" }),
+            "createRoom",
+            json!([{ "field": "name", "code": "TAKEN" }]),
+        ),
+        (
+            Some(&bob),
+            CREATE,
+            json!({ "name": "   " }),
+            "createRoom",
+            json!([{ "field": "name", "code": "INVALID" }]),
+        ),
+        (
+            Some(&bob),
+            CREATE,
+            json!({ "name": "x".repeat(65) }),
+            "createRoom",
+            json!([{ "field": "name", "code": "TOO_LONG" }]),
+        ),
+        (
+            Some(&bob),
+            CREATE,
+            json!({ "name": "ok", "topic": "t".repeat(251) }),
+            "createRoom",
+            json!([{ "field": "topic", "code": "TOO_LONG" }]),
+        ),
+        (
+            Some(&bob),
+            JOIN,
+            json!({ "conversationId": private }),
+            "joinRoom",
+            json!([{ "field": "conversationId", "code": "NOT_FOUND" }]),
+        ),
+        (
+            Some(&bob),
+            JOIN,
+            json!({ "conversationId": "bogus" }),
+            "joinRoom",
+            json!([{ "field": "conversationId", "code": "NOT_FOUND" }]),
+        ),
+        (
+            None,
+            JOIN,
+            json!({ "conversationId": private }),
+            "joinRoom",
+            json!([{ "field": null, "code": "UNAUTHENTICATED" }]),
+        ),
+        (
+            Some(&bob),
+            LEAVE,
+            json!({ "conversationId": private }),
+            "leaveRoom",
+            json!([{ "field": "conversationId", "code": "NOT_FOUND" }]),
+        ),
     ];
     for (token, query, input, field, expected) in cases {
         let r = app.gql(token.map(|t| t.as_str()), query, json!({ "i": input })).await;
         assert_eq!(r["data"][field]["userErrors"], expected, "{field} {input}: {r}");
     }
     // A private room looks exactly like a missing one to a stranger.
-    let r = app.gql(Some(&bob), "query($id: ID!){ conversation(id:$id){ id } node(id:$id){ id } }", json!({ "id": private })).await;
+    let r = app
+        .gql(
+            Some(&bob),
+            "query($id: ID!){ conversation(id:$id){ id } node(id:$id){ id } }",
+            json!({ "id": private }),
+        )
+        .await;
     assert_eq!(r["data"], json!({ "conversation": null, "node": null }));
     assert_eq!(app.snapshot().await, before);
 }

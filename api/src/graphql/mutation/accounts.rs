@@ -88,11 +88,17 @@ fn cookie(ctx: &Context<'_>, value: &str, max_age: i64) {
     let secure = if state(ctx).config.public_url.starts_with("https://") { "; Secure" } else { "" };
     ctx.append_http_header(
         SET_COOKIE,
-        format!("{REFRESH_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/graphql; Max-Age={max_age}{secure}"),
+        format!(
+            "{REFRESH_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/graphql; Max-Age={max_age}{secure}"
+        ),
     );
 }
 
-fn respond(ctx: &Context<'_>, result: crate::error::ServiceResult<Credentials>, in_cookie: bool) -> async_graphql::Result<AuthPayload> {
+fn respond(
+    ctx: &Context<'_>,
+    result: crate::error::ServiceResult<Credentials>,
+    in_cookie: bool,
+) -> async_graphql::Result<AuthPayload> {
     let (creds, user_errors) = split(result)?;
     let Some(creds) = creds else { return Ok(AuthPayload { user_errors, ..Default::default() }) };
     let refresh_token = if in_cookie {
@@ -130,13 +136,18 @@ impl AccountMutation {
 
     /// Logs in with username or email and password.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
-        let result = accounts::login(state(ctx), &info(ctx).ip, &input.username_or_email, input.password).await;
+        let result =
+            accounts::login(state(ctx), &info(ctx).ip, &input.username_or_email, input.password).await;
         respond(ctx, result, input.refresh_token_in_cookie)
     }
 
     /// Trades a refresh token (or the cookie) for new tokens; the old refresh
     /// token stops working, and presenting it again ends the session.
-    async fn refresh_session(&self, ctx: &Context<'_>, input: RefreshSessionInput) -> async_graphql::Result<AuthPayload> {
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> async_graphql::Result<AuthPayload> {
         let token = input.refresh_token.as_deref().or(info(ctx).refresh_cookie.as_deref());
         let result = accounts::refresh(state(ctx), &info(ctx).ip, token).await;
         respond(ctx, result, input.refresh_token_in_cookie)

@@ -18,7 +18,9 @@ pub struct ConversationPayload {
 }
 
 impl ConversationPayload {
-    fn from(result: crate::error::ServiceResult<jeco_schema::models::Conversation>) -> async_graphql::Result<Self> {
+    fn from(
+        result: crate::error::ServiceResult<jeco_schema::models::Conversation>,
+    ) -> async_graphql::Result<Self> {
         let (conv, user_errors) = split(result)?;
         Ok(ConversationPayload { conversation: conv.map(ConversationNode), user_errors })
     }
@@ -51,7 +53,8 @@ pub struct LeaveRoomInput {
 }
 
 fn conversation_id(id: &ID) -> crate::error::ServiceResult<i64> {
-    ids::decode(Kind::Conversation, id).ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
+    ids::decode(Kind::Conversation, id)
+        .ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
 }
 
 /// Room mutations.
@@ -61,17 +64,26 @@ pub struct ConversationMutation;
 #[Object]
 impl ConversationMutation {
     /// Creates a room; the viewer becomes its owner.
-    async fn create_room(&self, ctx: &Context<'_>, input: CreateRoomInput) -> async_graphql::Result<ConversationPayload> {
+    async fn create_room(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRoomInput,
+    ) -> async_graphql::Result<ConversationPayload> {
         let visibility = match input.visibility {
             Visibility::Public => SvcVisibility::Public,
             Visibility::Private => SvcVisibility::Private,
         };
-        let result = svc::create_room(state(ctx), viewer(ctx), &input.name, input.topic.as_deref(), visibility).await;
+        let result =
+            svc::create_room(state(ctx), viewer(ctx), &input.name, input.topic.as_deref(), visibility).await;
         ConversationPayload::from(result)
     }
 
     /// Joins a public room (idempotent).
-    async fn join_room(&self, ctx: &Context<'_>, input: JoinRoomInput) -> async_graphql::Result<ConversationPayload> {
+    async fn join_room(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinRoomInput,
+    ) -> async_graphql::Result<ConversationPayload> {
         let result = match conversation_id(&input.conversation_id) {
             Ok(id) => svc::join_room(state(ctx), viewer(ctx), id).await,
             Err(e) => Err(e),
@@ -80,7 +92,11 @@ impl ConversationMutation {
     }
 
     /// Leaves a room.
-    async fn leave_room(&self, ctx: &Context<'_>, input: LeaveRoomInput) -> async_graphql::Result<ConversationPayload> {
+    async fn leave_room(
+        &self,
+        ctx: &Context<'_>,
+        input: LeaveRoomInput,
+    ) -> async_graphql::Result<ConversationPayload> {
         let result = match conversation_id(&input.conversation_id) {
             Ok(id) => svc::leave_room(state(ctx), viewer(ctx), id).await,
             Err(e) => Err(e),

@@ -35,7 +35,11 @@ pub struct MessageMutation;
 #[Object]
 impl MessageMutation {
     /// Sends a message; acknowledged only once stored.
-    async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> async_graphql::Result<MessagePayload> {
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        input: SendMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
         let result = match ids::decode(Kind::Conversation, &input.conversation_id) {
             Some(id) => messages::send(state(ctx), viewer(ctx), id, &input.body, &input.client_id).await,
             None => Err(UserError::not_found("conversationId", "conversation").into()),

@@ -11,4 +11,8 @@ pub use accounts::REFRESH_COOKIE;
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(accounts::AccountMutation, conversations::ConversationMutation, messages::MessageMutation);
+pub struct Mutation(
+    accounts::AccountMutation,
+    conversations::ConversationMutation,
+    messages::MessageMutation,
+);

@@ -40,7 +40,11 @@ impl AccountQuery {
             Kind::User => {
                 let exists = !queries::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
                 drop(c);
-                if exists { Ok(Some(Node::User(load_user(ctx, n).await?))) } else { Ok(None) }
+                if exists {
+                    Ok(Some(Node::User(load_user(ctx, n).await?)))
+                } else {
+                    Ok(None)
+                }
             }
             Kind::Conversation => match visible_conversation(&mut c, viewer, n).await {
                 Ok(conv) => Ok(conv.map(|cv| Node::Conversation(ConversationNode(cv)))),
@@ -48,7 +52,8 @@ impl AccountQuery {
             },
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
-                let Some(m) = queries::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
+                let Some(m) =
+                    queries::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
                 else {
                     return Ok(None);
                 };

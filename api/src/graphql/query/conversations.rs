@@ -31,14 +31,15 @@ impl ConversationQuery {
             None => None,
         };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows = queries::conversations_of(&mut c, viewer, key, page.limit + 1).await.map_err(internal)?;
+        let mut rows =
+            queries::conversations_of(&mut c, viewer, key, page.limit + 1).await.map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = Connection::new(key.is_some(), more);
-        conn.edges.extend(
-            rows.into_iter()
-                .map(|cv| Edge::new(ids::time_cursor("c", cv.last_activity_at, cv.id), ConversationNode(cv))),
-        );
+        conn.edges
+            .extend(rows.into_iter().map(|cv| {
+                Edge::new(ids::time_cursor("c", cv.last_activity_at, cv.id), ConversationNode(cv))
+            }));
         Ok(conn)
     }
 
@@ -60,9 +61,8 @@ impl ConversationQuery {
         };
         let has_prev = key.is_some();
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows = queries::public_rooms(&mut c, query.as_deref(), key, page.limit + 1)
-            .await
-            .map_err(internal)?;
+        let mut rows =
+            queries::public_rooms(&mut c, query.as_deref(), key, page.limit + 1).await.map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = Connection::new(has_prev, more);
@@ -74,7 +74,11 @@ impl ConversationQuery {
     }
 
     /// One conversation; null when it does not exist or is not visible.
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ConversationNode>> {
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ConversationNode>> {
         let Some(n) = ids::decode(Kind::Conversation, &id) else { return Ok(None) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         let conv = visible_conversation(&mut c, viewer_id(ctx), n).await.map_err(internal)?;

@@ -32,6 +32,8 @@ pub struct Config {
     pub send_rate: u32,
     /// register/login/refresh per client address per minute.
     pub auth_rate: u32,
+    /// GraphQL requests and WebSocket upgrades per client address per second.
+    pub ip_rate: u32,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -92,8 +94,9 @@ impl Config {
         };
         let send_rate = parsed("JECO_SEND_RATE", 5u32)?;
         let auth_rate = parsed("JECO_AUTH_RATE", 30u32)?;
-        if send_rate == 0 || auth_rate == 0 {
-            bail!("JECO_SEND_RATE and JECO_AUTH_RATE must be at least 1");
+        let ip_rate = parsed("JECO_IP_RATE", 100u32)?;
+        if send_rate == 0 || auth_rate == 0 || ip_rate == 0 {
+            bail!("JECO_SEND_RATE, JECO_AUTH_RATE and JECO_IP_RATE must be at least 1");
         }
         Ok(Config {
             database_url,
@@ -107,6 +110,7 @@ impl Config {
             graphiql_dir: var("JECO_GRAPHIQL_DIR")?.unwrap_or_else(|| "api/graphiql".into()).into(),
             send_rate,
             auth_rate,
+            ip_rate,
         })
     }
 

@@ -128,6 +128,12 @@ fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// `429` when the client address is over its request rate.
+pub fn over_ip_rate(state: &AppState, ip: SocketAddr) -> Option<Response> {
+    (!state.ip_limiter.check(&ip.ip()))
+        .then(|| error_response(StatusCode::TOO_MANY_REQUESTS, "too many requests; slow down"))
+}
+
 async fn execute(
     http: &Http,
     headers: &HeaderMap,
@@ -154,6 +160,9 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = over_ip_rate(&http.state, ip) {
+        return refused;
+    }
     // JSON only: an HTML form cannot send it cross-site without a CORS
     // preflight, which we never grant. That and the Origin check stop CSRF.
     let json = headers
@@ -201,6 +210,9 @@ async fn graphql_get(
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Some(refused) = over_ip_rate(&http.state, ip) {
+        return refused;
+    }
     let Ok(Query(params)) = params else {
         return error_response(StatusCode::BAD_REQUEST, "missing ?query=");
     };

@@ -29,6 +29,8 @@ pub struct AppState {
     pub send_limiter: Limiter<i64>,
     /// register/login/refresh per client address.
     pub auth_limiter: Limiter<String>,
+    /// Any GraphQL request or WebSocket upgrade per client address.
+    pub ip_limiter: Limiter<std::net::IpAddr>,
     /// Flips to `true` when the server shuts down (WebSockets close with 1012).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -46,6 +48,7 @@ impl AppState {
     ) -> Self {
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
+        let ip_limiter = Limiter::new(config.ip_rate, Duration::from_secs(1), config.ip_rate * 4);
         AppState {
             pool,
             config,
@@ -55,6 +58,7 @@ impl AppState {
             hasher,
             send_limiter,
             auth_limiter,
+            ip_limiter,
             shutdown,
         }
     }

@@ -39,6 +39,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if let Some(refused) = crate::http::over_ip_rate(&http.state, peer) {
+        return refused;
+    }
     if !origin_allowed(&http.state, &headers) {
         return error_response(StatusCode::FORBIDDEN, "origin not allowed");
     }

@@ -212,7 +212,7 @@ async fn logout_revokes_and_bad_bearer_is_401() {
 
 #[tokio::test]
 async fn auth_calls_are_rate_limited_per_address() {
-    let app = spawn_app_with(Opts { send_rate: 100, auth_rate: 3 }).await;
+    let app = spawn_app_with(Opts { send_rate: 100, auth_rate: 3, ..Opts::default() }).await;
     for i in 0..3 {
         let r = app
             .gql(

@@ -39,11 +39,13 @@ pub struct Opts {
     pub send_rate: u32,
     /// Auth calls per address per minute.
     pub auth_rate: u32,
+    /// Requests per address per second.
+    pub ip_rate: u32,
 }
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { send_rate: 10_000, auth_rate: 10_000 }
+        Opts { send_rate: 10_000, auth_rate: 10_000, ip_rate: 100_000 }
     }
 }
 
@@ -81,6 +83,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         graphiql_dir: "/nonexistent".into(),
         send_rate: opts.send_rate,
         auth_rate: opts.auth_rate,
+        ip_rate: opts.ip_rate,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }

@@ -132,3 +132,24 @@ async fn query_limits() {
     let r = app.gql(None, "{ conversations { nodes { id } } }", json!({})).await;
     assert_eq!(r["errors"][0]["message"], "log in first");
 }
+
+#[tokio::test]
+async fn requests_and_upgrades_are_rate_limited_per_address() {
+    let app = spawn_app_with(Opts { ip_rate: 2, ..Opts::default() }).await;
+    // Burst of 8 at 2/s: of 20 rapid requests, most are refused with 429.
+    let mut refused = 0;
+    for _ in 0..20 {
+        let resp = app
+            .http
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": "{ viewer { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 10, "refused {refused}");
+    assert!(app.ws_raw(None).await.is_err(), "upgrade refused while over the rate");
+}

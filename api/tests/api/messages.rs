@@ -83,7 +83,7 @@ async fn bad_sends_write_nothing() {
 
 #[tokio::test]
 async fn senders_are_rate_limited() {
-    let app = spawn_app_with(Opts { send_rate: 1, auth_rate: 1000 }).await;
+    let app = spawn_app_with(Opts { send_rate: 1, auth_rate: 1000, ..Opts::default() }).await;
     let (alice, _) = app.register("alice").await;
     let room = app.create_room(&alice, "General").await;
     let mut limited = 0;

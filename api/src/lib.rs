@@ -65,6 +65,8 @@ impl Running {
 
 /// Migrates, binds and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    // Everything that can be wrong in the configuration fails before the database is touched.
+    let keys = TokenKeys::new(&config.load_jwt_secret()?);
     migrate(&config.database_url).await?;
     let pool = pool(&config.database_url, 24)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
@@ -76,7 +78,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
     let broker = Arc::new(InProcessBroker::default());
     let hub = EventHub::new(pool.clone(), broker);
-    let keys = TokenKeys::new(&config.load_jwt_secret()?);
     let hasher = PasswordHasherPool::new()?;
     let origins = config.origins_for(addr.port());
     let (stopping, shutdown) = tokio::sync::watch::channel(false);

@@ -34,6 +34,8 @@ pub struct Config {
     pub auth_rate: u32,
     /// GraphQL requests and WebSocket upgrades per client address per second.
     pub ip_rate: u32,
+    /// How often the tailer looks at the log when no doorbell rings.
+    pub log_poll: std::time::Duration,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -111,6 +113,7 @@ impl Config {
             send_rate,
             auth_rate,
             ip_rate,
+            log_poll: std::time::Duration::from_millis(parsed("JECO_LOG_POLL_MS", 500u64)?.max(10)),
         })
     }
 

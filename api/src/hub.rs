@@ -22,8 +22,6 @@ use crate::events::{EventPayload, LoggedEvent};
 
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
-/// Fallback poll when no doorbell rings.
-const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// Carries "events were committed" between server instances.
 pub trait Broker: Send + Sync + 'static {
@@ -61,13 +59,14 @@ pub struct EventHub {
     pool: PgPool,
     broker: Arc<dyn Broker>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
+    idle_poll: Duration,
 }
 
 impl EventHub {
     /// A hub; call [`EventHub::run_tailer`] once to start it.
-    pub fn new(pool: PgPool, broker: Arc<dyn Broker>) -> Self {
+    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration) -> Self {
         let (live, _) = broadcast::channel(4096);
-        EventHub { pool, broker, live }
+        EventHub { pool, broker, live, idle_poll }
     }
 
     /// Tells every instance that events were committed.
@@ -104,7 +103,7 @@ impl EventHub {
                 // still open and holds the horizon back. Look again shortly.
                 Duration::from_millis(2u64 << retry_soon.min(7))
             } else {
-                IDLE_POLL
+                self.idle_poll
             };
             let rang = tokio::select! {
                 _ = self.broker.rung() => true,

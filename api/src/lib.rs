@@ -10,6 +10,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod ratelimit;
+pub mod redis_broker;
 pub mod services;
 pub mod state;
 pub mod ws;
@@ -73,11 +74,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;
     let addr = listener.local_addr()?;
-    if config.redis_url.is_some() {
-        tracing::warn!("REDIS_URL is set but this build fans out in-process only (single instance)");
-    }
-    let broker = Arc::new(InProcessBroker::default());
-    let hub = EventHub::new(pool.clone(), broker);
+    let broker: Arc<dyn hub::Broker> = match &config.redis_url {
+        Some(url) => redis_broker::RedisBroker::connect(url).await?,
+        None => Arc::new(InProcessBroker::default()),
+    };
+    let hub = EventHub::new(pool.clone(), broker, config.log_poll);
     let hasher = PasswordHasherPool::new()?;
     let origins = config.origins_for(addr.port());
     let (stopping, shutdown) = tokio::sync::watch::channel(false);

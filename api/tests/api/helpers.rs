@@ -41,11 +41,15 @@ pub struct Opts {
     pub auth_rate: u32,
     /// Requests per address per second.
     pub ip_rate: u32,
+    /// Redis URL (cross-instance doorbell).
+    pub redis_url: Option<String>,
+    /// Tailer poll when no doorbell rings.
+    pub log_poll_ms: u64,
 }
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { send_rate: 10_000, auth_rate: 10_000, ip_rate: 100_000 }
+        Opts { send_rate: 10_000, auth_rate: 10_000, ip_rate: 100_000, redis_url: None, log_poll_ms: 500 }
     }
 }
 
@@ -73,7 +77,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
     let data_dir = std::env::temp_dir().join(format!("jeco-test-{}", std::process::id()));
     let config = Config {
         database_url: db_url.clone(),
-        redis_url: None,
+        redis_url: opts.redis_url,
         bind,
         public_url: "http://localhost:8080".into(),
         allowed_origins: vec!["http://localhost:8080".into()],
@@ -84,6 +88,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         send_rate: opts.send_rate,
         auth_rate: opts.auth_rate,
         ip_rate: opts.ip_rate,
+        log_poll: Duration::from_millis(opts.log_poll_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }

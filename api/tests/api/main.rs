@@ -5,6 +5,7 @@ mod accounts;
 mod cli;
 mod helpers;
 mod hygiene;
+mod instances;
 mod live;
 mod messages;
 mod rooms;

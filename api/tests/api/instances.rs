@@ -1,0 +1,56 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn redis_url() -> String {
+    std::env::var("JECO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Two instances on one database and one Redis: a message sent through A
+/// reaches a subscriber on B. The tailers' idle poll is set to a minute, so
+/// only the Redis doorbell can deliver it within the test's 15 s wait.
+#[tokio::test]
+async fn a_message_sent_on_one_instance_reaches_a_subscriber_on_another() {
+    let opts = || Opts { redis_url: Some(redis_url()), log_poll_ms: 60_000, ..Opts::default() };
+    let a = spawn_app_with(opts()).await;
+    let b = start_on(a.db_url.clone(), "127.0.0.1:0".parse().unwrap(), opts()).await;
+    let (alice, _) = a.register("alice").await;
+    let (bob, _) = b.register("bob").await;
+    let room = a.create_room(&alice, "General").await;
+    b.join(&bob, &room).await;
+    let mut ws = b.ws(&bob).await;
+    ws.subscribe_events("1", Some(&room), None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for i in 0..5 {
+        a.send(&alice, &room, &format!("via A {i}"), &format!("a{i}")).await;
+    }
+    for i in 0..5 {
+        let ev = ws.event("1").await;
+        assert_eq!(ev["payload"]["message"]["body"], format!("via A {i}"));
+    }
+    let ready: serde_json::Value = b.http.get(b.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready, json!({ "database": true, "broker": true }));
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
+    let opts = Opts { redis_url: Some("redis://127.0.0.1:1".into()), ..Opts::default() };
+    let db = spawn_app().await.db_url.clone();
+    let config = jeco_api::config::Config {
+        database_url: db,
+        redis_url: opts.redis_url.clone(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://localhost:8080".into(),
+        allowed_origins: vec![],
+        data_dir: std::env::temp_dir(),
+        jwt_secret: Some("test-secret-test-secret-test-secret-1234".into()),
+        web_dir: "/nonexistent".into(),
+        graphiql_dir: "/nonexistent".into(),
+        send_rate: 1,
+        auth_rate: 1,
+        ip_rate: 1,
+        log_poll: std::time::Duration::from_millis(500),
+    };
+    let err = jeco_api::start(config).await.err().expect("start fails");
+    assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");
+}

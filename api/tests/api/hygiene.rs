@@ -153,3 +153,26 @@ async fn requests_and_upgrades_are_rate_limited_per_address() {
     assert!(refused >= 10, "refused {refused}");
     assert!(app.ws_raw(None).await.is_err(), "upgrade refused while over the rate");
 }
+
+#[tokio::test]
+async fn faults_never_leak_internal_text() {
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let room = app.create_room(&alice, "General").await;
+    // Break the database under the running server.
+    {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut c = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+        diesel::sql_query("ALTER TABLE messages RENAME TO messages_gone").execute(&mut c).await.unwrap();
+    }
+    let r = app
+        .gql(
+            Some(&alice),
+            "mutation($c: ID!){ sendMessage(input:{conversationId:$c, body:\"hi\", clientId:\"x\"}){ userErrors{ code } } }",
+            json!({ "c": room }),
+        )
+        .await;
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("internal error (id "), "{message}");
+    assert!(!message.contains("messages") && !message.contains("relation"), "{message}");
+}

@@ -1,5 +1,14 @@
-//! Jeco Chat web app: Yew function components over a GraphQL API, live updates from
-//! one graphql-transport-ws subscription.
+//! Jeco Chat web app: Yew function components over the GraphQL API, kept live by one
+//! viewer-wide graphql-transport-ws subscription.
 
-pub mod state;
 pub mod api;
+pub mod app;
+pub mod components;
+pub mod hooks;
+pub mod pages;
+pub mod state;
+
+/// Mounts the app on the page's `<body>`.
+pub fn run() {
+    yew::Renderer::<app::App>::new().render();
+}

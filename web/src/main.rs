@@ -1,2 +1,5 @@
-//! Jeco web entry point.
-fn main() {}
+//! Browser entry point of the Jeco Chat web app.
+
+fn main() {
+    jeco_web::run();
+}

@@ -3,12 +3,11 @@
 
 use super::ops::{
     conversation_events as ev, conversation_history as hist, conversation_info as info,
-    conversations as convs, create_room, join_room, login, refresh_session, register,
-    send_message,
+    conversations as convs, create_room, join_room, login, refresh_session, register, send_message,
 };
 use crate::state::model::{
-    ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
-    EventPayload, HistoryPage, Message, UserRef,
+    ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery, EventPayload,
+    HistoryPage, Message, UserRef,
 };
 
 macro_rules! user_from {
@@ -91,10 +90,7 @@ meta_from!(
 impl From<convs::ConversationsConversationsNodes> for ConversationSummary {
     fn from(c: convs::ConversationsConversationsNodes) -> Self {
         let meta = ConversationMeta::from(&c);
-        ConversationSummary {
-            meta,
-            last_message: c.last_message.map(Message::from),
-        }
+        ConversationSummary { meta, last_message: c.last_message.map(Message::from) }
     }
 }
 
@@ -119,11 +115,6 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
             #[allow(unreachable_patterns)]
             _ => EventPayload::Other,
         };
-        ConversationEvent {
-            cursor: e.cursor,
-            conversation_id: e.conversation_id,
-            at: e.at,
-            payload,
-        }
+        ConversationEvent { cursor: e.cursor, conversation_id: e.conversation_id, at: e.at, payload }
     }
 }

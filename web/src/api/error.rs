@@ -33,9 +33,9 @@ impl ApiError {
     pub fn is_auth(&self) -> bool {
         match self {
             ApiError::Http(401) | ApiError::NotLoggedIn => true,
-            ApiError::User(list) => list.iter().any(|(_, code)| {
-                matches!(code.as_str(), "UNAUTHENTICATED" | "SESSION_REVOKED")
-            }),
+            ApiError::User(list) => {
+                list.iter().any(|(_, code)| matches!(code.as_str(), "UNAUTHENTICATED" | "SESSION_REVOKED"))
+            }
             _ => false,
         }
     }
@@ -61,3 +61,19 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// A generated `UserErrorCode` as its GraphQL name (e.g. `TAKEN`).
+pub fn code_name<T: serde::Serialize>(code: &T) -> String {
+    serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Collects a payload's `userErrors` into an error, if there are any.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! user_errors {
+    ($errors:expr) => {
+        $crate::api::error::ApiError::from_user_errors(
+            $errors.iter().map(|e| (e.message.clone(), $crate::api::error::code_name(&e.code))),
+        )
+    };
+}

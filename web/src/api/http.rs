@@ -33,13 +33,8 @@ pub async fn execute_with_token<Q: GraphQLQuery>(
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = request
-        .json(&body)
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let request = request.json(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
     let status = response.status();
     let parsed: Result<Response<Q::ResponseData>, _> = response.json().await;
     match parsed {
@@ -51,12 +46,7 @@ pub async fn execute_with_token<Q: GraphQLQuery>(
 
 /// The data of a GraphQL answer, or its errors (partial data is treated as an error).
 pub fn into_result<T>(answer: Response<T>, status: u16) -> Result<T, ApiError> {
-    let messages: Vec<String> = answer
-        .errors
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.message)
-        .collect();
+    let messages: Vec<String> = answer.errors.unwrap_or_default().into_iter().map(|e| e.message).collect();
     if !messages.is_empty() {
         return Err(ApiError::Graphql(messages));
     }

@@ -1,4 +1,13 @@
 //! Talking to the server: typed operations, GraphQL over HTTP, the access token, and
 //! the graphql-transport-ws subscription client.
 
+pub mod auth;
+pub mod convert;
+pub mod error;
+pub mod http;
 pub mod ops;
+pub mod protocol;
+pub mod queries;
+pub mod ws;
+
+pub use error::ApiError;

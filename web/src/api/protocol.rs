@@ -40,9 +40,7 @@ pub enum ClientMsg {
 impl ClientMsg {
     /// The init message for an access token.
     pub fn init(token: &str) -> ClientMsg {
-        ClientMsg::ConnectionInit {
-            payload: serde_json::json!({ "authToken": token }),
-        }
+        ClientMsg::ConnectionInit { payload: serde_json::json!({ "authToken": token }) }
     }
 
     /// JSON text to send.
@@ -99,14 +97,8 @@ impl ServerMsg {
         let payload = || raw.payload.clone().unwrap_or(Value::Null);
         Some(match raw.kind.as_str() {
             "connection_ack" => ServerMsg::ConnectionAck,
-            "next" => ServerMsg::Next {
-                id: id()?,
-                payload: payload(),
-            },
-            "error" => ServerMsg::Error {
-                id: id()?,
-                payload: payload(),
-            },
+            "next" => ServerMsg::Next { id: id()?, payload: payload() },
+            "error" => ServerMsg::Error { id: id()?, payload: payload() },
             "complete" => ServerMsg::Complete { id: id()? },
             "ping" => ServerMsg::Ping,
             "pong" => ServerMsg::Pong,
@@ -142,9 +134,7 @@ impl Backoff {
 
     /// A fresh backoff.
     pub fn new() -> Backoff {
-        Backoff {
-            next_ms: Self::MIN_MS,
-        }
+        Backoff { next_ms: Self::MIN_MS }
     }
 
     /// The delay to wait now; the following one doubles.
@@ -178,19 +168,14 @@ mod tests {
             r#"{"type":"connection_init","payload":{"authToken":"tok"}}"#
         );
         assert_eq!(ClientMsg::Pong.to_text(), r#"{"type":"pong"}"#);
-        let sub = ClientMsg::Subscribe {
-            id: "1".to_owned(),
-            payload: json!({"query": "subscription { x }"}),
-        };
+        let sub =
+            ClientMsg::Subscribe { id: "1".to_owned(), payload: json!({"query": "subscription { x }"}) };
         let value: Value = serde_json::from_str(&sub.to_text()).unwrap_or_default();
         assert_eq!(
             value,
             json!({"type": "subscribe", "id": "1", "payload": {"query": "subscription { x }"}})
         );
-        assert_eq!(
-            ClientMsg::Complete { id: "1".to_owned() }.to_text(),
-            r#"{"type":"complete","id":"1"}"#
-        );
+        assert_eq!(ClientMsg::Complete { id: "1".to_owned() }.to_text(), r#"{"type":"complete","id":"1"}"#);
     }
 
     #[test]
@@ -201,10 +186,7 @@ mod tests {
         );
         assert_eq!(
             ServerMsg::parse(r#"{"type":"next","id":"e","payload":{"data":1}}"#),
-            Some(ServerMsg::Next {
-                id: "e".to_owned(),
-                payload: json!({"data": 1})
-            })
+            Some(ServerMsg::Next { id: "e".to_owned(), payload: json!({"data": 1}) })
         );
         assert_eq!(ServerMsg::parse(r#"{"type":"ping"}"#), Some(ServerMsg::Ping));
         assert_eq!(ServerMsg::parse(r#"{"type":"next"}"#), None);
@@ -217,10 +199,7 @@ mod tests {
     fn backoff_doubles_caps_and_resets() {
         let mut b = Backoff::new();
         let delays: Vec<u32> = (0..8).map(|_| b.next_delay_ms()).collect();
-        assert_eq!(
-            delays,
-            vec![500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]
-        );
+        assert_eq!(delays, vec![500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
         b.reset();
         assert_eq!(b.next_delay_ms(), 500);
     }

@@ -8,8 +8,8 @@ pub mod time;
 mod timeline;
 
 pub use model::{
-    ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary,
-    Delivery, EventPayload, HistoryPage, Message, UserRef,
+    ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
+    EventPayload, HistoryPage, Message, UserRef,
 };
 pub use store::{apply_event, ChatAction, ChatState};
 pub use timeline::Timeline;

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::model::{
-    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery,
-    EventPayload, HistoryPage, Message,
+    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery, EventPayload,
+    HistoryPage, Message,
 };
 use super::time::sort_key;
 use super::timeline::Timeline;
@@ -34,6 +34,8 @@ pub struct ChatState {
     pub connection: ConnectionState,
     /// Bumped when an event names a conversation missing from the list (refetch it).
     pub unknown_conversation_hits: u32,
+    /// Whether the event stream has a cursor: history loaded from now on has no gap.
+    pub synced: bool,
     /// Bumped when timelines were dropped after a resync (views reload).
     pub generation: u32,
     recent_cursors: Rc<VecDeque<String>>,
@@ -83,7 +85,7 @@ pub enum ChatAction {
         /// Client id (unchanged, so the server deduplicates).
         client_id: String,
     },
-    /// The event stream restarted from a fresh cursor: timelines are reloaded.
+    /// The event stream took a fresh cursor: timelines loaded before are dropped.
     Resynced,
 }
 
@@ -108,8 +110,7 @@ impl ChatState {
     }
 
     fn sort_conversations(&mut self) {
-        self.conversations
-            .sort_by_key(|c| std::cmp::Reverse(sort_key(&c.meta.last_activity_at)));
+        self.conversations.sort_by_key(|c| std::cmp::Reverse(sort_key(&c.meta.last_activity_at)));
     }
 
     fn summary_mut(&mut self, id: &str) -> Option<&mut ConversationSummary> {
@@ -149,22 +150,15 @@ impl ChatState {
         }
         match self.summary_mut(&meta.id) {
             Some(summary) => {
-                let activity = if sort_key(&summary.meta.last_activity_at)
-                    > sort_key(&meta.last_activity_at)
+                let activity = if sort_key(&summary.meta.last_activity_at) > sort_key(&meta.last_activity_at)
                 {
                     summary.meta.last_activity_at.clone()
                 } else {
                     meta.last_activity_at.clone()
                 };
-                summary.meta = ConversationMeta {
-                    last_activity_at: activity,
-                    ..meta
-                };
+                summary.meta = ConversationMeta { last_activity_at: activity, ..meta };
             }
-            None => self.conversations.push(ConversationSummary {
-                meta,
-                last_message: None,
-            }),
+            None => self.conversations.push(ConversationSummary { meta, last_message: None }),
         }
         self.sort_conversations();
     }
@@ -181,8 +175,7 @@ impl ChatState {
                     if old_key > new_key {
                         fresh.last_message.clone_from(&old.last_message);
                     }
-                    if sort_key(&old.meta.last_activity_at) > sort_key(&fresh.meta.last_activity_at)
-                    {
+                    if sort_key(&old.meta.last_activity_at) > sort_key(&fresh.meta.last_activity_at) {
                         fresh.meta.last_activity_at.clone_from(&old.meta.last_activity_at);
                     }
                 }
@@ -200,10 +193,7 @@ impl ChatState {
                 if self.viewer_id == viewer_id {
                     return false;
                 }
-                *self = ChatState {
-                    viewer_id,
-                    ..ChatState::default()
-                };
+                *self = ChatState { viewer_id, ..ChatState::default() };
             }
             ChatAction::Connection(state) => {
                 if self.connection == state {
@@ -239,24 +229,18 @@ impl ChatState {
                 let listed = self.note_message(&msg);
                 return changed || listed;
             }
-            ChatAction::SendFailed {
-                conversation_id,
-                client_id,
-                error,
-            } => {
+            ChatAction::SendFailed { conversation_id, client_id, error } => {
                 return self
                     .timeline_mut(&conversation_id)
                     .is_some_and(|t| t.set_local_delivery(&client_id, Delivery::Failed(error)));
             }
-            ChatAction::RetryStarted {
-                conversation_id,
-                client_id,
-            } => {
+            ChatAction::RetryStarted { conversation_id, client_id } => {
                 return self
                     .timeline_mut(&conversation_id)
                     .is_some_and(|t| t.set_local_delivery(&client_id, Delivery::Pending));
             }
             ChatAction::Resynced => {
+                self.synced = true;
                 self.timelines.clear();
                 self.generation = self.generation.wrapping_add(1);
             }

@@ -6,11 +6,7 @@ use crate::state::model::{ConversationKind, UserRef};
 const VIEWER: &str = "U1";
 
 fn user(id: &str) -> UserRef {
-    UserRef {
-        id: id.to_owned(),
-        username: format!("user{id}"),
-        display_name: format!("User {id}"),
-    }
+    UserRef { id: id.to_owned(), username: format!("user{id}"), display_name: format!("User {id}") }
 }
 
 fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at: &str) -> Message {
@@ -82,10 +78,7 @@ fn opened(history: Vec<Message>, has_older: bool) -> ChatState {
 }
 
 fn ids(state: &ChatState, conv: &str) -> Vec<String> {
-    state
-        .timeline(conv)
-        .map(|t| t.messages.iter().map(Message::key).collect())
-        .unwrap_or_default()
+    state.timeline(conv).map(|t| t.messages.iter().map(Message::key).collect()).unwrap_or_default()
 }
 
 #[test]
@@ -146,10 +139,7 @@ fn pending_replaced_by_mutation_then_event_never_twice() {
 fn same_client_id_from_another_user_is_not_ours() {
     let mut state = opened(vec![], false);
     state.apply(ChatAction::SendStarted(pending("C1", "dup")));
-    state.apply(created(
-        "e1",
-        confirmed("C1", "M5", "dup", "U2", "2024-01-01T00:01:00Z"),
-    ));
+    state.apply(created("e1", confirmed("C1", "M5", "dup", "U2", "2024-01-01T00:01:00Z")));
     assert_eq!(ids(&state, "C1"), vec!["local:dup", "M5"]);
 }
 
@@ -164,26 +154,15 @@ fn failed_send_is_marked_and_retried_with_same_client_id() {
     });
     let delivery = |s: &ChatState| s.timeline("C1").map(|t| t.messages[0].delivery.clone());
     assert_eq!(delivery(&state), Some(Delivery::Failed("network".to_owned())));
-    state.apply(ChatAction::RetryStarted {
-        conversation_id: "C1".to_owned(),
-        client_id: "c".to_owned(),
-    });
+    state.apply(ChatAction::RetryStarted { conversation_id: "C1".to_owned(), client_id: "c".to_owned() });
     assert_eq!(delivery(&state), Some(Delivery::Pending));
-    state.apply(ChatAction::SendConfirmed(confirmed(
-        "C1",
-        "M1",
-        "c",
-        VIEWER,
-        "2024-01-01T00:01:00Z",
-    )));
+    state.apply(ChatAction::SendConfirmed(confirmed("C1", "M1", "c", VIEWER, "2024-01-01T00:01:00Z")));
     assert_eq!(ids(&state, "C1"), vec!["M1"]);
 }
 
 #[test]
 fn older_history_page_is_prepended_without_duplicates() {
-    let m = |id: &str, s: u32| {
-        confirmed("C1", id, id, "U2", &format!("2024-01-01T00:00:{s:02}Z"))
-    };
+    let m = |id: &str, s: u32| confirmed("C1", id, id, "U2", &format!("2024-01-01T00:00:{s:02}Z"));
     let mut state = opened(vec![m("M3", 3), m("M4", 4)], true);
     state.apply(ChatAction::HistoryLoaded {
         meta: meta("C1", "2024-01-01T00:00:04Z"),
@@ -212,11 +191,7 @@ fn events_during_first_load_are_kept_once() {
     let m1 = confirmed("C1", "M1", "a", "U2", "2024-01-01T00:00:01Z");
     state.apply(ChatAction::HistoryLoaded {
         meta: meta("C1", "2024-01-01T00:00:02Z"),
-        page: HistoryPage {
-            messages: vec![m1, m2],
-            has_older: false,
-            start_cursor: None,
-        },
+        page: HistoryPage { messages: vec![m1, m2], has_older: false, start_cursor: None },
         older: false,
     });
     assert_eq!(ids(&state, "C1"), vec!["M1", "M2", "M3"]);
@@ -227,18 +202,11 @@ fn events_of_unopened_conversations_reorder_the_list() {
     let mut state = ChatState::default();
     state.apply(ChatAction::SetViewer(Some(VIEWER.to_owned())));
     state.apply(ChatAction::ConversationsLoaded(vec![
-        ConversationSummary {
-            meta: meta("A", "2024-01-01T00:00:02Z"),
-            last_message: None,
-        },
-        ConversationSummary {
-            meta: meta("B", "2024-01-01T00:00:01Z"),
-            last_message: None,
-        },
+        ConversationSummary { meta: meta("A", "2024-01-01T00:00:02Z"), last_message: None },
+        ConversationSummary { meta: meta("B", "2024-01-01T00:00:01Z"), last_message: None },
     ]));
-    let order = |s: &ChatState| -> Vec<String> {
-        s.conversations.iter().map(|c| c.meta.id.clone()).collect()
-    };
+    let order =
+        |s: &ChatState| -> Vec<String> { s.conversations.iter().map(|c| c.meta.id.clone()).collect() };
     assert_eq!(order(&state), vec!["A", "B"]);
     let m = confirmed("B", "M1", "x", "U2", "2024-01-01T00:00:03.5Z");
     state.apply(created("e1", m.clone()));
@@ -247,10 +215,7 @@ fn events_of_unopened_conversations_reorder_the_list() {
     assert!(state.timeline("B").is_none());
     assert_eq!(state.unknown_conversation_hits, 0);
     // A message in a conversation we do not list yet asks for a refetch.
-    state.apply(created(
-        "e2",
-        confirmed("Z", "M2", "y", "U2", "2024-01-01T00:00:04Z"),
-    ));
+    state.apply(created("e2", confirmed("Z", "M2", "y", "U2", "2024-01-01T00:00:04Z")));
     assert_eq!(state.unknown_conversation_hits, 1);
 }
 

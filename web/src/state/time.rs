@@ -69,18 +69,9 @@ mod tests {
     #[test]
     fn parses_utc_and_offsets() {
         assert_eq!(parse_rfc3339_millis("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339_millis("2024-02-29T12:34:56.789Z"),
-            Some(1_709_210_096_789)
-        );
-        assert_eq!(
-            parse_rfc3339_millis("2024-02-29T14:34:56.789+02:00"),
-            Some(1_709_210_096_789)
-        );
-        assert_eq!(
-            parse_rfc3339_millis("2024-02-29T12:34:56.789123456+00:00"),
-            Some(1_709_210_096_789)
-        );
+        assert_eq!(parse_rfc3339_millis("2024-02-29T12:34:56.789Z"), Some(1_709_210_096_789));
+        assert_eq!(parse_rfc3339_millis("2024-02-29T14:34:56.789+02:00"), Some(1_709_210_096_789));
+        assert_eq!(parse_rfc3339_millis("2024-02-29T12:34:56.789123456+00:00"), Some(1_709_210_096_789));
         assert_eq!(parse_rfc3339_millis("2024-02-29T12:34:56.5Z"), Some(1_709_210_096_500));
     }
 

@@ -25,23 +25,17 @@ pub struct Timeline {
 impl Timeline {
     /// Index of the confirmed message with this server id.
     fn index_of_id(&self, id: &str) -> Option<usize> {
-        self.messages
-            .iter()
-            .position(|m| m.id.as_deref() == Some(id))
+        self.messages.iter().position(|m| m.id.as_deref() == Some(id))
     }
 
     /// Index of the local (unconfirmed) copy of the same send.
     fn index_of_local(&self, msg: &Message) -> Option<usize> {
-        self.messages
-            .iter()
-            .position(|m| m.id.is_none() && m.same_send(msg))
+        self.messages.iter().position(|m| m.id.is_none() && m.same_send(msg))
     }
 
     /// Index of a local (unconfirmed) message by client id.
     fn index_of_client_id(&self, client_id: &str) -> Option<usize> {
-        self.messages
-            .iter()
-            .position(|m| m.id.is_none() && m.client_id == client_id)
+        self.messages.iter().position(|m| m.id.is_none() && m.client_id == client_id)
     }
 
     /// Whether a confirmed message with this id is shown.
@@ -133,8 +127,7 @@ impl Timeline {
             self.messages = page_messages;
         } else if !self.loaded {
             // Events that arrived while the page was in flight stay after it.
-            let page_ids: HashSet<String> =
-                page_messages.iter().filter_map(|m| m.id.clone()).collect();
+            let page_ids: HashSet<String> = page_messages.iter().filter_map(|m| m.id.clone()).collect();
             let live: Vec<Message> = std::mem::take(&mut self.messages)
                 .into_iter()
                 .filter(|m| match &m.id {

@@ -1,0 +1,90 @@
+//! Routes and the root component that owns the session and the chat store.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::auth;
+use crate::components::{Protected, Shell};
+use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, SessionContext};
+use crate::pages::{ChatPage, HomePage, LoginPage, NotFoundPage, RegisterPage, RoomsPage};
+use crate::state::session::{Session, SessionAction};
+use crate::state::ChatState;
+
+/// The app's pages.
+#[derive(Debug, Clone, PartialEq, Routable)]
+pub enum Route {
+    /// Conversation list.
+    #[at("/")]
+    Home,
+    /// Login form.
+    #[at("/login")]
+    Login,
+    /// Registration form.
+    #[at("/register")]
+    Register,
+    /// Public room browser.
+    #[at("/rooms")]
+    Rooms,
+    /// One conversation.
+    #[at("/c/:id")]
+    Chat {
+        /// Conversation global id.
+        id: String,
+    },
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    let home = matches!(route, Route::Home);
+    let page = match route {
+        Route::Login => return html! { <LoginPage /> },
+        Route::Register => return html! { <RegisterPage /> },
+        Route::NotFound => return html! { <NotFoundPage /> },
+        Route::Home => html! { <HomePage /> },
+        Route::Rooms => html! { <RoomsPage /> },
+        Route::Chat { id } => html! { <ChatPage key={id.clone()} id={id.clone()} /> },
+    };
+    html! {
+        <Protected>
+            <Shell {home}>{ page }</Shell>
+        </Protected>
+    }
+}
+
+/// Root component: restores the session, runs the event stream, renders the routes.
+#[function_component(App)]
+pub fn app() -> Html {
+    let session = use_reducer(Session::default);
+    let chat = use_reducer(ChatState::default);
+
+    {
+        let session = session.dispatcher();
+        use_effect_with((), move |_| {
+            let on_lost = session.clone();
+            auth::set_on_session_lost(move || on_lost.dispatch(SessionAction::LoggedOut));
+            wasm_bindgen_futures::spawn_local(async move {
+                match auth::refresh().await {
+                    Ok(user) => session.dispatch(SessionAction::LoggedIn(user)),
+                    Err(_) => session.dispatch(SessionAction::LoggedOut),
+                }
+            });
+        });
+    }
+
+    let viewer_id = session.viewer().map(|v| v.id.clone());
+    use_event_stream(viewer_id, chat.dispatcher());
+    use_conversation_refetch(chat.unknown_conversation_hits, chat.dispatcher());
+
+    html! {
+        <ContextProvider<SessionContext> context={session}>
+            <ContextProvider<ChatContext> context={chat}>
+                <BrowserRouter>
+                    <Switch<Route> render={switch} />
+                </BrowserRouter>
+            </ContextProvider<ChatContext>>
+        </ContextProvider<SessionContext>>
+    }
+}

@@ -1,0 +1,30 @@
+//! Reusable pieces of the UI.
+
+mod composer;
+mod connection_status;
+mod conversation_list;
+mod form_error;
+mod link;
+mod message_item;
+mod protected;
+mod shell;
+mod timeline;
+
+pub use composer::Composer;
+pub use connection_status::ConnectionStatus;
+pub use conversation_list::ConversationList;
+pub use form_error::FormError;
+pub use link::AppLink;
+pub use message_item::MessageItem;
+pub use protected::Protected;
+pub use shell::Shell;
+pub use timeline::TimelineView;
+
+/// Local `HH:MM` of an RFC 3339 timestamp (empty if unparsable).
+pub fn format_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return String::new();
+    }
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}

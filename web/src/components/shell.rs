@@ -1,0 +1,70 @@
+//! Layout of the logged-in pages: header with navigation, conversation sidebar, main.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use super::{AppLink, ConnectionStatus, ConversationList};
+use crate::api::auth;
+use crate::app::Route;
+use crate::hooks::use_session;
+use crate::state::session::SessionAction;
+
+/// Props of [`Shell`].
+#[derive(Properties, PartialEq)]
+pub struct ShellProps {
+    /// On the home page the sidebar is the main content on phones.
+    #[prop_or_default]
+    pub home: bool,
+    /// Page content.
+    pub children: Html,
+}
+
+/// Header, sidebar and main area.
+#[function_component(Shell)]
+pub fn shell(props: &ShellProps) -> Html {
+    let session = use_session();
+    let navigator = use_navigator();
+    let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
+    let (display_name, username) = viewer.map(|v| (v.display_name, v.username)).unwrap_or_default();
+    let logging_out = use_state(|| false);
+    let onlogout = {
+        let session = session.clone();
+        let logging_out = logging_out.clone();
+        Callback::from(move |_| {
+            logging_out.set(true);
+            let session = session.clone();
+            let navigator = navigator.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                auth::logout().await;
+                if let Some(session) = session {
+                    session.dispatch(SessionAction::LoggedOut);
+                }
+                if let Some(navigator) = navigator {
+                    navigator.push(&Route::Login);
+                }
+            });
+        })
+    };
+    html! {
+        <div class={classes!("layout", props.home.then_some("home"))}>
+            <header class="topbar">
+                <AppLink to={Route::Home} testid="nav-home" class="brand">{ "Jeco Chat" }</AppLink>
+                <nav class="topnav">
+                    <AppLink to={Route::Rooms} testid="nav-rooms">{ "Rooms" }</AppLink>
+                </nav>
+                <div class="spacer"></div>
+                <ConnectionStatus />
+                <span class="viewer" data-testid="viewer-name" title={format!("@{username}")}>
+                    <span class="display-name">{ display_name }</span>
+                    <span class="username">{ " @" }{ username }</span>
+                </span>
+                <button class="btn btn-quiet" data-testid="logout" onclick={onlogout}
+                    disabled={*logging_out}>{ "Log out" }</button>
+            </header>
+            <aside class="sidebar">
+                <ConversationList />
+            </aside>
+            <main class="main">{ props.children.clone() }</main>
+        </div>
+    }
+}

@@ -1,0 +1,109 @@
+//! Optimistic sending: the message shows at once as pending, becomes the confirmed
+//! message when the server answers (or its event arrives), or is marked failed with a
+//! retry that reuses the same client id so the server stores it once. Network failures
+//! are retried automatically a few times before the message is marked failed.
+
+use yew::prelude::*;
+
+use gloo::timers::future::TimeoutFuture;
+
+use crate::api::{queries, ApiError};
+use crate::state::{ChatAction, ChatState, Delivery, Message, UserRef};
+
+/// Callbacks to send a new message or retry a failed one.
+#[derive(Clone, PartialEq)]
+pub struct SendHandle {
+    /// Sends a new message with this body.
+    pub send: Callback<String>,
+    /// Resends a failed message: `(client_id, body)`.
+    pub retry: Callback<(String, String)>,
+}
+
+/// A random client id (UUID v4 from `crypto.getRandomValues`, `Math.random` fallback).
+pub fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+fn now_rfc3339() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
+}
+
+/// Delays before automatic resends after a network failure (same client id, so safe).
+const AUTO_RETRY_MS: [u32; 4] = [1_000, 2_000, 4_000, 8_000];
+
+/// Whether a failure may go away by itself (network, server restarting).
+fn transient(error: &ApiError) -> bool {
+    match error {
+        ApiError::Network(_) => true,
+        ApiError::Http(status) => *status >= 500 || *status == 429,
+        _ => false,
+    }
+}
+
+fn deliver(chat: UseReducerDispatcher<ChatState>, conversation_id: String, body: String, client_id: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut delays = AUTO_RETRY_MS.iter();
+        let outcome = loop {
+            let result =
+                queries::send_message(conversation_id.clone(), body.clone(), client_id.clone()).await;
+            match (result, delays.next()) {
+                (Err(e), Some(delay)) if transient(&e) => TimeoutFuture::new(*delay).await,
+                (result, _) => break result,
+            }
+        };
+        match outcome {
+            Ok(message) => chat.dispatch(ChatAction::SendConfirmed(message)),
+            Err(e) => {
+                chat.dispatch(ChatAction::SendFailed { conversation_id, client_id, error: e.to_string() })
+            }
+        }
+    });
+}
+
+/// Send and retry callbacks for one conversation, as `viewer`.
+#[hook]
+pub fn use_send_message(
+    conversation_id: String,
+    viewer: Option<UserRef>,
+    chat: UseReducerDispatcher<ChatState>,
+) -> SendHandle {
+    let send = {
+        let chat = chat.clone();
+        let conversation_id = conversation_id.clone();
+        use_callback((conversation_id, viewer), move |body: String, (conversation_id, viewer)| {
+            let Some(sender) = viewer.clone() else { return };
+            let client_id = new_client_id();
+            chat.dispatch(ChatAction::SendStarted(Message {
+                id: None,
+                client_id: client_id.clone(),
+                conversation_id: conversation_id.clone(),
+                sender,
+                body: Some(body.clone()),
+                created_at: now_rfc3339(),
+                delivery: Delivery::Pending,
+                settled: false,
+            }));
+            deliver(chat.clone(), conversation_id.clone(), body, client_id);
+        })
+    };
+    let retry = use_callback(conversation_id, move |(client_id, body): (String, String), conversation_id| {
+        chat.dispatch(ChatAction::RetryStarted {
+            conversation_id: conversation_id.clone(),
+            client_id: client_id.clone(),
+        });
+        deliver(chat.clone(), conversation_id.clone(), body, client_id);
+    });
+    SendHandle { send, retry }
+}

@@ -1,0 +1,171 @@
+//! `/c/:id`: header, timeline with history paging, composer with optimistic sends.
+//! History is loaded only once the event stream holds a cursor, so together they
+//! leave no gap (see docs/CONTRACT.md).
+
+use yew::prelude::*;
+
+use crate::api::queries;
+use crate::components::{Composer, FormError, TimelineView};
+use crate::hooks::{use_chat, use_send_message, use_session};
+use crate::state::{ChatAction, ConversationMeta};
+
+/// Props of [`ChatPage`].
+#[derive(Properties, PartialEq)]
+pub struct ChatPageProps {
+    /// Conversation global id.
+    pub id: String,
+}
+
+/// The chat view.
+#[function_component(ChatPage)]
+pub fn chat_page(props: &ChatPageProps) -> Html {
+    let chat = use_chat();
+    let session = use_session();
+    let error = use_state(|| None::<String>);
+    let loading_older = use_state(|| false);
+    let joining = use_state(|| false);
+    let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
+    let Some(chat) = chat else { return html! {} };
+    let id = props.id.clone();
+    let timeline = chat.timelines.get(&id).cloned();
+    let loaded = timeline.as_ref().is_some_and(|t| t.loaded);
+    let member_revision = timeline.as_ref().map_or(0, |t| t.member_revision);
+
+    // First page, once the stream is synced (and again after a resync dropped it).
+    {
+        let chat = chat.clone();
+        let error = error.clone();
+        use_effect_with(
+            (id.clone(), chat.synced, chat.generation, loaded),
+            move |(id, synced, _, loaded)| {
+                if *synced && !*loaded {
+                    let id = id.clone();
+                    chat.dispatch(ChatAction::HistoryRequested(id.clone()));
+                    let chat = chat.dispatcher();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match queries::history(id, None).await {
+                            Ok((meta, page)) => {
+                                error.set(None);
+                                chat.dispatch(ChatAction::HistoryLoaded { meta, page, older: false });
+                            }
+                            Err(e) => error.set(Some(e.to_string())),
+                        }
+                    });
+                }
+            },
+        );
+    }
+
+    // Members joined or left: refetch the header for an exact member count.
+    {
+        let chat = chat.dispatcher();
+        use_effect_with((id.clone(), member_revision), move |(id, revision)| {
+            if *revision > 0 {
+                let id = id.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(meta) = queries::conversation_info(id).await {
+                        chat.dispatch(ChatAction::ConversationUpserted(meta));
+                    }
+                });
+            }
+        });
+    }
+
+    let on_load_older = {
+        let chat = chat.dispatcher();
+        let error = error.clone();
+        let loading_older = loading_older.clone();
+        let id = id.clone();
+        let before = timeline.as_ref().and_then(|t| t.older_cursor.clone());
+        Callback::from(move |_: ()| {
+            if *loading_older {
+                return;
+            }
+            let Some(before) = before.clone() else { return };
+            loading_older.set(true);
+            let (chat, error, loading_older, id) =
+                (chat.clone(), error.clone(), loading_older.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match queries::history(id, Some(before)).await {
+                    Ok((meta, page)) => chat.dispatch(ChatAction::HistoryLoaded { meta, page, older: true }),
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+                loading_older.set(false);
+            });
+        })
+    };
+
+    let sender = use_send_message(id.clone(), viewer.clone(), chat.dispatcher());
+
+    let meta: Option<ConversationMeta> = timeline
+        .as_ref()
+        .and_then(|t| t.meta.clone())
+        .or_else(|| chat.conversations.iter().find(|c| c.meta.id == id).map(|c| c.meta.clone()));
+    let is_member = meta.as_ref().is_none_or(|m| m.is_member);
+
+    let onjoin = {
+        let chat = chat.dispatcher();
+        let error = error.clone();
+        let joining = joining.clone();
+        let id = id.clone();
+        Callback::from(move |_: MouseEvent| {
+            joining.set(true);
+            let (chat, error, joining, id) = (chat.clone(), error.clone(), joining.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match queries::join_room(id).await {
+                    Ok(meta) => chat.dispatch(ChatAction::ConversationUpserted(meta)),
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+                joining.set(false);
+            });
+        })
+    };
+
+    let header = match &meta {
+        Some(meta) => {
+            let members = if meta.member_count == 1 {
+                "1 member".to_owned()
+            } else {
+                format!("{} members", meta.member_count)
+            };
+            html! {
+                <header class="chat-header">
+                    <div class="titles">
+                        <h1 data-testid="conversation-title">{ meta.title() }</h1>
+                        if let Some(topic) = meta.topic.as_ref().filter(|t| !t.is_empty()) {
+                            <p class="topic" data-testid="conversation-topic">{ topic.clone() }</p>
+                        }
+                    </div>
+                    <span class="members muted" data-testid="member-count">{ members }</span>
+                </header>
+            }
+        }
+        None => {
+            let title = if error.is_some() { "Conversation unavailable" } else { "Loading…" };
+            html! {
+                <header class="chat-header">
+                    <h1 data-testid="conversation-title" class="muted">{ title }</h1>
+                </header>
+            }
+        }
+    };
+
+    let timeline = timeline.unwrap_or_default();
+    html! {
+        <div class="chat">
+            { header }
+            <FormError error={(*error).clone()} />
+            <TimelineView timeline={timeline} viewer_id={viewer.map(|v| v.id)}
+                loading_older={*loading_older} {on_load_older} on_retry={sender.retry.clone()} />
+            if is_member {
+                <Composer on_send={sender.send.clone()} />
+            } else {
+                <div class="join-bar">
+                    <span class="muted">{ "You are not a member of this room." }</span>
+                    <button class="btn btn-primary" data-testid="join-room" onclick={onjoin}
+                        disabled={*joining}>{ "Join" }</button>
+                </div>
+            }
+        </div>
+    }
+}

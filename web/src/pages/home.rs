@@ -1,0 +1,21 @@
+//! `/`: on desktop the list is in the sidebar, so the main area just invites a choice.
+
+use yew::prelude::*;
+
+use crate::app::Route;
+use crate::components::AppLink;
+
+/// Home page content.
+#[function_component(HomePage)]
+pub fn home_page() -> Html {
+    html! {
+        <div class="placeholder">
+            <h2>{ "Welcome to Jeco Chat" }</h2>
+            <p class="muted">
+                { "Pick a conversation, or " }
+                <AppLink to={Route::Rooms}>{ "browse public rooms" }</AppLink>
+                { "." }
+            </p>
+        </div>
+    }
+}

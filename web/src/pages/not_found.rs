@@ -1,0 +1,19 @@
+//! Unknown paths.
+
+use yew::prelude::*;
+
+use crate::app::Route;
+use crate::components::AppLink;
+
+/// 404 page.
+#[function_component(NotFoundPage)]
+pub fn not_found_page() -> Html {
+    html! {
+        <div class="auth-page">
+            <div class="card auth-card">
+                <h1>{ "Page not found" }</h1>
+                <AppLink to={Route::Home}>{ "Back to Jeco Chat" }</AppLink>
+            </div>
+        </div>
+    }
+}

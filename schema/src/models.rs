@@ -92,6 +92,8 @@ pub struct Conversation {
     pub created_at: DateTime<Utc>,
     /// Time of the last message (or creation).
     pub last_activity_at: DateTime<Utc>,
+    /// `<lo>:<hi>` user ids of a direct conversation.
+    pub direct_key: Option<String>,
 }
 
 /// A new conversation row.
@@ -108,6 +110,8 @@ pub struct NewConversation<'a> {
     pub visibility: &'a str,
     /// Creator.
     pub created_by: Option<i64>,
+    /// Pair key of a direct conversation.
+    pub direct_key: Option<&'a str>,
 }
 
 /// A membership row.

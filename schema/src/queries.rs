@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::*;
-use crate::schema::{conversations, login_failures, members, messages, sessions, users};
+use crate::schema::{blocks, contacts, conversations, login_failures, members, messages, sessions, users};
 
 /// Loads users by id.
 pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
@@ -462,6 +462,163 @@ pub async fn last_messages(
         .distinct_on(messages::conversation_id)
         .order((messages::conversation_id, messages::tx.desc(), messages::id.desc()))
         .select(Message::as_select())
+        .load(conn)
+        .await
+}
+
+/// The direct conversation of a pair, if it exists.
+pub async fn direct_conversation(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+) -> QueryResult<Option<Conversation>> {
+    conversations::table
+        .filter(conversations::direct_key.eq(key))
+        .select(Conversation::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether `blocker` blocked `blocked`.
+pub async fn is_blocked(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(blocks::table.find((blocker, blocked)))).get_result(conn).await
+}
+
+/// Other members of a conversation who blocked `user_id`.
+pub async fn blocked_by_members(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+) -> QueryResult<Vec<i64>> {
+    blocks::table
+        .inner_join(members::table.on(members::user_id.eq(blocks::blocker_id)))
+        .filter(members::conversation_id.eq(conversation_id))
+        .filter(blocks::blocked_id.eq(user_id))
+        .select(blocks::blocker_id)
+        .load(conn)
+        .await
+}
+
+/// Adds a contact (no-op if present).
+pub async fn add_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64) -> QueryResult<()> {
+    diesel::insert_into(contacts::table)
+        .values((contacts::owner_id.eq(owner), contacts::contact_id.eq(contact)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Removes a contact (no-op if absent).
+pub async fn remove_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64) -> QueryResult<()> {
+    diesel::delete(contacts::table.find((owner, contact))).execute(conn).await.map(drop)
+}
+
+/// Blocks a user (no-op if already blocked).
+pub async fn block(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<()> {
+    diesel::insert_into(blocks::table)
+        .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Unblocks a user (no-op if not blocked).
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<()> {
+    diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await.map(drop)
+}
+
+/// The user's contacts by username, after the keyset `(lower(username), id)`.
+pub async fn contacts_of(
+    conn: &mut AsyncPgConnection,
+    owner: i64,
+    after: Option<(String, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut q = users::table
+        .inner_join(contacts::table.on(contacts::contact_id.eq(users::id)))
+        .filter(contacts::owner_id.eq(owner))
+        .select(User::as_select())
+        .order((sql::<Text>("lower(users.username)"), users::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some((name, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(lower(users.username), users.id) > (")
+                .bind::<Text, _>(name)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Users whose username or display name contains `search` (case-insensitive),
+/// by username, after the keyset `(lower(username), id)`.
+pub async fn search_users(
+    conn: &mut AsyncPgConnection,
+    search: &str,
+    after: Option<(String, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let pattern = format!("%{}%", escape_like(&search.trim().to_lowercase()));
+    let mut q = users::table
+        .filter(
+            sql::<Bool>("(lower(users.username) LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" OR lower(users.display_name) LIKE ")
+                .bind::<Text, _>(pattern)
+                .sql(")"),
+        )
+        .select(User::as_select())
+        .order((sql::<Text>("lower(users.username)"), users::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some((name, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(lower(users.username), users.id) > (")
+                .bind::<Text, _>(name)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Of `ids`, the users `owner` has as contacts and those `owner` blocked.
+pub async fn relations_of(
+    conn: &mut AsyncPgConnection,
+    owner: i64,
+    ids: &[i64],
+) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    let contacts = contacts::table
+        .filter(contacts::owner_id.eq(owner))
+        .filter(contacts::contact_id.eq_any(ids))
+        .select(contacts::contact_id)
+        .load(conn)
+        .await?;
+    let blocked = blocks::table
+        .filter(blocks::blocker_id.eq(owner))
+        .filter(blocks::blocked_id.eq_any(ids))
+        .select(blocks::blocked_id)
+        .load(conn)
+        .await?;
+    Ok((contacts, blocked))
+}
+
+/// The other member of each given direct conversation (for names and avatars).
+pub async fn direct_peers(
+    conn: &mut AsyncPgConnection,
+    viewer: i64,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    members::table
+        .filter(members::conversation_id.eq_any(conversation_ids))
+        .filter(members::user_id.ne(viewer))
+        .select((members::conversation_id, members::user_id))
         .load(conn)
         .await
 }

@@ -46,6 +46,23 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
         last_activity_at -> Timestamptz,
+        direct_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contacts (owner_id, contact_id) {
+        owner_id -> Int8,
+        contact_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    blocks (blocker_id, blocked_id) {
+        blocker_id -> Int8,
+        blocked_id -> Int8,
+        created_at -> Timestamptz,
     }
 }
 
@@ -97,4 +114,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     members,
     messages,
     events,
+    contacts,
+    blocks,
 );

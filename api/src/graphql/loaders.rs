@@ -91,6 +91,44 @@ impl Loader<i64> for RoleLoader {
     }
 }
 
+/// The viewer's relation to other users: (is a contact, is blocked).
+pub struct RelationLoader {
+    /// Database pool.
+    pub pool: PgPool,
+    /// The viewer.
+    pub viewer: i64,
+}
+
+impl Loader<i64> for RelationLoader {
+    type Value = (bool, bool);
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, (bool, bool)>, Self::Error> {
+        let mut c = conn(&self.pool).await?;
+        let (contacts, blocked) = queries::relations_of(&mut c, self.viewer, keys).await.map_err(internal)?;
+        Ok(keys.iter().map(|k| (*k, (contacts.contains(k), blocked.contains(k)))).collect())
+    }
+}
+
+/// The other member of the viewer's direct conversations, by conversation id.
+pub struct PeerLoader {
+    /// Database pool.
+    pub pool: PgPool,
+    /// The viewer.
+    pub viewer: i64,
+}
+
+impl Loader<i64> for PeerLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+        let mut c = conn(&self.pool).await?;
+        let rows = queries::direct_peers(&mut c, self.viewer, keys).await.map_err(internal)?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
 /// Adds a fresh set of loaders for one request or operation.
 pub fn add_loaders(
     request: async_graphql::Request,
@@ -103,9 +141,10 @@ pub fn add_loaders(
         .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn));
     match viewer {
-        Some(viewer) => {
-            request.data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))
-        }
+        Some(viewer) => request
+            .data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))
+            .data(DataLoader::new(RelationLoader { pool: pool.clone(), viewer }, tokio::spawn))
+            .data(DataLoader::new(PeerLoader { pool: pool.clone(), viewer }, tokio::spawn)),
         None => request,
     }
 }

@@ -10,7 +10,10 @@ use jeco_schema::models;
 use jeco_schema::queries::{self, Direction};
 
 use super::connection::{forward, page_args};
-use super::loaders::{ConversationLoader, LastMessageLoader, MemberCountLoader, RoleLoader, UserLoader};
+use super::loaders::{
+    ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, RelationLoader, RoleLoader,
+    UserLoader,
+};
 use super::{state, viewer};
 use crate::error::{bad_request, internal};
 use crate::events::{EventPayload, LoggedEvent, PublicUser};
@@ -45,6 +48,21 @@ impl UserNode {
     /// Registration time.
     async fn created_at(&self) -> DateTime<Utc> {
         self.user.created_at
+    }
+    /// Whether the viewer has this user in their contacts.
+    async fn is_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(relation(ctx, self.user.id).await?.0)
+    }
+    /// Whether the viewer blocked this user.
+    async fn is_blocked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(relation(ctx, self.user.id).await?.1)
+    }
+}
+
+async fn relation(ctx: &Context<'_>, user_id: i64) -> async_graphql::Result<(bool, bool)> {
+    match ctx.data_opt::<DataLoader<RelationLoader>>() {
+        Some(loader) => Ok(loader.load_one(user_id).await?.unwrap_or((false, false))),
+        None => Ok((false, false)),
     }
 }
 
@@ -246,6 +264,17 @@ impl ConversationNode {
     /// The viewer's role; null when not a member.
     async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberRole>> {
         viewer_role(ctx, self.0.id).await
+    }
+    /// In a direct conversation, the other person; null for rooms.
+    async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
+        let Some(loader) = ctx.data_opt::<DataLoader<PeerLoader>>() else { return Ok(None) };
+        if self.0.kind != "direct" {
+            return Ok(None);
+        }
+        match loader.load_one(self.0.id).await? {
+            Some(id) => Ok(Some(load_user(ctx, id).await?)),
+            None => Ok(None),
+        }
     }
 }
 

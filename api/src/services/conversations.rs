@@ -104,6 +104,7 @@ pub async fn create_room(
                 topic: topic.as_deref(),
                 visibility: visibility.as_str(),
                 created_by: Some(user_id),
+                direct_key: None,
             };
             let Some(conv) = queries::insert_conversation(c, &new).await? else {
                 return Ok(Err(UserError::on_field(

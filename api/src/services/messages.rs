@@ -6,6 +6,7 @@ use jeco_schema::models::{Message, NewMessage};
 use jeco_schema::queries;
 
 use super::conversations::{access_conversation, append_event};
+use super::direct::check_not_blocked;
 use super::{conn, require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
@@ -37,7 +38,8 @@ pub async fn send(
     }
     let (message, created) = c
         .transaction(async |c| {
-            access_conversation(c, user_id, conversation_id).await?;
+            let (conversation, _) = access_conversation(c, user_id, conversation_id).await?;
+            check_not_blocked(c, &conversation, user_id).await?;
             let new = NewMessage { conversation_id, sender_id: user_id, body: &body, client_id: &client_id };
             let Some(message) = queries::insert_message(c, &new).await? else {
                 // A concurrent retry committed first; answer with its message.

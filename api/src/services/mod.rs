@@ -3,7 +3,9 @@
 //! rings the broker only after commit.
 
 pub mod accounts;
+pub mod contacts;
 pub mod conversations;
+pub mod direct;
 pub mod messages;
 pub mod validate;
 

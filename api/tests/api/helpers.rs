@@ -123,7 +123,8 @@ impl TestApp {
     /// Counts of every table that a write could touch.
     pub async fn snapshot(&self) -> Vec<(String, i64)> {
         let mut out = Vec::new();
-        for t in ["users", "sessions", "conversations", "members", "messages", "events"] {
+        for t in ["users", "sessions", "conversations", "members", "messages", "events", "contacts", "blocks"]
+        {
             out.push((t.to_string(), self.count(t).await));
         }
         out

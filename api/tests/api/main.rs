@@ -9,3 +9,4 @@ mod instances;
 mod live;
 mod messages;
 mod rooms;
+mod social;

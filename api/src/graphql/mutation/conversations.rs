@@ -18,7 +18,8 @@ pub struct ConversationPayload {
 }
 
 impl ConversationPayload {
-    fn from(
+    /// Maps a service result.
+    pub fn from_result(
         result: crate::error::ServiceResult<jeco_schema::models::Conversation>,
     ) -> async_graphql::Result<Self> {
         let (conv, user_errors) = split(result)?;
@@ -75,7 +76,7 @@ impl ConversationMutation {
         };
         let result =
             svc::create_room(state(ctx), viewer(ctx), &input.name, input.topic.as_deref(), visibility).await;
-        ConversationPayload::from(result)
+        ConversationPayload::from_result(result)
     }
 
     /// Joins a public room (idempotent).
@@ -88,7 +89,7 @@ impl ConversationMutation {
             Ok(id) => svc::join_room(state(ctx), viewer(ctx), id).await,
             Err(e) => Err(e),
         };
-        ConversationPayload::from(result)
+        ConversationPayload::from_result(result)
     }
 
     /// Leaves a room.
@@ -101,6 +102,6 @@ impl ConversationMutation {
             Ok(id) => svc::leave_room(state(ctx), viewer(ctx), id).await,
             Err(e) => Err(e),
         };
-        ConversationPayload::from(result)
+        ConversationPayload::from_result(result)
     }
 }

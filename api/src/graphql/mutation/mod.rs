@@ -2,6 +2,7 @@
 //! call the one service function, and map the result into a payload.
 
 mod accounts;
+mod contacts;
 mod conversations;
 mod messages;
 
@@ -15,4 +16,5 @@ pub struct Mutation(
     accounts::AccountMutation,
     conversations::ConversationMutation,
     messages::MessageMutation,
+    contacts::ContactMutation,
 );

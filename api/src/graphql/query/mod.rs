@@ -2,9 +2,10 @@
 
 mod accounts;
 mod conversations;
+mod users;
 
 use async_graphql::MergedObject;
 
 /// The query root.
 #[derive(MergedObject, Default)]
-pub struct Query(accounts::AccountQuery, conversations::ConversationQuery);
+pub struct Query(accounts::AccountQuery, conversations::ConversationQuery, users::UserQuery);

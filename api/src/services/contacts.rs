@@ -1,0 +1,48 @@
+//! Contacts and blocks. All four writes are idempotent.
+
+use jeco_schema::queries;
+
+use super::{conn, require};
+use crate::auth::Viewer;
+use crate::error::{ServiceResult, UserError, UserErrorCode};
+use crate::state::AppState;
+
+/// What to do with another user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// Add to contacts.
+    AddContact,
+    /// Remove from contacts.
+    RemoveContact,
+    /// Block (also removes them from contacts).
+    Block,
+    /// Unblock.
+    Unblock,
+}
+
+/// Changes the viewer's relation to `other`; returns `other`'s id.
+pub async fn set(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    other: i64,
+    relation: Relation,
+) -> ServiceResult<i64> {
+    let me = require(viewer)?;
+    if other == me {
+        return Err(UserError::on_field("userId", UserErrorCode::Invalid, "that is you").into());
+    }
+    let mut c = conn(state).await?;
+    if queries::users_by_ids(&mut c, &[other]).await?.is_empty() {
+        return Err(UserError::not_found("userId", "user").into());
+    }
+    match relation {
+        Relation::AddContact => queries::add_contact(&mut c, me, other).await?,
+        Relation::RemoveContact => queries::remove_contact(&mut c, me, other).await?,
+        Relation::Block => {
+            queries::block(&mut c, me, other).await?;
+            queries::remove_contact(&mut c, me, other).await?;
+        }
+        Relation::Unblock => queries::unblock(&mut c, me, other).await?,
+    }
+    Ok(other)
+}

@@ -1,0 +1,104 @@
+//! Direct conversations: exactly one per pair of users.
+
+use diesel_async::AsyncConnection;
+use jeco_schema::models::{Conversation, NewConversation};
+use jeco_schema::queries;
+
+use super::conversations::append_event;
+use super::{conn, require};
+use crate::auth::Viewer;
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
+use crate::events::{EventPayload, PublicUser};
+use crate::state::AppState;
+
+/// The pair key: the same whoever opens it.
+pub fn direct_key(a: i64, b: i64) -> String {
+    format!("{}:{}", a.min(b), a.max(b))
+}
+
+fn refused() -> ServiceError {
+    UserError::on_field("userId", UserErrorCode::Forbidden, "this user does not accept your messages").into()
+}
+
+/// Opens (or returns) the direct conversation between the viewer and `other`.
+/// Concurrent opens from both sides meet on one conversation.
+pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> ServiceResult<Conversation> {
+    let me = require(viewer)?;
+    if other == me {
+        return Err(
+            UserError::on_field("userId", UserErrorCode::Invalid, "you cannot message yourself").into()
+        );
+    }
+    let key = direct_key(me, other);
+    let mut c = conn(state).await?;
+    let users = queries::users_by_ids(&mut c, &[me, other]).await?;
+    let (Some(me_row), Some(other_row)) =
+        (users.iter().find(|u| u.id == me), users.iter().find(|u| u.id == other))
+    else {
+        return Err(UserError::not_found("userId", "user").into());
+    };
+    if queries::is_blocked(&mut c, other, me).await? {
+        return Err(refused());
+    }
+    if let Some(existing) = queries::direct_conversation(&mut c, &key).await? {
+        return Ok(existing);
+    }
+    let (me_user, other_user) = (PublicUser::from(me_row), PublicUser::from(other_row));
+    let (conv, created) = c
+        .transaction(async |c| {
+            let new = NewConversation {
+                kind: "direct",
+                name: None,
+                topic: None,
+                visibility: "private",
+                created_by: Some(me),
+                direct_key: Some(&key),
+            };
+            let Some(conv) = queries::insert_conversation(c, &new).await? else {
+                // The other side opened it at the same moment.
+                let existing = queries::direct_conversation(c, &key)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("direct key conflict without a row".into()))?;
+                return Ok::<_, ServiceError>((existing, false));
+            };
+            for user in [&me_user, &other_user] {
+                let member = queries::insert_member(c, conv.id, user.id, "member")
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("new conversation had members".into()))?;
+                append_event(c, conv.id, &EventPayload::MemberJoined { member, user: user.clone() }).await?;
+            }
+            Ok((conv, true))
+        })
+        .await?;
+    if created {
+        state.hub.committed();
+    }
+    Ok(conv)
+}
+
+/// `FORBIDDEN` when a member of this direct conversation blocked the sender.
+pub async fn check_not_blocked(
+    c: &mut diesel_async::AsyncPgConnection,
+    conversation: &Conversation,
+    sender: i64,
+) -> ServiceResult<()> {
+    if conversation.kind != "direct" {
+        return Ok(());
+    }
+    if queries::blocked_by_members(c, conversation.id, sender).await?.is_empty() {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_symmetric() {
+        assert_eq!(direct_key(7, 3), "3:7");
+        assert_eq!(direct_key(3, 7), "3:7");
+    }
+}

@@ -53,6 +53,13 @@ pub enum EventPayload {
         /// The former member.
         user: PublicUser,
     },
+    /// A member read up to a message.
+    ReadReceiptMoved {
+        /// The reader.
+        user: PublicUser,
+        /// The newest message they have read.
+        message_id: i64,
+    },
 }
 
 impl EventPayload {
@@ -60,7 +67,7 @@ impl EventPayload {
     pub fn membership_of(&self) -> Option<i64> {
         match self {
             EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => Some(user.id),
-            EventPayload::MessageCreated { .. } => None,
+            EventPayload::MessageCreated { .. } | EventPayload::ReadReceiptMoved { .. } => None,
         }
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{conversations, members, messages, sessions, users};
+use crate::schema::{conversations, members, messages, read_positions, sessions, users};
 
 /// A user account row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -164,4 +164,20 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     /// Idempotency key.
     pub client_id: &'a str,
+}
+
+/// How far a member has read.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize, Deserialize)]
+#[diesel(table_name = read_positions, check_for_backend(diesel::pg::Pg))]
+pub struct ReadPosition {
+    /// Conversation.
+    pub conversation_id: i64,
+    /// Reader.
+    pub user_id: i64,
+    /// The newest message read.
+    pub message_id: i64,
+    /// That message's log position.
+    pub tx: i64,
+    /// When it moved.
+    pub updated_at: DateTime<Utc>,
 }

@@ -10,7 +10,9 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::*;
-use crate::schema::{blocks, contacts, conversations, login_failures, members, messages, sessions, users};
+use crate::schema::{
+    blocks, contacts, conversations, login_failures, members, messages, read_positions, sessions, users,
+};
 
 /// Loads users by id.
 pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
@@ -621,4 +623,97 @@ pub async fn direct_peers(
         .select((members::conversation_id, members::user_id))
         .load(conn)
         .await
+}
+
+/// Moves a reader's position forward to `message` (never backwards); the new
+/// position when it moved.
+pub async fn advance_read_position(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    message: &Message,
+) -> QueryResult<Option<ReadPosition>> {
+    diesel::sql_query(
+        "INSERT INTO read_positions AS r (conversation_id, user_id, message_id, tx)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (conversation_id, user_id) DO UPDATE
+           SET message_id = EXCLUDED.message_id, tx = EXCLUDED.tx, updated_at = now()
+           WHERE (r.tx, r.message_id) < (EXCLUDED.tx, EXCLUDED.message_id)
+         RETURNING conversation_id, user_id, message_id, tx, updated_at",
+    )
+    .bind::<BigInt, _>(message.conversation_id)
+    .bind::<BigInt, _>(user_id)
+    .bind::<BigInt, _>(message.id)
+    .bind::<BigInt, _>(message.tx)
+    .get_result::<ReadPositionRow>(conn)
+    .await
+    .optional()
+    .map(|r| r.map(ReadPositionRow::into_model))
+}
+
+#[derive(QueryableByName)]
+struct ReadPositionRow {
+    #[diesel(sql_type = BigInt)]
+    conversation_id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(sql_type = BigInt)]
+    tx: i64,
+    #[diesel(sql_type = Timestamptz)]
+    updated_at: DateTime<Utc>,
+}
+
+impl ReadPositionRow {
+    fn into_model(self) -> ReadPosition {
+        ReadPosition {
+            conversation_id: self.conversation_id,
+            user_id: self.user_id,
+            message_id: self.message_id,
+            tx: self.tx,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// Read positions of every member of the given conversations.
+pub async fn read_positions_in(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<ReadPosition>> {
+    read_positions::table
+        .filter(read_positions::conversation_id.eq_any(conversation_ids))
+        .select(ReadPosition::as_select())
+        .load(conn)
+        .await
+}
+
+/// Messages from others after the user's read position, per conversation.
+pub async fn unread_counts(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    conversation_ids: &[i64],
+) -> QueryResult<HashMap<i64, i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        conversation_id: i64,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT m.conversation_id, count(*) AS n
+         FROM messages m
+         LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND r.user_id = $1
+         WHERE m.conversation_id = ANY($2)
+           AND m.sender_id <> $1
+           AND m.deleted_at IS NULL
+           AND (r.tx IS NULL OR (m.tx, m.id) > (r.tx, r.message_id))
+         GROUP BY m.conversation_id",
+    )
+    .bind::<BigInt, _>(user_id)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(conversation_ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.conversation_id, r.n)).collect())
 }

@@ -99,6 +99,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    read_positions (conversation_id, user_id) {
+        conversation_id -> Int8,
+        user_id -> Int8,
+        message_id -> Int8,
+        tx -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(members -> conversations (conversation_id));
 diesel::joinable!(members -> users (user_id));
@@ -116,4 +126,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     contacts,
     blocks,
+    read_positions,
 );

@@ -129,6 +129,42 @@ impl Loader<i64> for PeerLoader {
     }
 }
 
+/// The viewer's unread counts by conversation id.
+pub struct UnreadLoader {
+    /// Database pool.
+    pub pool: PgPool,
+    /// The viewer.
+    pub viewer: i64,
+}
+
+impl Loader<i64> for UnreadLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+        let mut c = conn(&self.pool).await?;
+        queries::unread_counts(&mut c, self.viewer, keys).await.map_err(internal)
+    }
+}
+
+/// Every member's read position, by conversation id.
+pub struct ReadPositionsLoader(pub PgPool);
+
+impl Loader<i64> for ReadPositionsLoader {
+    type Value = Vec<jeco_schema::models::ReadPosition>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::read_positions_in(&mut c, keys).await.map_err(internal)?;
+        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        for r in rows {
+            out.entry(r.conversation_id).or_default().push(r);
+        }
+        Ok(out)
+    }
+}
+
 /// Adds a fresh set of loaders for one request or operation.
 pub fn add_loaders(
     request: async_graphql::Request,
@@ -139,12 +175,14 @@ pub fn add_loaders(
         .data(DataLoader::new(UserLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(ConversationLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn));
+        .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(ReadPositionsLoader(pool.clone()), tokio::spawn));
     match viewer {
         Some(viewer) => request
             .data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))
             .data(DataLoader::new(RelationLoader { pool: pool.clone(), viewer }, tokio::spawn))
-            .data(DataLoader::new(PeerLoader { pool: pool.clone(), viewer }, tokio::spawn)),
+            .data(DataLoader::new(PeerLoader { pool: pool.clone(), viewer }, tokio::spawn))
+            .data(DataLoader::new(UnreadLoader { pool: pool.clone(), viewer }, tokio::spawn)),
         None => request,
     }
 }

@@ -11,8 +11,8 @@ use jeco_schema::queries::{self, Direction};
 
 use super::connection::{forward, page_args};
 use super::loaders::{
-    ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, RelationLoader, RoleLoader,
-    UserLoader,
+    ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, ReadPositionsLoader,
+    RelationLoader, RoleLoader, UnreadLoader, UserLoader,
 };
 use super::{state, viewer};
 use crate::error::{bad_request, internal};
@@ -265,6 +265,13 @@ impl ConversationNode {
     async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberRole>> {
         viewer_role(ctx, self.0.id).await
     }
+    /// Messages from others the viewer has not read yet (0 for non-members).
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        match ctx.data_opt::<DataLoader<UnreadLoader>>() {
+            Some(loader) => Ok(loader.load_one(self.0.id).await?.unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
     /// In a direct conversation, the other person; null for rooms.
     async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(loader) = ctx.data_opt::<DataLoader<PeerLoader>>() else { return Ok(None) };
@@ -332,6 +339,25 @@ impl MessageNode {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.row.deleted_at
     }
+    /// Members (other than the sender) who have read this message.
+    async fn seen_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
+        let positions = ctx
+            .data_unchecked::<DataLoader<ReadPositionsLoader>>()
+            .load_one(self.row.conversation_id)
+            .await?
+            .unwrap_or_default();
+        let readers: Vec<i64> = positions
+            .iter()
+            .filter(|p| p.user_id != self.row.sender_id && (p.tx, p.message_id) >= (self.row.tx, self.row.id))
+            .map(|p| p.user_id)
+            .collect();
+        let users = ctx.data_unchecked::<DataLoader<UserLoader>>().load_many(readers.iter().copied()).await?;
+        Ok(readers
+            .iter()
+            .filter_map(|id| users.get(id))
+            .map(|u| UserNode { user: u.clone(), email: None })
+            .collect())
+    }
 }
 
 /// Anything with a global id.
@@ -367,6 +393,15 @@ pub struct MemberLeft {
     pub user: UserNode,
 }
 
+/// A member read up to a message.
+#[derive(SimpleObject)]
+pub struct ReadReceiptMoved {
+    /// The reader.
+    pub user: UserNode,
+    /// The newest message they have read.
+    pub message_id: ID,
+}
+
 /// What happened.
 #[derive(Union)]
 pub enum ConversationEventPayload {
@@ -376,6 +411,8 @@ pub enum ConversationEventPayload {
     MemberJoined(MemberJoined),
     /// Someone left.
     MemberLeft(MemberLeft),
+    /// A member read up to a message.
+    ReadReceiptMoved(ReadReceiptMoved),
 }
 
 /// One event of a conversation, with its resumable cursor.
@@ -406,6 +443,12 @@ impl ConversationEventNode {
             EventPayload::MemberJoined { member, user } => {
                 ConversationEventPayload::MemberJoined(MemberJoined {
                     member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                })
+            }
+            EventPayload::ReadReceiptMoved { user, message_id } => {
+                ConversationEventPayload::ReadReceiptMoved(ReadReceiptMoved {
+                    user: UserNode { user: user.clone(), email: None },
+                    message_id: ids::encode(Kind::Message, *message_id),
                 })
             }
             EventPayload::MemberLeft { user } => ConversationEventPayload::MemberLeft(MemberLeft {

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod direct;
 pub mod messages;
+pub mod reads;
 pub mod validate;
 
 use crate::error::{ServiceError, ServiceResult, UserError};

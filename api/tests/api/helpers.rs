@@ -123,8 +123,17 @@ impl TestApp {
     /// Counts of every table that a write could touch.
     pub async fn snapshot(&self) -> Vec<(String, i64)> {
         let mut out = Vec::new();
-        for t in ["users", "sessions", "conversations", "members", "messages", "events", "contacts", "blocks"]
-        {
+        for t in [
+            "users",
+            "sessions",
+            "conversations",
+            "members",
+            "messages",
+            "events",
+            "contacts",
+            "blocks",
+            "read_positions",
+        ] {
             out.push((t.to_string(), self.count(t).await));
         }
         out

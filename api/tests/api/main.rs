@@ -8,5 +8,6 @@ mod hygiene;
 mod instances;
 mod live;
 mod messages;
+mod reads;
 mod rooms;
 mod social;

@@ -3,10 +3,10 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use crate::error::UserError;
-use crate::graphql::types::MessageNode;
+use crate::graphql::types::{ConversationNode, MessageNode};
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
-use crate::services::messages;
+use crate::services::{messages, reads};
 
 /// Result of message mutations.
 #[derive(SimpleObject)]
@@ -46,5 +46,47 @@ impl MessageMutation {
         };
         let (message, user_errors) = split(result)?;
         Ok(MessagePayload { message: message.map(|row| MessageNode { row, sender: None }), user_errors })
+    }
+}
+
+/// Input of markRead.
+#[derive(InputObject)]
+pub struct MarkReadInput {
+    /// The conversation.
+    conversation_id: ID,
+    /// The newest message the viewer has read.
+    up_to_message_id: ID,
+}
+
+/// Result of markRead.
+#[derive(SimpleObject)]
+pub struct MarkReadPayload {
+    /// The conversation (with its new unread count).
+    conversation: Option<ConversationNode>,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Read-state mutations.
+#[derive(Default)]
+pub struct ReadMutation;
+
+#[Object]
+impl ReadMutation {
+    /// Marks the conversation read up to a message; positions only move forward.
+    async fn mark_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkReadInput,
+    ) -> async_graphql::Result<MarkReadPayload> {
+        let conversation = ids::decode(Kind::Conversation, &input.conversation_id);
+        let message = ids::decode(Kind::Message, &input.up_to_message_id);
+        let result = match (conversation, message) {
+            (Some(c), Some(m)) => reads::mark_read(state(ctx), viewer(ctx), c, m).await,
+            (None, _) => Err(UserError::not_found("conversationId", "conversation").into()),
+            (_, None) => Err(UserError::not_found("upToMessageId", "message").into()),
+        };
+        let (conv, user_errors) = split(result)?;
+        Ok(MarkReadPayload { conversation: conv.map(ConversationNode), user_errors })
     }
 }

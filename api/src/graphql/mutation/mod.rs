@@ -16,5 +16,6 @@ pub struct Mutation(
     accounts::AccountMutation,
     conversations::ConversationMutation,
     messages::MessageMutation,
+    messages::ReadMutation,
     contacts::ContactMutation,
 );

@@ -3,6 +3,7 @@
 # Extra arguments go to `jeco-bench run` (see bench/README.md), e.g.
 #   scripts/bench.sh --quick        or        make bench BENCH_ARGS="--members 10,100"
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

@@ -6,6 +6,7 @@
 #  3. docker/nginx.conf passes `nginx -t` (Debian's nginx, unpacked, never started);
 #  4. docker/Dockerfile only copies from paths that exist.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -62,11 +63,10 @@ if errors:
 EOF
 
 note "nginx -t docker/nginx.conf"
-grep -q 'server api1:8080' docker/nginx.conf && grep -q 'server api2:8080' docker/nginx.conf ||
-  die "docker/nginx.conf must balance api1:8080 and api2:8080"
-grep -q 'proxy_set_header Upgrade \$http_upgrade' docker/nginx.conf &&
-  grep -q 'proxy_set_header Connection \$connection_upgrade' docker/nginx.conf ||
-  die "docker/nginx.conf must pass WebSocket upgrade headers"
+for line in 'server api1:8080' 'server api2:8080' \
+  'proxy_set_header Upgrade $http_upgrade' 'proxy_set_header Connection $connection_upgrade'; do
+  grep -qF "$line" docker/nginx.conf || die "docker/nginx.conf lacks: $line"
+done
 nginx_bin="$(command -v nginx || true)"
 if [ -z "$nginx_bin" ]; then
   # Unpack Debian's nginx into a private directory: no service, no port 80.

@@ -3,6 +3,7 @@
 # Keeps data/ (the JWT secret, the outbox and the private cluster's data) unless
 # called with --all.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

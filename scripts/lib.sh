@@ -175,8 +175,8 @@ ensure_redis() {
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
       --logfile /var/tmp/jeco-redis.log >/dev/null
   fi
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     redis_answers && return 0
     sleep 0.2
   done

@@ -2,6 +2,7 @@
 # `make run`: installs what is missing, builds web + server, provisions PostgreSQL,
 # then serves everything (default http://localhost:8080).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

@@ -2,6 +2,7 @@
 # Installs what building, running or testing Jeco Chat needs and is missing.
 # Idempotent: a second run only checks. Usage: scripts/setup.sh [run|test|all] (default all).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 profile="${1:-all}"

@@ -5,6 +5,7 @@
 #
 # JECO_TEST_ONLY="fmt clippy ..." runs only the named steps (names as in the summary).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -124,7 +125,9 @@ run_step build-api "building the server (release)" build_api
 
 e2e() {
   cd "$ROOT/e2e"
-  JECO_BIN="$JECO_BIN" JECO_E2E_DATABASE_URL="$JECO_TEST_DATABASE_URL" \
+  # The two-instance test needs Redis; JECO_E2E_REDIS_URL= (empty) skips it.
+  JECO_E2E_REDIS_URL="${JECO_E2E_REDIS_URL-$JECO_TEST_REDIS_URL}" \
+    JECO_BIN="$JECO_BIN" JECO_E2E_DATABASE_URL="$JECO_TEST_DATABASE_URL" \
     node --test --test-concurrency=1 --test-reporter=spec \
     ./*.test.mjs
 }

@@ -16,9 +16,11 @@ pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// Replays every event committed after `after` (default: now), then
-    /// continues live, with no gap and no duplicate. Without `conversationId`:
-    /// every conversation the viewer belongs to.
+    /// Replays every event committed after `after`, then continues live, with
+    /// no gap and no duplicate. Without `after` it starts at the log head (as
+    /// `eventCursor`), which is conservative: while other transactions are open
+    /// it may also include events committed moments before, never fewer.
+    /// Without `conversationId`: every conversation the viewer belongs to.
     async fn conversation_events(
         &self,
         ctx: &Context<'_>,

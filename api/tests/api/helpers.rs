@@ -302,6 +302,20 @@ impl Ws {
         .await;
     }
 
+    /// The first event matching `pred`, skipping events from the test's setup:
+    /// a stream started at the log head may begin with events committed just
+    /// before it while other transactions were open (the head is conservative,
+    /// never lossy).
+    pub async fn event_where(&mut self, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..20 {
+            let ev = self.event(id).await;
+            if pred(&ev) {
+                return ev;
+            }
+        }
+        panic!("no matching event among the first 20");
+    }
+
     /// Next `next` payload's event for subscription `id`.
     pub async fn event(&mut self, id: &str) -> Value {
         let m = self.recv().await.expect("event, not close");

@@ -86,7 +86,8 @@ impl ConversationQuery {
     }
 
     /// A cursor at the head of the event log: pass it as `after` to
-    /// `conversationEvents` to receive everything that happens from now on.
+    /// `conversationEvents` to receive everything that happens from now on
+    /// (possibly with a few events from just before: dedupe by message id).
     async fn event_cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let head = state(ctx).hub.head().await.map_err(internal)?;
         Ok(ids::log_cursor(head))

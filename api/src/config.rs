@@ -36,6 +36,9 @@ pub struct Config {
     pub ip_rate: u32,
     /// How often the tailer looks at the log when no doorbell rings.
     pub log_poll: std::time::Duration,
+    /// Take the client address from the last `X-Forwarded-For` hop (only
+    /// behind a reverse proxy that sets it, as in docker-compose).
+    pub trust_forwarded_for: bool,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -114,6 +117,7 @@ impl Config {
             auth_rate,
             ip_rate,
             log_poll: std::time::Duration::from_millis(parsed("JECO_LOG_POLL_MS", 500u64)?.max(10)),
+            trust_forwarded_for: parsed("JECO_TRUST_FORWARDED_FOR", false)?,
         })
     }
 

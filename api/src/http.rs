@@ -1,7 +1,7 @@
 //! HTTP routes: GraphQL over POST (JSON only, no batching) and GET (queries
 //! only), the WebSocket endpoint, GraphiQL, the SDL, health, and the web app.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
@@ -128,23 +128,34 @@ fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The client's address: the peer, or behind a trusted proxy the last hop it
+/// appended to `X-Forwarded-For` (earlier hops are client-controlled).
+pub fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if !state.config.trust_forwarded_for {
+        return peer.ip();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .next_back()
+        .unwrap_or(peer.ip())
+}
+
 /// `429` when the client address is over its request rate.
-pub fn over_ip_rate(state: &AppState, ip: SocketAddr) -> Option<Response> {
-    (!state.ip_limiter.check(&ip.ip()))
+pub fn over_ip_rate(state: &AppState, ip: IpAddr) -> Option<Response> {
+    (!state.ip_limiter.check(&ip))
         .then(|| error_response(StatusCode::TOO_MANY_REQUESTS, "too many requests; slow down"))
 }
 
-async fn execute(
-    http: &Http,
-    headers: &HeaderMap,
-    ip: SocketAddr,
-    request: async_graphql::Request,
-) -> Response {
+async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_graphql::Request) -> Response {
     let viewer = match bearer(&http.state, headers) {
         Ok(v) => v,
         Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),
     };
-    let info = RequestInfo { viewer, ip: ip.ip().to_string(), refresh_cookie: refresh_cookie(headers) };
+    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: refresh_cookie(headers) };
     let request = graphql::with_request_data(request, &http.state, info);
     let response = http.schema.execute(request).await;
     let mut out = Json(&response).into_response();
@@ -156,10 +167,11 @@ async fn execute(
 
 async fn graphql_post(
     State(http): State<Http>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let ip = client_ip(&http.state, peer, &headers);
     if let Some(refused) = over_ip_rate(&http.state, ip) {
         return refused;
     }
@@ -206,10 +218,11 @@ struct GetParams {
 
 async fn graphql_get(
     State(http): State<Http>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let ip = client_ip(&http.state, peer, &headers);
     if let Some(refused) = over_ip_rate(&http.state, ip) {
         return refused;
     }

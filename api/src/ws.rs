@@ -5,7 +5,7 @@
 //! `connection_init` in time, 4409 duplicate id, 4429 repeated init.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -39,7 +39,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(refused) = crate::http::over_ip_rate(&http.state, peer) {
+    let ip = crate::http::client_ip(&http.state, peer, &headers);
+    if let Some(refused) = crate::http::over_ip_rate(&http.state, ip) {
         return refused;
     }
     if !origin_allowed(&http.state, &headers) {
@@ -53,7 +54,7 @@ pub async fn upgrade(
         .any(|p| p.trim() == PROTOCOL);
     ws.protocols([PROTOCOL]).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
         if offered {
-            serve(socket, http, peer).await;
+            serve(socket, http, ip).await;
         } else {
             close(socket, 4406, "Subprotocol not acceptable").await;
         }
@@ -116,7 +117,7 @@ struct Done {
     complete: bool,
 }
 
-async fn serve(socket: WebSocket, http: Http, peer: SocketAddr) {
+async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(256);
     let writer = tokio::spawn(async move {
@@ -177,7 +178,7 @@ async fn serve(socket: WebSocket, http: Http, peer: SocketAddr) {
                                 None => break Some(Close(4403, "Forbidden".into())),
                             },
                         };
-                        info = Some(RequestInfo { viewer, ip: peer.ip().to_string(), refresh_cookie: None });
+                        info = Some(RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: None });
                         if out.send(text(serde_json::json!({"type": "connection_ack"}))).await.is_err() { break None; }
                     }
                     ClientMessage::Ping { .. } => {

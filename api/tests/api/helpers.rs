@@ -45,11 +45,20 @@ pub struct Opts {
     pub redis_url: Option<String>,
     /// Tailer poll when no doorbell rings.
     pub log_poll_ms: u64,
+    /// Honour X-Forwarded-For.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { send_rate: 10_000, auth_rate: 10_000, ip_rate: 100_000, redis_url: None, log_poll_ms: 500 }
+        Opts {
+            send_rate: 10_000,
+            auth_rate: 10_000,
+            ip_rate: 100_000,
+            redis_url: None,
+            log_poll_ms: 500,
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -89,6 +98,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         auth_rate: opts.auth_rate,
         ip_rate: opts.ip_rate,
         log_poll: Duration::from_millis(opts.log_poll_ms),
+        trust_forwarded_for: opts.trust_forwarded_for,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }

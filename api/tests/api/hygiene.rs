@@ -176,3 +176,24 @@ async fn faults_never_leak_internal_text() {
     assert!(message.starts_with("internal error (id "), "{message}");
     assert!(!message.contains("messages") && !message.contains("relation"), "{message}");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_apply_per_forwarded_client() {
+    let app = spawn_app_with(Opts { ip_rate: 1, trust_forwarded_for: true, ..Opts::default() }).await;
+    let post = |xff: &'static str| {
+        app.http
+            .post(app.url("/graphql"))
+            .header("x-forwarded-for", xff)
+            .json(&json!({ "query": "{ viewer { id } }" }))
+            .send()
+    };
+    // Client 10.0.0.1 uses up its burst of 4 ...
+    for _ in 0..4 {
+        assert_eq!(post("10.0.0.1").await.unwrap().status(), 200);
+    }
+    assert_eq!(post("10.0.0.1").await.unwrap().status(), 429);
+    // ... a spoofed first hop does not help it (the proxy's appended hop counts) ...
+    assert_eq!(post("10.9.9.9, 10.0.0.1").await.unwrap().status(), 429);
+    // ... and another client behind the same proxy is unaffected.
+    assert_eq!(post("10.0.0.2").await.unwrap().status(), 200);
+}

@@ -51,6 +51,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         auth_rate: 1,
         ip_rate: 1,
         log_poll: std::time::Duration::from_millis(500),
+        trust_forwarded_for: false,
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

@@ -214,3 +214,96 @@ pub(crate) async fn append_event(
 ) -> ServiceResult<()> {
     append(c, conversation_id, payload).await
 }
+
+fn may_manage(role: &str) -> bool {
+    role == "owner" || role == "admin"
+}
+
+/// Adds `invitee` to a room. Owners and admins may invite; in public rooms any
+/// member may (anyone could join anyway). Inviting a member changes nothing.
+pub async fn invite(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    invitee: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let (conv, added) = c
+        .transaction(async |c| {
+            let (conv, me) = access_conversation(c, user_id, conversation_id).await?;
+            if conv.kind != "room" {
+                return Err(ServiceError::from(UserError::on_field(
+                    "conversationId",
+                    UserErrorCode::Forbidden,
+                    "direct conversations have exactly two members",
+                )));
+            }
+            if conv.visibility != "public" && !may_manage(&me.role) {
+                return Err(UserError::on_field(
+                    "conversationId",
+                    UserErrorCode::Forbidden,
+                    "only owners and admins can invite",
+                )
+                .into());
+            }
+            let Some(user) = queries::users_by_ids(c, &[invitee]).await?.first().map(PublicUser::from) else {
+                return Err(UserError::not_found("userId", "user").into());
+            };
+            queries::lock_conversation(c, conversation_id).await?;
+            let Some(member) = queries::insert_member(c, conversation_id, invitee, "member").await? else {
+                return Ok((conv, false));
+            };
+            append(c, conversation_id, &EventPayload::MemberJoined { member, user }).await?;
+            Ok((conv, true))
+        })
+        .await?;
+    if added {
+        state.hub.committed();
+    }
+    Ok(conv)
+}
+
+/// Removes someone else from a room: owners may remove anyone but themselves,
+/// admins only plain members. The removed member's subscriptions stop.
+pub async fn remove_member(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    target: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    if target == user_id {
+        return Err(UserError::on_field("userId", UserErrorCode::Invalid, "use leaveRoom to leave").into());
+    }
+    let mut c = conn(state).await?;
+    let conv = c
+        .transaction(async |c| {
+            let (conv, me) = access_conversation(c, user_id, conversation_id).await?;
+            queries::lock_conversation(c, conversation_id).await?;
+            let Some(them) = queries::member(c, conversation_id, target).await? else {
+                return Err(ServiceError::from(UserError::not_found("userId", "member")));
+            };
+            let allowed = conv.kind == "room"
+                && match me.role.as_str() {
+                    "owner" => true,
+                    "admin" => them.role == "member",
+                    _ => false,
+                };
+            if !allowed {
+                return Err(UserError::on_field(
+                    "userId",
+                    UserErrorCode::Forbidden,
+                    "you cannot remove this member",
+                )
+                .into());
+            }
+            queries::delete_member(c, conversation_id, target).await?;
+            let user = public_user(c, target).await?;
+            append(c, conversation_id, &EventPayload::MemberLeft { user }).await?;
+            Ok(conv)
+        })
+        .await?;
+    state.hub.committed();
+    Ok(conv)
+}

@@ -58,6 +58,22 @@ fn conversation_id(id: &ID) -> crate::error::ServiceResult<i64> {
         .ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
 }
 
+/// Input of inviteToRoom and removeMember.
+#[derive(InputObject)]
+pub struct RoomMemberInput {
+    /// The room.
+    conversation_id: ID,
+    /// The user.
+    user_id: ID,
+}
+
+fn room_and_user(input: &RoomMemberInput) -> crate::error::ServiceResult<(i64, i64)> {
+    let room = conversation_id(&input.conversation_id)?;
+    let user =
+        ids::decode(Kind::User, &input.user_id).ok_or_else(|| UserError::not_found("userId", "user"))?;
+    Ok((room, user))
+}
+
 /// Room mutations.
 #[derive(Default)]
 pub struct ConversationMutation;
@@ -87,6 +103,32 @@ impl ConversationMutation {
     ) -> async_graphql::Result<ConversationPayload> {
         let result = match conversation_id(&input.conversation_id) {
             Ok(id) => svc::join_room(state(ctx), viewer(ctx), id).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from_result(result)
+    }
+
+    /// Adds a user to a room (owners and admins; any member of a public room).
+    async fn invite_to_room(
+        &self,
+        ctx: &Context<'_>,
+        input: RoomMemberInput,
+    ) -> async_graphql::Result<ConversationPayload> {
+        let result = match room_and_user(&input) {
+            Ok((room, user)) => svc::invite(state(ctx), viewer(ctx), room, user).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from_result(result)
+    }
+
+    /// Removes a member (owners: anyone; admins: plain members).
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        input: RoomMemberInput,
+    ) -> async_graphql::Result<ConversationPayload> {
+        let result = match room_and_user(&input) {
+            Ok((room, user)) => svc::remove_member(state(ctx), viewer(ctx), room, user).await,
             Err(e) => Err(e),
         };
         ConversationPayload::from_result(result)

@@ -100,3 +100,19 @@ impl LoggedEvent {
         }
     }
 }
+
+/// Short-lived signals that are never stored (typing now, presence later):
+/// fanned out to every instance once, lost if nobody listens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Ephemeral {
+    /// Someone started or stopped typing.
+    Typing {
+        /// Conversation.
+        conversation_id: i64,
+        /// Who.
+        user: PublicUser,
+        /// Started (true) or stopped (false).
+        typing: bool,
+    },
+}

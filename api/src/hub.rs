@@ -18,7 +18,7 @@ use jeco_schema::log::{self, LogFilter, LogPos};
 use jeco_schema::PgPool;
 use tokio::sync::{broadcast, Notify};
 
-use crate::events::{EventPayload, LoggedEvent};
+use crate::events::{Ephemeral, EventPayload, LoggedEvent};
 
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
@@ -31,12 +31,23 @@ pub trait Broker: Send + Sync + 'static {
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
     /// Whether the broker can currently reach its peers.
     fn healthy(&self) -> bool;
+    /// Sends an ephemeral signal to every instance (including this one).
+    fn publish_ephemeral(&self, signal: Ephemeral);
+    /// This instance's feed of ephemeral signals.
+    fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>>;
 }
 
-/// Single-instance broker: a `Notify` (a ring while the tailer is busy is kept).
-#[derive(Default)]
+/// Single-instance broker: a `Notify` (a ring while the tailer is busy is
+/// kept) and a broadcast channel for ephemeral signals.
 pub struct InProcessBroker {
     notify: Notify,
+    ephemeral: broadcast::Sender<Arc<Ephemeral>>,
+}
+
+impl Default for InProcessBroker {
+    fn default() -> Self {
+        InProcessBroker { notify: Notify::new(), ephemeral: broadcast::channel(1024).0 }
+    }
 }
 
 impl Broker for InProcessBroker {
@@ -50,6 +61,15 @@ impl Broker for InProcessBroker {
 
     fn healthy(&self) -> bool {
         true
+    }
+
+    fn publish_ephemeral(&self, signal: Ephemeral) {
+        // No receivers is fine: nobody is listening right now.
+        let _ = self.ephemeral.send(Arc::new(signal));
+    }
+
+    fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>> {
+        self.ephemeral.subscribe()
     }
 }
 
@@ -77,6 +97,16 @@ impl EventHub {
     /// Whether the broker is healthy.
     pub fn broker_healthy(&self) -> bool {
         self.broker.healthy()
+    }
+
+    /// Sends an ephemeral signal to every instance.
+    pub fn publish_ephemeral(&self, signal: Ephemeral) {
+        self.broker.publish_ephemeral(signal);
+    }
+
+    /// This instance's feed of ephemeral signals.
+    pub fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>> {
+        self.broker.ephemeral()
     }
 
     /// The current head of the log.

@@ -11,18 +11,31 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
-use tokio::sync::Notify;
+use tokio::sync::{broadcast, Notify};
 
+use crate::events::Ephemeral;
 use crate::hub::Broker;
 
-/// The pub/sub channel.
+/// The doorbell channel.
 const CHANNEL: &str = "jeco:log";
+/// The ephemeral-signal channel.
+const EPHEMERAL: &str = "jeco:ephemeral";
+
+/// An ephemeral signal on the wire, tagged with the instance that sent it (which
+/// has already delivered it locally).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Envelope {
+    from: String,
+    signal: Ephemeral,
+}
 
 /// Doorbell over Redis pub/sub.
 pub struct RedisBroker {
     publisher: ConnectionManager,
     local: Notify,
     subscribed: AtomicBool,
+    instance: String,
+    ephemeral: broadcast::Sender<Arc<Ephemeral>>,
 }
 
 impl RedisBroker {
@@ -34,8 +47,13 @@ impl RedisBroker {
             .await
             .context("REDIS_URL: Redis did not answer within 5 s")?
             .context("REDIS_URL: cannot connect to Redis")?;
-        let broker =
-            Arc::new(RedisBroker { publisher, local: Notify::new(), subscribed: AtomicBool::new(false) });
+        let broker = Arc::new(RedisBroker {
+            publisher,
+            local: Notify::new(),
+            subscribed: AtomicBool::new(false),
+            instance: crate::auth::random_token(12),
+            ephemeral: broadcast::channel(1024).0,
+        });
         tokio::spawn(subscribe_forever(client, Arc::downgrade(&broker)));
         Ok(broker)
     }
@@ -46,6 +64,7 @@ async fn subscribe_forever(client: redis::Client, broker: std::sync::Weak<RedisB
         let pubsub = async {
             let mut ps = client.get_async_pubsub().await?;
             ps.subscribe(CHANNEL).await?;
+            ps.subscribe(EPHEMERAL).await?;
             Ok::<_, redis::RedisError>(ps)
         }
         .await;
@@ -57,10 +76,12 @@ async fn subscribe_forever(client: redis::Client, broker: std::sync::Weak<RedisB
                 b.local.notify_one();
                 drop(b);
                 let mut messages = ps.on_message();
-                while messages.next().await.is_some() {
-                    match broker.upgrade() {
-                        Some(b) => b.local.notify_one(),
-                        None => return,
+                while let Some(msg) = messages.next().await {
+                    let Some(b) = broker.upgrade() else { return };
+                    if msg.get_channel_name() == EPHEMERAL {
+                        b.receive_ephemeral(msg.get_payload_bytes());
+                    } else {
+                        b.local.notify_one();
                     }
                 }
                 if let Some(b) = broker.upgrade() {
@@ -76,6 +97,18 @@ async fn subscribe_forever(client: redis::Client, broker: std::sync::Weak<RedisB
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+impl RedisBroker {
+    fn receive_ephemeral(&self, bytes: &[u8]) {
+        match serde_json::from_slice::<Envelope>(bytes) {
+            Ok(env) if env.from != self.instance => {
+                let _ = self.ephemeral.send(Arc::new(env.signal));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!("ignoring unreadable ephemeral signal: {e}"),
+        }
     }
 }
 
@@ -98,5 +131,23 @@ impl Broker for RedisBroker {
 
     fn healthy(&self) -> bool {
         self.subscribed.load(Ordering::Relaxed)
+    }
+
+    fn publish_ephemeral(&self, signal: Ephemeral) {
+        let envelope = Envelope { from: self.instance.clone(), signal };
+        let Ok(json) = serde_json::to_string(&envelope) else { return };
+        let _ = self.ephemeral.send(Arc::new(envelope.signal));
+        let mut conn = self.publisher.clone();
+        tokio::spawn(async move {
+            let sent: redis::RedisResult<i64> =
+                redis::cmd("PUBLISH").arg(EPHEMERAL).arg(json).query_async(&mut conn).await;
+            if let Err(e) = sent {
+                tracing::debug!("Redis publish of an ephemeral signal failed: {e}");
+            }
+        });
+    }
+
+    fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>> {
+        self.ephemeral.subscribe()
     }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub send_limiter: Limiter<i64>,
     /// register/login/refresh per client address.
     pub auth_limiter: Limiter<String>,
+    /// setTyping per user.
+    pub typing_limiter: Limiter<i64>,
     /// Any GraphQL request or WebSocket upgrade per client address.
     pub ip_limiter: Limiter<std::net::IpAddr>,
     /// Flips to `true` when the server shuts down (WebSockets close with 1012).
@@ -48,6 +50,8 @@ impl AppState {
     ) -> Self {
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
+        // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
+        let typing_limiter = Limiter::new(2, Duration::from_secs(1), 4);
         let ip_limiter = Limiter::new(config.ip_rate, Duration::from_secs(1), config.ip_rate * 4);
         AppState {
             pool,
@@ -59,6 +63,7 @@ impl AppState {
             send_limiter,
             auth_limiter,
             ip_limiter,
+            typing_limiter,
             shutdown,
         }
     }

@@ -1,18 +1,46 @@
 //! Subscription root.
 
-use async_graphql::{Context, Subscription, ID};
+use std::collections::HashMap;
+
+use async_graphql::{Context, SimpleObject, Subscription, ID};
 use futures_util::{Stream, StreamExt};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::error::{bad_request, internal, ServiceError};
-use crate::graphql::types::ConversationEventNode;
+use crate::events::{Ephemeral, PublicUser};
+use crate::graphql::types::{ConversationEventNode, UserNode};
 use crate::graphql::{require_viewer, state};
 use crate::hub::Scope;
 use crate::ids::{self, Kind};
 use crate::services::conversations::access_conversation;
+use crate::services::typing::TYPING_TTL;
+
+/// Someone started or stopped typing.
+#[derive(SimpleObject)]
+pub struct TypingEvent {
+    /// The conversation.
+    conversation_id: ID,
+    /// Who.
+    user: UserNode,
+    /// Typing now (true) or stopped / timed out (false).
+    typing: bool,
+}
 
 /// The subscription root.
 #[derive(Default)]
 pub struct Subscription;
+
+async fn member_scope(ctx: &Context<'_>, viewer: i64, id: &ID) -> async_graphql::Result<i64> {
+    let not_found = || async_graphql::Error::new("conversation not found");
+    let n = ids::decode(Kind::Conversation, id).ok_or_else(not_found)?;
+    let mut c = state(ctx).pool.get().await.map_err(internal)?;
+    match access_conversation(&mut c, viewer, n).await {
+        Ok(_) => Ok(n),
+        Err(ServiceError::User(_)) => Err(not_found()),
+        Err(e) => Err(internal(e)),
+    }
+}
 
 #[Subscription]
 impl Subscription {
@@ -31,16 +59,7 @@ impl Subscription {
         let st = state(ctx);
         let scope = match conversation_id {
             None => Scope::AllOf,
-            Some(id) => {
-                let not_found = || async_graphql::Error::new("conversation not found");
-                let n = ids::decode(Kind::Conversation, &id).ok_or_else(not_found)?;
-                let mut c = st.pool.get().await.map_err(internal)?;
-                match access_conversation(&mut c, viewer, n).await {
-                    Ok(_) => Scope::Conversation(n),
-                    Err(ServiceError::User(_)) => return Err(not_found()),
-                    Err(e) => return Err(internal(e)),
-                }
-            }
+            Some(id) => Scope::Conversation(member_scope(ctx, viewer, &id).await?),
         };
         let after = match after {
             Some(c) => ids::parse_log_cursor(&c).ok_or_else(|| bad_request("invalid cursor"))?,
@@ -50,5 +69,68 @@ impl Subscription {
             .hub
             .subscribe(viewer, scope, after)
             .map(|item| item.map(ConversationEventNode).map_err(internal)))
+    }
+
+    /// Who is typing in a conversation (members only; the viewer's own typing
+    /// is not echoed). Each typist times out by itself after 5 s without renewal.
+    async fn typing(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = TypingEvent>> {
+        let viewer = require_viewer(ctx)?;
+        let conv = member_scope(ctx, viewer, &conversation_id).await?;
+        let mut rx = state(ctx).hub.ephemeral();
+        Ok(async_stream::stream! {
+            let mut typists: HashMap<i64, (PublicUser, Instant)> = HashMap::new();
+            loop {
+                let next_expiry = typists.values().map(|(_, at)| *at).min();
+                tokio::select! {
+                    signal = rx.recv() => match signal {
+                        Ok(signal) => {
+                            let Ephemeral::Typing { conversation_id, user, typing } = signal.as_ref();
+                            if *conversation_id != conv || user.id == viewer {
+                                continue;
+                            }
+                            let was = if *typing {
+                                typists.insert(user.id, (user.clone(), Instant::now() + TYPING_TTL)).is_some()
+                            } else {
+                                typists.remove(&user.id).is_some()
+                            };
+                            // Renewals are not news; a stop is news only if they were typing.
+                            if *typing != was {
+                                yield event(conv, user.clone(), *typing);
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = sleep_until(next_expiry), if next_expiry.is_some() => {
+                        let now = Instant::now();
+                        let expired: Vec<i64> = typists.iter().filter(|(_, (_, at))| *at <= now).map(|(id, _)| *id).collect();
+                        for id in expired {
+                            if let Some((user, _)) = typists.remove(&id) {
+                                yield event(conv, user, false);
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn event(conversation_id: i64, user: PublicUser, typing: bool) -> TypingEvent {
+    TypingEvent {
+        conversation_id: ids::encode(Kind::Conversation, conversation_id),
+        user: UserNode { user, email: None },
+        typing,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -36,7 +36,7 @@ pub async fn send(
             UserError::general(UserErrorCode::RateLimited, "you are sending too fast; slow down").into()
         );
     }
-    let (message, created) = c
+    let (message, created, typing_user) = c
         .transaction(async |c| {
             let (conversation, _) = access_conversation(c, user_id, conversation_id).await?;
             check_not_blocked(c, &conversation, user_id).await?;
@@ -46,7 +46,7 @@ pub async fn send(
                 let first = queries::message_by_client_id(c, user_id, &client_id)
                     .await?
                     .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
-                return Ok((first, false));
+                return Ok((first, false, None));
             };
             let sender = queries::users_by_ids(c, &[user_id])
                 .await?
@@ -57,14 +57,22 @@ pub async fn send(
             append_event(
                 c,
                 conversation_id,
-                &EventPayload::MessageCreated { message: message.clone(), sender },
+                &EventPayload::MessageCreated { message: message.clone(), sender: sender.clone() },
             )
             .await?;
-            Ok::<_, ServiceError>((message, true))
+            Ok::<_, ServiceError>((message, true, Some(sender)))
         })
         .await?;
     if created {
         state.hub.committed();
+        // Sending ends "typing" for everyone watching.
+        if let Some(user) = typing_user {
+            state.hub.publish_ephemeral(crate::events::Ephemeral::Typing {
+                conversation_id,
+                user,
+                typing: false,
+            });
+        }
     }
     Ok(message)
 }

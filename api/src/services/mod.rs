@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod direct;
 pub mod messages;
 pub mod reads;
+pub mod typing;
 pub mod validate;
 
 use crate::error::{ServiceError, ServiceResult, UserError};

@@ -56,3 +56,22 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");
 }
+
+/// Typing on instance A is seen on instance B (ephemeral signals over Redis).
+#[tokio::test]
+async fn typing_crosses_instances() {
+    use crate::typing::{set_typing, typing_event, watch};
+    let opts = || Opts { redis_url: Some(redis_url()), ..Opts::default() };
+    let a = spawn_app_with(opts()).await;
+    let b = start_on(a.db_url.clone(), "127.0.0.1:0".parse().unwrap(), opts()).await;
+    let (alice, _) = a.register("alice").await;
+    let (bob, _) = b.register("bob").await;
+    let room = a.create_room(&alice, "General").await;
+    b.join(&bob, &room).await;
+    let mut ws = b.ws(&bob).await;
+    watch(&mut ws, &room).await;
+    set_typing(&a, &alice, &room, true).await;
+    assert_eq!(typing_event(&mut ws).await, json!({ "typing": true, "user": { "username": "alice" } }));
+    // Each instance delivers a signal once, not once per path.
+    assert!(ws.quiet_for(500).await);
+}

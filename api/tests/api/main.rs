@@ -12,3 +12,4 @@ mod private_rooms;
 mod reads;
 mod rooms;
 mod social;
+mod typing;

@@ -5,6 +5,7 @@ mod accounts;
 mod contacts;
 mod conversations;
 mod messages;
+mod typing;
 
 use async_graphql::MergedObject;
 
@@ -18,4 +19,5 @@ pub struct Mutation(
     messages::MessageMutation,
     messages::ReadMutation,
     contacts::ContactMutation,
+    typing::TypingMutation,
 );

@@ -115,4 +115,11 @@ pub enum Ephemeral {
         /// Started (true) or stopped (false).
         typing: bool,
     },
+    /// A user came online (first connection) or went offline (last one closed).
+    Presence {
+        /// Who.
+        user: PublicUser,
+        /// Online now.
+        online: bool,
+    },
 }

@@ -9,6 +9,7 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod presence;
 pub mod ratelimit;
 pub mod redis_broker;
 pub mod services;
@@ -74,15 +75,30 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;
     let addr = listener.local_addr()?;
-    let broker: Arc<dyn hub::Broker> = match &config.redis_url {
-        Some(url) => redis_broker::RedisBroker::connect(url).await?,
-        None => Arc::new(InProcessBroker::default()),
+    let (broker, shared): (Arc<dyn hub::Broker>, _) = match &config.redis_url {
+        Some(url) => {
+            let redis = redis_broker::RedisBroker::connect(url).await?;
+            let conn = redis.connection();
+            (redis, Some(conn))
+        }
+        None => (Arc::new(InProcessBroker::default()), None),
     };
     let hub = EventHub::new(pool.clone(), broker, config.log_poll);
+    let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
+    let presence = presence::Presence::new(hub.clone(), shared, timing);
     let hasher = PasswordHasherPool::new()?;
     let origins = config.origins_for(addr.port());
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
-    let state = AppState::new(pool, Arc::new(config), origins, hub.clone(), keys, hasher, shutdown);
+    let state = AppState::new(state::Parts {
+        pool,
+        config: Arc::new(config),
+        allowed_origins: origins,
+        hub: hub.clone(),
+        keys,
+        hasher,
+        shutdown,
+        presence,
+    });
     let tailer = tokio::spawn(hub.run_tailer());
     let app = http::router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

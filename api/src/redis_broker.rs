@@ -101,6 +101,11 @@ async fn subscribe_forever(client: redis::Client, broker: std::sync::Weak<RedisB
 }
 
 impl RedisBroker {
+    /// A handle on the shared connection (presence uses it).
+    pub fn connection(&self) -> ConnectionManager {
+        self.publisher.clone()
+    }
+
     fn receive_ephemeral(&self, bytes: &[u8]) {
         match serde_json::from_slice::<Envelope>(bytes) {
             Ok(env) if env.from != self.instance => {

@@ -35,19 +35,34 @@ pub struct AppState {
     pub ip_limiter: Limiter<std::net::IpAddr>,
     /// Flips to `true` when the server shuts down (WebSockets close with 1012).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Who is online.
+    pub presence: crate::presence::Presence,
+}
+
+/// The parts of the state that start-up builds before the state itself.
+pub struct Parts {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Origins allowed for WebSocket upgrades and browser POSTs.
+    pub allowed_origins: Vec<String>,
+    /// Live event delivery.
+    pub hub: EventHub,
+    /// Access-token keys.
+    pub keys: TokenKeys,
+    /// Password hashing.
+    pub hasher: PasswordHasherPool,
+    /// Shutdown signal.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Who is online.
+    pub presence: crate::presence::Presence,
 }
 
 impl AppState {
     /// Builds the state (and the rate limiters from the configuration).
-    pub fn new(
-        pool: PgPool,
-        config: Arc<Config>,
-        allowed_origins: Vec<String>,
-        hub: EventHub,
-        keys: TokenKeys,
-        hasher: PasswordHasherPool,
-        shutdown: tokio::sync::watch::Receiver<bool>,
-    ) -> Self {
+    pub fn new(parts: Parts) -> Self {
+        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence } = parts;
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
@@ -65,6 +80,7 @@ impl AppState {
             ip_limiter,
             typing_limiter,
             shutdown,
+            presence,
         }
     }
 }

@@ -136,6 +136,9 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut shutdown = http.state.shutdown.clone();
+    // Who this connection keeps online (set once connection_init succeeds).
+    let mut online_as: Option<crate::events::PublicUser> = None;
+    let mut last_heard = tokio::time::Instant::now();
 
     let closing: Option<Close> = loop {
         tokio::select! {
@@ -147,6 +150,10 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
                 break Some(Close(1012, "Server restarting".into()));
             }
             _ = ping.tick() => {
+                // Clients answer pings; silence for three rounds means a dead peer.
+                if last_heard.elapsed() > PING_EVERY * 3 {
+                    break Some(Close(1001, "Keepalive timeout".into()));
+                }
                 if out.send(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }
             }
             Some(done) = done_rx.recv() => {
@@ -155,6 +162,7 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
                 }
             }
             frame = stream.next() => {
+                last_heard = tokio::time::Instant::now();
                 let raw = match frame {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Binary frames are not supported".into())),
@@ -178,6 +186,12 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
                                 None => break Some(Close(4403, "Forbidden".into())),
                             },
                         };
+                        if let Some(v) = viewer {
+                            online_as = public_user(&http, v.user_id).await;
+                            if let Some(user) = &online_as {
+                                http.state.presence.connected(user).await;
+                            }
+                        }
                         info = Some(RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: None });
                         if out.send(text(serde_json::json!({"type": "connection_ack"}))).await.is_err() { break None; }
                     }
@@ -214,11 +228,20 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
     for (_, op) in ops.drain() {
         op.abort();
     }
+    if let Some(user) = &online_as {
+        http.state.presence.disconnected(user).await;
+    }
     if let Some(Close(code, reason)) = closing {
         let _ = out.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
     }
     drop(out);
     let _ = writer.await;
+}
+
+async fn public_user(http: &Http, user_id: i64) -> Option<crate::events::PublicUser> {
+    let mut c = http.state.pool.get().await.ok()?;
+    let users = jeco_schema::queries::users_by_ids(&mut c, &[user_id]).await.ok()?;
+    users.first().map(crate::events::PublicUser::from)
 }
 
 fn spawn_operation(

@@ -717,3 +717,26 @@ pub async fn unread_counts(
     .await?;
     Ok(rows.into_iter().map(|r| (r.conversation_id, r.n)).collect())
 }
+
+/// Users the viewer may watch (presence): contacts and co-members, at most `limit`.
+pub async fn related_users(conn: &mut AsyncPgConnection, user_id: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT id FROM (
+           SELECT contact_id AS id FROM contacts WHERE owner_id = $1
+           UNION
+           SELECT other.user_id FROM members mine
+             JOIN members other ON other.conversation_id = mine.conversation_id
+            WHERE mine.user_id = $1 AND other.user_id <> $1
+         ) related LIMIT $2",
+    )
+    .bind::<BigInt, _>(user_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

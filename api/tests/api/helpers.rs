@@ -47,6 +47,8 @@ pub struct Opts {
     pub log_poll_ms: u64,
     /// Honour X-Forwarded-For.
     pub trust_forwarded_for: bool,
+    /// Presence heartbeat lifetime.
+    pub presence_ttl_ms: u64,
 }
 
 impl Default for Opts {
@@ -58,6 +60,7 @@ impl Default for Opts {
             redis_url: None,
             log_poll_ms: 500,
             trust_forwarded_for: false,
+            presence_ttl_ms: 30_000,
         }
     }
 }
@@ -99,6 +102,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         ip_rate: opts.ip_rate,
         log_poll: Duration::from_millis(opts.log_poll_ms),
         trust_forwarded_for: opts.trust_forwarded_for,
+        presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }

@@ -8,6 +8,7 @@ mod hygiene;
 mod instances;
 mod live;
 mod messages;
+mod presence;
 mod private_rooms;
 mod reads;
 mod rooms;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod fault;
 mod helpers;
 mod hygiene;
 mod instances;

@@ -73,30 +73,8 @@ async fn users_of_a_killed_instance_go_offline() {
     let room = b.create_room(&alice, "General").await;
     b.join(&bob, &room).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jeco"))
-        .arg("serve")
-        .env("DATABASE_URL", &b.db_url)
-        .env("REDIS_URL", &redis)
-        .env("JECO_BIND", format!("127.0.0.1:{port}"))
-        .env("JECO_JWT_SECRET", "test-secret-test-secret-test-secret-1234")
-        .env("JECO_PRESENCE_TTL_MS", "1500")
-        .env("JECO_DATA_DIR", std::env::temp_dir())
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .unwrap();
-    let a = TestApp {
-        addr: format!("127.0.0.1:{port}").parse().unwrap(),
-        db_url: b.db_url.clone(),
-        http: reqwest::Client::new(),
-        running: None,
-    };
-    for _ in 0..100 {
-        if a.http.get(a.url("/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (mut child, a) =
+        crate::fault::spawn_process(&b.db_url, &redis, &[("JECO_PRESENCE_TTL_MS", "1500")]).await;
     let mut bob_ws = b.ws(&bob).await;
     watch(&mut bob_ws, Some(vec![&alice_id])).await;
     assert_eq!(presence_event(&mut bob_ws).await, state("alice", false));

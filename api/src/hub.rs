@@ -104,6 +104,11 @@ impl EventHub {
         self.broker.publish_ephemeral(signal);
     }
 
+    /// This instance's live feed of committed events (in log order).
+    pub fn live_events(&self) -> broadcast::Receiver<Arc<LoggedEvent>> {
+        self.live.subscribe()
+    }
+
     /// This instance's feed of ephemeral signals.
     pub fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>> {
         self.broker.ephemeral()

@@ -15,6 +15,8 @@ pub enum Kind {
     Conversation,
     /// A message.
     Message,
+    /// A notification.
+    Notification,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Kind::User => "User",
             Kind::Conversation => "Conversation",
             Kind::Message => "Message",
+            Kind::Notification => "Notification",
         }
     }
 }
@@ -36,7 +39,9 @@ pub fn encode(kind: Kind, id: i64) -> async_graphql::ID {
 pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.trim()).ok()?).ok()?;
     let (tag, num) = raw.split_once(':')?;
-    let kind = [Kind::User, Kind::Conversation, Kind::Message].into_iter().find(|k| k.tag() == tag)?;
+    let kind = [Kind::User, Kind::Conversation, Kind::Message, Kind::Notification]
+        .into_iter()
+        .find(|k| k.tag() == tag)?;
     let n: i64 = num.parse().ok()?;
     (n > 0).then_some((kind, n))
 }
@@ -75,6 +80,18 @@ pub fn message_cursor(tx: i64, id: i64) -> String {
 /// Parses a timeline cursor.
 pub fn parse_message_cursor(cursor: &str) -> Option<(i64, i64)> {
     let rest = unpack(cursor, "m")?;
+    let (tx, id) = rest.split_once(':')?;
+    Some((tx.parse().ok()?, id.parse().ok()?))
+}
+
+/// Cursor of a notification position `(tx, id)`.
+pub fn notification_cursor(tx: i64, id: i64) -> String {
+    pack(&format!("n:{tx}:{id}"))
+}
+
+/// Parses a notification cursor.
+pub fn parse_notification_cursor(cursor: &str) -> Option<(i64, i64)> {
+    let rest = unpack(cursor, "n")?;
     let (tx, id) = rest.split_once(':')?;
     Some((tx.parse().ok()?, id.parse().ok()?))
 }

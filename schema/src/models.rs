@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{conversations, members, messages, read_positions, sessions, users};
+use crate::schema::{conversations, members, messages, notifications, read_positions, sessions, users};
 
 /// A user account row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -180,4 +180,28 @@ pub struct ReadPosition {
     pub tx: i64,
     /// When it moved.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A notification for one user.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
+pub struct Notification {
+    /// Primary key.
+    pub id: i64,
+    /// Log position (transaction id).
+    pub tx: i64,
+    /// Recipient.
+    pub user_id: i64,
+    /// `direct_message`, `mention` or `reply`.
+    pub kind: String,
+    /// Conversation.
+    pub conversation_id: i64,
+    /// The message that caused it.
+    pub message_id: i64,
+    /// Who caused it.
+    pub actor_id: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When the recipient marked it read.
+    pub read_at: Option<DateTime<Utc>>,
 }

@@ -11,7 +11,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::*;
 use crate::schema::{
-    blocks, contacts, conversations, login_failures, members, messages, read_positions, sessions, users,
+    blocks, contacts, conversations, login_failures, members, messages, notifications, read_positions, sessions,
+    users,
 };
 
 /// Loads users by id.
@@ -739,4 +740,132 @@ pub async fn related_users(conn: &mut AsyncPgConnection, user_id: i64, limit: i6
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Members of a conversation (other than `except`) whose usernames are among
+/// `usernames` (case-insensitive).
+pub async fn members_named(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    usernames: &[String],
+    except: i64,
+) -> QueryResult<Vec<i64>> {
+    let lowered: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
+    users::table
+        .inner_join(members::table.on(members::user_id.eq(users::id)))
+        .filter(members::conversation_id.eq(conversation_id))
+        .filter(users::id.ne(except))
+        .filter(sql::<Bool>("lower(users.username) = ANY(").bind::<diesel::sql_types::Array<Text>, _>(lowered).sql(")"))
+        .select(users::id)
+        .load(conn)
+        .await
+}
+
+/// Creates notifications of one kind for a message.
+pub async fn insert_notifications(
+    conn: &mut AsyncPgConnection,
+    recipients: &[i64],
+    kind: &str,
+    message: &Message,
+) -> QueryResult<()> {
+    let rows: Vec<_> = recipients
+        .iter()
+        .map(|r| {
+            (
+                notifications::user_id.eq(*r),
+                notifications::kind.eq(kind),
+                notifications::conversation_id.eq(message.conversation_id),
+                notifications::message_id.eq(message.id),
+                notifications::actor_id.eq(message.sender_id),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(notifications::table).values(rows).execute(conn).await.map(drop)
+}
+
+/// A user's notifications, newest first, before the keyset `(tx, id)`.
+pub async fn notifications_of(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    unread_only: bool,
+    before: Option<(i64, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Notification>> {
+    let mut q = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .select(Notification::as_select())
+        .order((notifications::tx.desc(), notifications::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if unread_only {
+        q = q.filter(notifications::read_at.is_null());
+    }
+    if let Some((tx, id)) = before {
+        q = q.filter(
+            sql::<Bool>("(notifications.tx, notifications.id) < (")
+                .bind::<BigInt, _>(tx)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Final notifications of a user after `(tx, id)`, oldest first (gapless, as
+/// the event log: only transactions below the horizon).
+pub async fn notifications_after(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    after: (i64, i64),
+    limit: i64,
+) -> QueryResult<Vec<Notification>> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(
+            sql::<Bool>("(notifications.tx, notifications.id) > (")
+                .bind::<BigInt, _>(after.0)
+                .sql(", ")
+                .bind::<BigInt, _>(after.1)
+                .sql(") AND notifications.tx < jeco_log_horizon()"),
+        )
+        .select(Notification::as_select())
+        .order((notifications::tx, notifications::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Marks notifications read (all of the user's, or the given ones); returns how many changed.
+pub async fn mark_notifications_read(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    ids: Option<&[i64]>,
+) -> QueryResult<usize> {
+    let base = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .into_boxed();
+    let target = match ids {
+        Some(ids) => base.filter(notifications::id.eq_any(ids.to_vec())),
+        None => base,
+    };
+    diesel::update(notifications::table)
+        .filter(notifications::id.eq_any(target.select(notifications::id)))
+        .set(notifications::read_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+}
+
+/// How many unread notifications a user has.
+pub async fn unread_notification_count(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
 }

@@ -109,6 +109,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        tx -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        conversation_id -> Int8,
+        message_id -> Int8,
+        actor_id -> Int8,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(members -> conversations (conversation_id));
 diesel::joinable!(members -> users (user_id));
@@ -127,4 +141,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     blocks,
     read_positions,
+    notifications,
 );

@@ -165,6 +165,20 @@ impl Loader<i64> for ReadPositionsLoader {
     }
 }
 
+/// Messages by id.
+pub struct MessageLoader(pub PgPool);
+
+impl Loader<i64> for MessageLoader {
+    type Value = Message;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::messages_by_ids(&mut c, keys).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
 /// Adds a fresh set of loaders for one request or operation.
 pub fn add_loaders(
     request: async_graphql::Request,
@@ -176,7 +190,8 @@ pub fn add_loaders(
         .data(DataLoader::new(ConversationLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
         .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(ReadPositionsLoader(pool.clone()), tokio::spawn));
+        .data(DataLoader::new(ReadPositionsLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(MessageLoader(pool.clone()), tokio::spawn));
     match viewer {
         Some(viewer) => request
             .data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))

@@ -3,6 +3,7 @@
 pub mod connection;
 pub mod loaders;
 pub mod mutation;
+pub mod notifications;
 pub mod query;
 pub mod subscription;
 pub mod types;

@@ -197,6 +197,44 @@ impl Subscription {
             }
         })
     }
+
+    /// The viewer's notifications after `after` (default: now), replayed then
+    /// live; resume with the last event's cursor.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<crate::graphql::notifications::NotificationEvent>>,
+    > {
+        let viewer = require_viewer(ctx)?;
+        let st = state(ctx).clone();
+        let mut c = st.pool.get().await.map_err(internal)?;
+        let after = match after {
+            Some(cursor) => {
+                ids::parse_notification_cursor(&cursor).ok_or_else(|| bad_request("invalid cursor"))?
+            }
+            None => {
+                let head = jeco_schema::log::head(&mut c).await.map_err(internal)?;
+                (head.tx, head.id)
+            }
+        };
+        let username = jeco_schema::queries::users_by_ids(&mut c, &[viewer])
+            .await
+            .map_err(internal)?
+            .first()
+            .map(|u| u.username.clone())
+            .ok_or_else(|| internal("viewer vanished"))?;
+        let ids = jeco_schema::queries::conversation_ids_of(&mut c, viewer).await.map_err(internal)?;
+        let rooms = jeco_schema::queries::conversations_by_ids(&mut c, &ids)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|cv| (cv.id, cv.kind == "direct"))
+            .collect();
+        drop(c);
+        Ok(crate::graphql::notifications::stream(st, viewer, username, after, rooms))
+    }
 }
 
 fn presence_event(user: &PublicUser, online: bool) -> PresenceEvent {

@@ -54,6 +54,7 @@ pub async fn send(
                 .map(PublicUser::from)
                 .ok_or_else(|| ServiceError::Internal("sender vanished".into()))?;
             queries::touch_conversation(c, conversation_id, message.created_at).await?;
+            super::notifications::for_message(c, &conversation, &message).await?;
             append_event(
                 c,
                 conversation_id,

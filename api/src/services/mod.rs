@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod direct;
 pub mod messages;
+pub mod notifications;
 pub mod reads;
 pub mod typing;
 pub mod validate;

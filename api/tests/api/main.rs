@@ -9,6 +9,7 @@ mod hygiene;
 mod instances;
 mod live;
 mod messages;
+mod notifications;
 mod presence;
 mod private_rooms;
 mod reads;

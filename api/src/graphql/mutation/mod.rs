@@ -20,4 +20,5 @@ pub struct Mutation(
     messages::ReadMutation,
     contacts::ContactMutation,
     typing::TypingMutation,
+    crate::graphql::notifications::NotificationMutation,
 );

@@ -50,6 +50,8 @@ impl AccountQuery {
                 Ok(conv) => Ok(conv.map(|cv| Node::Conversation(ConversationNode(cv)))),
                 Err(e) => Err(internal(e)),
             },
+            // Notifications are reached through `notifications`, not `node`.
+            Kind::Notification => Ok(None),
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
                 let Some(m) =

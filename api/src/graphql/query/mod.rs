@@ -8,4 +8,9 @@ use async_graphql::MergedObject;
 
 /// The query root.
 #[derive(MergedObject, Default)]
-pub struct Query(accounts::AccountQuery, conversations::ConversationQuery, users::UserQuery);
+pub struct Query(
+    accounts::AccountQuery,
+    conversations::ConversationQuery,
+    users::UserQuery,
+    crate::graphql::notifications::NotificationQuery,
+);

@@ -1,0 +1,95 @@
+//! Notifications: written in the message's own transaction, for the other
+//! person of a direct conversation and for members @mentioned by username.
+
+use diesel_async::AsyncPgConnection;
+use jeco_schema::models::{Conversation, Message};
+use jeco_schema::queries;
+
+use super::{conn, require};
+use crate::auth::Viewer;
+use crate::error::{ServiceResult, UserError, UserErrorCode};
+use crate::state::AppState;
+
+/// `@username` mentions in a text (distinct, in order, as written).
+pub fn mentions(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let chars: Vec<char> = body.chars().collect();
+    let is_name = |c: char| c.is_ascii_alphanumeric() || "_.-".contains(c);
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i] == '@' && (i == 0 || !(is_name(chars[i - 1]) || chars[i - 1] == '@'));
+        if starts {
+            let name: String = chars[i + 1..].iter().take_while(|c| is_name(**c)).collect();
+            let name = name.trim_end_matches(['.', '-']).to_string();
+            if (3..=32).contains(&name.len()) && !out.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                out.push(name.clone());
+            }
+            i += name.len().max(1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Writes the notifications a new message causes; returns the recipients.
+pub async fn for_message(
+    c: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    message: &Message,
+) -> ServiceResult<Vec<i64>> {
+    let mut direct = Vec::new();
+    if conversation.kind == "direct" {
+        direct = queries::direct_peers(c, message.sender_id, &[conversation.id])
+            .await?
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect();
+        queries::insert_notifications(c, &direct, "direct_message", message).await?;
+    }
+    let names = mentions(message.body.as_deref().unwrap_or(""));
+    let mut mentioned = Vec::new();
+    if !names.is_empty() {
+        mentioned = queries::members_named(c, conversation.id, &names, message.sender_id).await?;
+        // One notification per message and person: a DM already notified them.
+        mentioned.retain(|u| !direct.contains(u));
+        queries::insert_notifications(c, &mentioned, "mention", message).await?;
+    }
+    direct.extend(mentioned);
+    Ok(direct)
+}
+
+/// Marks the viewer's notifications read (the given ones, or all); returns
+/// how many stay unread.
+pub async fn mark_read(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    ids: Option<Vec<i64>>,
+) -> ServiceResult<i64> {
+    let user_id = require(viewer)?;
+    if ids.as_ref().is_some_and(|ids| ids.is_empty() || ids.len() > 500) {
+        return Err(UserError::on_field(
+            "ids",
+            UserErrorCode::Invalid,
+            "give 1–500 notification ids, or all: true",
+        )
+        .into());
+    }
+    let mut c = conn(state).await?;
+    queries::mark_notifications_read(&mut c, user_id, ids.as_deref()).await?;
+    Ok(queries::unread_notification_count(&mut c, user_id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_mentions() {
+        assert_eq!(mentions("hi @alice and @Bob_2, mail a@b.com"), vec!["alice", "Bob_2"]);
+        assert_eq!(mentions("@alice @ALICE @al"), vec!["alice"]);
+        assert_eq!(mentions("end @carol."), vec!["carol"]);
+        assert!(mentions("no mentions @ all").is_empty());
+        assert!(mentions("email@example.com").is_empty());
+    }
+}

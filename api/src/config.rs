@@ -36,6 +36,8 @@ pub struct Config {
     pub ip_rate: u32,
     /// How often the tailer looks at the log when no doorbell rings.
     pub log_poll: std::time::Duration,
+    /// How long a DataLoader waits to gather keys into one batch.
+    pub batch_delay: std::time::Duration,
     /// How long a presence heartbeat keeps a user online (heartbeats every third of it).
     pub presence_ttl: std::time::Duration,
     /// Take the client address from the last `X-Forwarded-For` hop (only
@@ -120,6 +122,7 @@ impl Config {
             ip_rate,
             log_poll: std::time::Duration::from_millis(parsed("JECO_LOG_POLL_MS", 500u64)?.max(10)),
             trust_forwarded_for: parsed("JECO_TRUST_FORWARDED_FOR", false)?,
+            batch_delay: std::time::Duration::from_millis(parsed("JECO_BATCH_DELAY_MS", 1u64)?),
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),

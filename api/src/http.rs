@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/graphiql/", ServeDir::new(graphiql_dir))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .fallback_service(web_app)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
@@ -78,6 +79,10 @@ pub fn router(state: AppState) -> Router {
 async fn schema_sdl() -> impl IntoResponse {
     static SDL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ([(CONTENT_TYPE, "text/plain; charset=utf-8")], SDL.get_or_init(sdl).clone())
+}
+
+async fn metrics(State(http): State<Http>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], http.state.metrics.render())
 }
 
 async fn readyz(State(http): State<Http>) -> Response {
@@ -156,7 +161,8 @@ async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_gr
         Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),
     };
     let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: refresh_cookie(headers) };
-    let request = graphql::with_request_data(request, &http.state, info);
+    let request =
+        graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);
     let response = http.schema.execute(request).await;
     let mut out = Json(&response).into_response();
     for (name, value) in response.http_headers.iter() {

@@ -9,6 +9,7 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod metrics;
 pub mod presence;
 pub mod ratelimit;
 pub mod redis_broker;
@@ -36,9 +37,34 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || jeco_schema::migrate(&url)).await?.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// A connection pool for the URL.
-pub fn pool(database_url: &str, size: usize) -> anyhow::Result<PgPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+/// A connection pool for the URL; every statement is counted in `metrics`.
+pub fn pool(database_url: &str, size: usize, metrics: Arc<metrics::Metrics>) -> anyhow::Result<PgPool> {
+    use diesel::connection::InstrumentationEvent;
+    use diesel_async::pooled_connection::{ManagerConfig, RecyclingMethod};
+    use diesel_async::AsyncConnection;
+    use futures_util::FutureExt;
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    // `Verified` would send a `SELECT 1` on every checkout; a dead connection
+    // fails its first real query instead, which the caller reports.
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(move |url| {
+        let metrics = metrics.clone();
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            let counter = move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { query, .. } = event {
+                    if std::env::var("JECO_DEBUG_SQL").is_ok() {
+                        eprintln!("SQL {}", query.to_string().chars().take(90).collect::<String>());
+                    }
+                    metrics.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            };
+            conn.set_instrumentation(counter);
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager).max_size(size).build().context("cannot build the database pool")
 }
 
@@ -70,7 +96,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     // Everything that can be wrong in the configuration fails before the database is touched.
     let keys = TokenKeys::new(&config.load_jwt_secret()?);
     migrate(&config.database_url).await?;
-    let pool = pool(&config.database_url, 24)?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let pool = pool(&config.database_url, 24, metrics.clone())?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;
@@ -98,6 +125,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         hasher,
         shutdown,
         presence,
+        metrics,
     });
     let tailer = tokio::spawn(hub.run_tailer());
     let app = http::router(state.clone());

@@ -37,6 +37,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Who is online.
     pub presence: crate::presence::Presence,
+    /// Process counters.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -57,12 +59,14 @@ pub struct Parts {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Who is online.
     pub presence: crate::presence::Presence,
+    /// Process counters.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
     /// Builds the state (and the rate limiters from the configuration).
     pub fn new(parts: Parts) -> Self {
-        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence } = parts;
+        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics } = parts;
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
@@ -81,6 +85,7 @@ impl AppState {
             typing_limiter,
             shutdown,
             presence,
+            metrics,
         }
     }
 }

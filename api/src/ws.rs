@@ -118,6 +118,13 @@ struct Done {
 }
 
 async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
+    let gauge = &http.state.metrics.websocket_connections;
+    gauge.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    serve_counted(socket, &http, ip).await;
+    gauge.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(256);
     let writer = tokio::spawn(async move {
@@ -187,7 +194,7 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
                             },
                         };
                         if let Some(v) = viewer {
-                            online_as = public_user(&http, v.user_id).await;
+                            online_as = public_user(http, v.user_id).await;
                             if let Some(user) = &online_as {
                                 http.state.presence.connected(user).await;
                             }
@@ -218,7 +225,7 @@ async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
                             let _ = out.send(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
                             continue;
                         }
-                        let handle = spawn_operation(&http, info, id.clone(), request, out.clone(), done_tx.clone());
+                        let handle = spawn_operation(http, info, id.clone(), request, out.clone(), done_tx.clone());
                         ops.insert(id, handle);
                     }
                 }
@@ -252,7 +259,8 @@ fn spawn_operation(
     out: mpsc::Sender<Message>,
     done: mpsc::UnboundedSender<Done>,
 ) -> AbortHandle {
-    let request = graphql::with_request_data(request, &http.state, info);
+    let request =
+        graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Fresh);
     let schema = http.schema.clone();
     let task = tokio::spawn(async move {
         let mut responses = schema.execute_stream(request);

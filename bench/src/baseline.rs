@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
@@ -31,9 +31,7 @@ struct Kind {
 
 /// Accepts connections on `bind` until killed.
 pub async fn serve(bind: SocketAddr) -> Result<()> {
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("binding {bind}"))?;
+    let listener = TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     eprintln!("listening on ws://{}", listener.local_addr()?);
     let (tx, _) = broadcast::channel::<Utf8Bytes>(CHANNEL_CAPACITY);
     loop {
@@ -60,13 +58,25 @@ pub async fn serve(bind: SocketAddr) -> Result<()> {
 /// Whether `e` is just a peer going away (readiness probes, clients dropped at the end of a run).
 fn is_disconnect(e: &anyhow::Error) -> bool {
     use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
-    match e.downcast_ref::<Error>() {
-        Some(Error::ConnectionClosed | Error::AlreadyClosed | Error::Io(_)) => true,
-        Some(Error::Protocol(
-            ProtocolError::ResetWithoutClosingHandshake | ProtocolError::HandshakeIncomplete,
-        )) => true,
-        _ => false,
-    }
+    matches!(
+        e.downcast_ref::<Error>(),
+        Some(
+            Error::ConnectionClosed
+                | Error::AlreadyClosed
+                | Error::Io(_)
+                | Error::Protocol(
+                    ProtocolError::ResetWithoutClosingHandshake | ProtocolError::HandshakeIncomplete
+                )
+        )
+    )
+}
+
+/// What the reader asks the writer to do.
+enum Control {
+    /// Send this text frame.
+    Reply(&'static str),
+    /// Start forwarding broadcasts.
+    Subscribe(broadcast::Receiver<Utf8Bytes>),
 }
 
 /// Waits for the next broadcast frame, or forever when not subscribed.
@@ -92,46 +102,67 @@ async fn connection(stream: TcpStream, tx: broadcast::Sender<Utf8Bytes>) -> Resu
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(',').any(|p| p.trim() == SUBPROTOCOL));
         if offered {
-            resp.headers_mut().insert(
-                "sec-websocket-protocol",
-                HeaderValue::from_static(SUBPROTOCOL),
-            );
+            resp.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
         }
         Ok(resp)
     })
     .await
     .context("WebSocket handshake")?;
+    // Reader (this task) and writer (spawned) are separate, as in a typical server:
+    // the reader answers control frames through the writer and publishes `next` frames.
     let (mut sink, mut source) = ws.split();
-    let mut rx: Option<broadcast::Receiver<Utf8Bytes>> = None;
-    loop {
-        tokio::select! {
-            frame = source.next() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    let kind = serde_json::from_str::<Kind>(text.as_str()).map(|k| k.kind);
-                    match kind.as_deref() {
-                        Ok("connection_init") => {
-                            sink.send(Message::text(r#"{"type":"connection_ack"}"#)).await?;
-                        }
-                        Ok("ping") => sink.send(Message::text(r#"{"type":"pong"}"#)).await?,
-                        Ok("subscribe") => rx = Some(tx.subscribe()),
-                        Ok("next") => {
-                            // No subscriber yet is not an error for a broadcast.
-                            let _ = tx.send(text);
-                        }
-                        _ => {}
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<Control>(16);
+    let writer = tokio::spawn(async move {
+        let mut rx: Option<broadcast::Receiver<Utf8Bytes>> = None;
+        loop {
+            let out = tokio::select! {
+                ctl = ctl_rx.recv() => match ctl {
+                    Some(Control::Reply(text)) => Message::text(text),
+                    Some(Control::Subscribe(new_rx)) => {
+                        rx = Some(new_rx);
+                        continue;
                     }
-                }
-                Some(Ok(Message::Close(_))) | None => return Ok(()),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.into()),
-            },
-            frame = next_broadcast(&mut rx) => match frame {
-                Ok(text) => sink.send(Message::Text(text)).await?,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    eprintln!("subscriber lagged, {n} frames dropped");
-                }
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            },
+                    None => return Ok::<_, anyhow::Error>(()),
+                },
+                frame = next_broadcast(&mut rx) => match frame {
+                    Ok(text) => Message::Text(text),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        eprintln!("subscriber lagged, {n} frames dropped");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+            };
+            sink.send(out).await?;
         }
-    }
+    });
+    let read = async {
+        while let Some(frame) = source.next().await {
+            let text = match frame? {
+                Message::Text(text) => text,
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            let kind = serde_json::from_str::<Kind>(text.as_str()).map(|k| k.kind);
+            let ctl = match kind.as_deref() {
+                Ok("connection_init") => Control::Reply(r#"{"type":"connection_ack"}"#),
+                Ok("ping") => Control::Reply(r#"{"type":"pong"}"#),
+                Ok("subscribe") => Control::Subscribe(tx.subscribe()),
+                Ok("next") => {
+                    // No subscriber yet is not an error for a broadcast.
+                    let _ = tx.send(text);
+                    continue;
+                }
+                _ => continue,
+            };
+            if ctl_tx.send(ctl).await.is_err() {
+                break;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    };
+    let read_result = read.await;
+    drop(ctl_tx);
+    writer.abort();
+    read_result
 }

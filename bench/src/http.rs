@@ -30,9 +30,7 @@ pub async fn request(
     body: &[u8],
 ) -> Result<Response> {
     tokio::time::timeout(REQUEST_TIMEOUT, async {
-        let mut stream = TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("connecting to {addr}"))?;
+        let mut stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -64,10 +62,7 @@ pub async fn post_json(
     body: &serde_json::Value,
 ) -> Result<(u16, serde_json::Value)> {
     let auth = bearer.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json"),
-    ];
+    let mut headers = vec![("Content-Type", "application/json"), ("Accept", "application/json")];
     if let Some(auth) = auth.as_deref() {
         headers.push(("Authorization", auth));
     }
@@ -95,11 +90,7 @@ pub fn parse_response(raw: &[u8]) -> Result<Response> {
     if !version.starts_with("HTTP/1.") {
         bail!("not an HTTP/1 response: {status_line}");
     }
-    let status: u16 = parts
-        .next()
-        .context("no status code")?
-        .parse()
-        .context("bad status code")?;
+    let status: u16 = parts.next().context("no status code")?.parse().context("bad status code")?;
     let mut content_length = None;
     let mut chunked = false;
     for line in lines {
@@ -118,9 +109,7 @@ pub fn parse_response(raw: &[u8]) -> Result<Response> {
     let body = if chunked {
         dechunk(rest)?
     } else if let Some(len) = content_length {
-        rest.get(..len)
-            .context("response shorter than Content-Length")?
-            .to_vec()
+        rest.get(..len).context("response shorter than Content-Length")?.to_vec()
     } else {
         rest.to_vec()
     };

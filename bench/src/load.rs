@@ -212,13 +212,9 @@ pub fn classify(text: &str) -> Result<Incoming> {
 pub async fn connect(url: &str, origin: Option<&str>, token: Option<&str>) -> Result<Ws> {
     tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
         let mut req = url.into_client_request()?;
-        req.headers_mut().insert(
-            "sec-websocket-protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
+        req.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
         if let Some(origin) = origin {
-            req.headers_mut()
-                .insert("origin", HeaderValue::from_str(origin)?);
+            req.headers_mut().insert("origin", HeaderValue::from_str(origin)?);
         }
         let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true)
@@ -261,10 +257,7 @@ pub async fn subscribe_and_spawn(
 
 /// A receiver's loop.
 async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) -> ReceiverStats {
-    let mut stats = ReceiverStats {
-        seen: vec![false; shared.total],
-        ..ReceiverStats::default()
-    };
+    let mut stats = ReceiverStats { seen: vec![false; shared.total], ..ReceiverStats::default() };
     let mut warm = false;
     loop {
         let frame = tokio::select! {
@@ -290,18 +283,16 @@ async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool
         let now = shared.now_us();
         match classify(text.as_str()) {
             Ok(Incoming::Body(body)) => match parse_body(&body) {
-                Some((BodyKind::Measured, seq, ts)) => {
-                    match stats.seen.get_mut(seq as usize) {
-                        Some(seen) if *seen => stats.doubled += 1,
-                        Some(seen) => {
-                            *seen = true;
-                            stats.latencies_us.push(now.saturating_sub(ts));
-                            stats.last_recv_us = stats.last_recv_us.max(now);
-                            shared.received.fetch_add(1, Ordering::Relaxed);
-                        }
-                        None => stats.unparsed += 1,
+                Some((BodyKind::Measured, seq, ts)) => match stats.seen.get_mut(seq as usize) {
+                    Some(seen) if *seen => stats.doubled += 1,
+                    Some(seen) => {
+                        *seen = true;
+                        stats.latencies_us.push(now.saturating_sub(ts));
+                        stats.last_recv_us = stats.last_recv_us.max(now);
+                        shared.received.fetch_add(1, Ordering::Relaxed);
                     }
-                }
+                    None => stats.unparsed += 1,
+                },
                 Some((BodyKind::WarmUp, _, _)) => {
                     if !warm {
                         warm = true;
@@ -356,7 +347,8 @@ pub struct HttpSender {
 }
 
 /// The sendMessage mutation.
-const SEND_MESSAGE: &str = "mutation($i: SendMessageInput!){ sendMessage(input: $i){ message { id } userErrors { code message } } }";
+const SEND_MESSAGE: &str =
+    "mutation($i: SendMessageInput!){ sendMessage(input: $i){ message { id } userErrors { code message } } }";
 
 impl HttpSender {
     /// Sends one message; returns the HTTP round trip in µs.
@@ -439,9 +431,7 @@ impl MessageSender {
         let deadline = Instant::now() + WARM_UP_TIMEOUT;
         let mut k = 0;
         while Instant::now() < deadline {
-            self.send_warm_up(shared, k, run_tag)
-                .await
-                .context("sending a warm-up message")?;
+            self.send_warm_up(shared, k, run_tag).await.context("sending a warm-up message")?;
             k += 1;
             let next = Instant::now() + WARM_UP_EVERY;
             while Instant::now() < next {
@@ -461,10 +451,7 @@ impl MessageSender {
     pub async fn run(&mut self, shared: &Arc<Shared>, rate: u32, run_tag: &str) -> SendOutcome {
         let total = shared.total;
         let period = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
-        let mut out = SendOutcome {
-            acked: vec![false; total],
-            ..SendOutcome::default()
-        };
+        let mut out = SendOutcome { acked: vec![false; total], ..SendOutcome::default() };
         let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let schedule_start = Instant::now();
@@ -473,9 +460,7 @@ impl MessageSender {
         for seq in 0..total {
             ticker.tick().await;
             let due = schedule_start + period * seq as u32;
-            out.max_lateness_us = out
-                .max_lateness_us
-                .max(due.elapsed().as_micros() as u64);
+            out.max_lateness_us = out.max_lateness_us.max(due.elapsed().as_micros() as u64);
             match self {
                 MessageSender::Http(h) => {
                     while in_flight.len() >= MAX_IN_FLIGHT {
@@ -555,14 +540,8 @@ mod tests {
         let err = r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"nope"}]}}"#;
         assert!(matches!(classify(err).unwrap(), Incoming::GraphqlError(_)));
         assert_eq!(classify(r#"{"type":"ping"}"#).unwrap(), Incoming::Ping);
-        assert!(matches!(
-            classify(r#"{"id":"1","type":"complete"}"#).unwrap(),
-            Incoming::End(_)
-        ));
-        assert_eq!(
-            classify(r#"{"type":"connection_ack"}"#).unwrap(),
-            Incoming::Ack
-        );
+        assert!(matches!(classify(r#"{"id":"1","type":"complete"}"#).unwrap(), Incoming::End(_)));
+        assert_eq!(classify(r#"{"type":"connection_ack"}"#).unwrap(), Incoming::Ack);
         assert_eq!(classify(r#"{"type":"pong"}"#).unwrap(), Incoming::Ignore);
         assert!(classify("not json").is_err());
     }

@@ -79,13 +79,8 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
         Command::Run(args) => {
-            let members = args.members.unwrap_or_else(|| {
-                if args.quick {
-                    vec![10, 100]
-                } else {
-                    vec![10, 100, 1000]
-                }
-            });
+            let members =
+                args.members.unwrap_or_else(|| if args.quick { vec![10, 100] } else { vec![10, 100, 1000] });
             let seconds = args.seconds.unwrap_or(if args.quick { 5 } else { 10 });
             if members.is_empty() || members.iter().any(|&m| m == 0 || m > MAX_MEMBERS) {
                 bail!("--members must be 1..={MAX_MEMBERS} each");

@@ -11,16 +11,8 @@ pub fn parse_stat_ticks(stat: &str) -> Result<u64> {
     let rest = stat.get(close + 1..).context("truncated /proc stat")?;
     // After ')': field 3 (state) is index 0, so utime (14) is index 11, stime (15) index 12.
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = fields
-        .get(11)
-        .context("no utime in /proc stat")?
-        .parse()
-        .context("bad utime")?;
-    let stime: u64 = fields
-        .get(12)
-        .context("no stime in /proc stat")?
-        .parse()
-        .context("bad stime")?;
+    let utime: u64 = fields.get(11).context("no utime in /proc stat")?.parse().context("bad utime")?;
+    let stime: u64 = fields.get(12).context("no stime in /proc stat")?.parse().context("bad stime")?;
     Ok(utime + stime)
 }
 
@@ -29,11 +21,7 @@ pub fn parse_status_rss_kib(status: &str) -> Result<u64> {
     for line in status.lines() {
         if let Some(rest) = line.strip_prefix("VmRSS:") {
             let mut parts = rest.split_whitespace();
-            let value: u64 = parts
-                .next()
-                .context("empty VmRSS")?
-                .parse()
-                .context("bad VmRSS")?;
+            let value: u64 = parts.next().context("empty VmRSS")?.parse().context("bad VmRSS")?;
             return match parts.next() {
                 Some("kB") | None => Ok(value),
                 Some(unit) => bail!("unexpected VmRSS unit {unit}"),
@@ -69,6 +57,27 @@ pub fn rss_kib(pid: &str) -> Result<u64> {
     parse_status_rss_kib(&status)
 }
 
+/// Busy clock ticks of all CPUs together (everything but idle and iowait), from the text
+/// of `/proc/stat`.
+pub fn parse_proc_stat_busy(stat: &str) -> Result<u64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu ")).context("no aggregate cpu line in /proc/stat")?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().context("bad /proc/stat field"))
+        .collect::<Result<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already in user/nice]
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    Ok(total.saturating_sub(idle))
+}
+
+/// Busy CPU seconds of the whole machine so far.
+pub fn machine_busy_seconds(ticks_per_second: u64) -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").context("reading /proc/stat")?;
+    Ok(parse_proc_stat_busy(&stat)? as f64 / ticks_per_second as f64)
+}
+
 /// First `model name` in the text of `/proc/cpuinfo`.
 pub fn parse_cpu_model(cpuinfo: &str) -> Option<String> {
     cpuinfo.lines().find_map(|line| {
@@ -79,20 +88,13 @@ pub fn parse_cpu_model(cpuinfo: &str) -> Option<String> {
 
 /// `MemTotal` in KiB from the text of `/proc/meminfo`.
 pub fn parse_mem_total_kib(meminfo: &str) -> Option<u64> {
-    meminfo.lines().find_map(|line| {
-        line.strip_prefix("MemTotal:")?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    })
+    meminfo.lines().find_map(|line| line.strip_prefix("MemTotal:")?.split_whitespace().next()?.parse().ok())
 }
 
 /// One line describing this machine: cores, CPU model and total memory.
 pub fn machine_summary() -> String {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get().to_string())
-        .unwrap_or_else(|_| "?".into());
+    let cores =
+        std::thread::available_parallelism().map(|n| n.get().to_string()).unwrap_or_else(|_| "?".into());
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| parse_cpu_model(&s))
@@ -137,16 +139,19 @@ mod tests {
     }
 
     #[test]
+    fn machine_busy_ticks() {
+        let stat = "cpu  100 5 50 1000 20 1 2 3 0 0\ncpu0 50 2 25 500 10 0 1 1 0 0\nintr 1\n";
+        assert_eq!(parse_proc_stat_busy(stat).unwrap(), 161);
+        assert!(parse_proc_stat_busy("intr 1\n").is_err());
+        assert!(machine_busy_seconds(clock_ticks_per_second()).unwrap() > 0.0);
+    }
+
+    #[test]
     fn cpuinfo_and_meminfo() {
-        let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n";
-        assert_eq!(
-            parse_cpu_model(cpuinfo).as_deref(),
-            Some("Intel(R) Xeon(R) CPU @ 2.20GHz")
-        );
-        assert_eq!(
-            parse_mem_total_kib("MemTotal:       25165824 kB\nMemFree: 1 kB\n"),
-            Some(25165824)
-        );
+        let cpuinfo =
+            "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n";
+        assert_eq!(parse_cpu_model(cpuinfo).as_deref(), Some("Intel(R) Xeon(R) CPU @ 2.20GHz"));
+        assert_eq!(parse_mem_total_kib("MemTotal:       25165824 kB\nMemFree: 1 kB\n"), Some(25165824));
     }
 
     #[test]

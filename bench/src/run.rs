@@ -64,18 +64,14 @@ struct JecoEnv {
 /// Runs the whole bench; returns whether every measurement succeeded.
 pub async fn run(opts: Options) -> Result<bool> {
     let work_dir = std::env::temp_dir().join(format!("jeco-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir)
-        .with_context(|| format!("creating {}", work_dir.display()))?;
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let mut report = header(&opts);
     println!("{report}");
 
     let mut jeco = None;
     let mut all_ok = true;
     if !opts.baseline_only {
-        let bin = opts
-            .jeco_bin
-            .clone()
-            .context("--jeco-bin is required unless --baseline-only")?;
+        let bin = opts.jeco_bin.clone().context("--jeco-bin is required unless --baseline-only")?;
         if !bin.is_file() {
             bail!("--jeco-bin {} does not exist", bin.display());
         }
@@ -83,12 +79,7 @@ pub async fn run(opts: Options) -> Result<bool> {
         let db = Database::create(&opts.database_url, &db_name)?;
         let data_dir = work_dir.join("jeco-data");
         std::fs::create_dir_all(&data_dir)?;
-        jeco = Some(JecoEnv {
-            bin,
-            db,
-            data_dir,
-            users: Vec::new(),
-        });
+        jeco = Some(JecoEnv { bin, db, data_dir, users: Vec::new() });
     }
 
     for &n in &opts.members {
@@ -127,8 +118,7 @@ pub async fn run(opts: Options) -> Result<bool> {
     if let Some(parent) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(&opts.out, &report)
-        .with_context(|| format!("writing {}", opts.out.display()))?;
+    std::fs::write(&opts.out, &report).with_context(|| format!("writing {}", opts.out.display()))?;
     eprintln!("[bench] report written to {}", opts.out.display());
     Ok(all_ok)
 }
@@ -251,69 +241,88 @@ fn subscribe_frame(room_id: &str) -> String {
     .to_string()
 }
 
-/// Measures jeco with `n` members in a fresh room (server restarted for this size).
-async fn run_jeco(env: &mut JecoEnv, n: usize, opts: &Options, work_dir: &Path) -> Result<RunFigures> {
+/// Starts `jeco serve` on a fresh loopback port and waits for `/readyz`.
+async fn start_jeco(env: &JecoEnv, log: &Path) -> Result<ServerProc> {
     let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let origin = format!("http://{addr}");
     let envs = [
         ("DATABASE_URL", env.db.url.clone()),
         ("JECO_BIND", addr.to_string()),
-        ("JECO_PUBLIC_URL", origin.clone()),
+        ("JECO_PUBLIC_URL", format!("http://{addr}")),
         ("JECO_DATA_DIR", env.data_dir.display().to_string()),
         ("JECO_SEND_RATE", "100000".to_string()),
         ("JECO_AUTH_RATE", "100000".to_string()),
+        ("JECO_IP_RATE", "100000".to_string()),
         ("RUST_LOG", "warn".to_string()),
     ];
-    let bin = env.bin.clone();
-    let mut server = ServerProc::spawn(
-        "jeco",
-        &bin,
-        &["serve"],
-        &envs,
-        addr,
-        &work_dir.join(format!("jeco-{n}.log")),
-    )?;
-    let result = async {
-        server
-            .wait_ready(Some("/readyz"), Duration::from_secs(120))
-            .await?;
-        let mut notes = Vec::new();
+    let mut server = ServerProc::spawn("jeco", &env.bin, &["serve"], &envs, addr, log)?;
+    match server.wait_ready(Some("/readyz"), Duration::from_secs(120)).await {
+        Ok(()) => Ok(server),
+        Err(e) => {
+            server.stop().await;
+            Err(e)
+        }
+    }
+}
+
+/// Measures jeco with `n` members in a fresh room.
+///
+/// One server instance registers the missing users, creates the room and joins the members;
+/// it is then stopped and a fresh instance is measured, so that memory the setup left behind
+/// (password hashing) does not blur the per-connection figure.
+async fn run_jeco(env: &mut JecoEnv, n: usize, opts: &Options, work_dir: &Path) -> Result<RunFigures> {
+    let mut notes = Vec::new();
+    let setup_server = start_jeco(env, &work_dir.join(format!("jeco-{n}-setup.log"))).await?;
+    let addr = setup_server.addr;
+    let setup = async {
         let missing = n.saturating_sub(env.users.len());
         if missing > 0 {
             let t = Instant::now();
             register_users(addr, &mut env.users, n).await?;
-            notes.push(format!(
-                "setup: registered {missing} users in {:.1} s",
-                t.elapsed().as_secs_f64()
-            ));
+            notes.push(format!("setup: registered {missing} users in {:.1} s", t.elapsed().as_secs_f64()));
         }
         let users = env.users.get(..n).context("not enough users")?.to_vec();
         let owner = users.first().context("no users")?.token.clone();
         let t = Instant::now();
         let room = create_room(addr, &owner, &format!("bench {n} members")).await?;
-        join_room(addr, &users[1..], &room).await?;
+        join_room(addr, users.get(1..).unwrap_or_default(), &room).await?;
         notes.push(format!(
-            "setup: room created and {} members joined in {:.1} s",
+            "setup: room created and {} members joined in {:.1} s; setup instance RSS {} KiB",
             n - 1,
-            t.elapsed().as_secs_f64()
+            t.elapsed().as_secs_f64(),
+            procfs::rss_kib(setup_server.pid())?
         ));
-        let setup = Setup {
-            ws_url: format!("ws://{addr}/graphql/ws"),
-            origin: Some(origin.clone()),
-            tokens: users.iter().map(|u| Some(u.token.clone())).collect(),
-            subscribe_frame: subscribe_frame(&room),
-            sender: MessageSender::Http(HttpSender {
-                addr,
-                token: owner.into(),
-                conversation_id: room.into(),
-            }),
-            run_tag: format!("jeco{n}-{}", std::process::id()),
-            notes,
-        };
-        measure(&mut server, setup, opts).await
+        Ok::<_, anyhow::Error>((users, owner, room))
     }
     .await;
+    let (users, owner, room) = finish_setup(setup_server, setup).await?;
+
+    let mut server = start_jeco(env, &work_dir.join(format!("jeco-{n}.log"))).await?;
+    let addr = server.addr;
+    let origin = format!("http://{addr}");
+    let setup = Setup {
+        ws_url: format!("ws://{addr}/graphql/ws"),
+        origin: Some(origin),
+        tokens: users.iter().map(|u| Some(u.token.clone())).collect(),
+        subscribe_frame: subscribe_frame(&room),
+        sender: MessageSender::Http(HttpSender { addr, token: owner.into(), conversation_id: room.into() }),
+        run_tag: format!("jeco{n}-{}", std::process::id()),
+        notes,
+    };
+    let result = measure(&mut server, setup, opts).await;
     finish(server, result).await
+}
+
+/// Stops the setup instance, printing any warn/error lines it logged, and passes `result` on.
+async fn finish_setup<T>(server: ServerProc, result: Result<T>) -> Result<T> {
+    let lines = server.stop().await;
+    if !lines.is_empty() {
+        eprintln!(
+            "[bench] jeco setup instance logged {} warn/error line(s); first: {}",
+            lines.len(),
+            lines.iter().take(3).cloned().collect::<Vec<_>>().join(" ⏎ ")
+        );
+    }
+    result
 }
 
 /// Runs a GraphQL operation; fails on top-level `errors`; returns `data`.
@@ -328,9 +337,7 @@ async fn graphql(
     if let Some(errors) = json.get("errors").filter(|e| !e.is_null()) {
         bail!("HTTP {status}, GraphQL errors: {errors}");
     }
-    json.get("data")
-        .cloned()
-        .with_context(|| format!("HTTP {status}, no data: {json}"))
+    json.get("data").cloned().with_context(|| format!("HTTP {status}, no data: {json}"))
 }
 
 /// Fails when a mutation payload has userErrors.
@@ -361,9 +368,7 @@ async fn register_users(addr: SocketAddr, users: &mut Vec<BenchUser>, n: usize) 
             let token = payload["accessToken"]
                 .as_str()
                 .with_context(|| format!("register returned no accessToken: {payload}"))?;
-            Ok(BenchUser {
-                token: token.to_string(),
-            })
+            Ok(BenchUser { token: token.to_string() })
         })
         .buffered(REGISTER_CONCURRENCY)
         .collect()
@@ -398,14 +403,10 @@ async fn join_room(addr: SocketAddr, users: &[BenchUser], room: &str) -> Result<
     const JOIN: &str = "mutation($i: JoinRoomInput!){ joinRoom(input: $i){ conversation { id } userErrors { code message } } }";
     let results: Vec<Result<()>> = futures_util::stream::iter(users.iter())
         .map(|u| async move {
-            let data = graphql(
-                addr,
-                Some(&u.token),
-                JOIN,
-                serde_json::json!({ "i": { "conversationId": room } }),
-            )
-            .await
-            .context("joinRoom")?;
+            let data =
+                graphql(addr, Some(&u.token), JOIN, serde_json::json!({ "i": { "conversationId": room } }))
+                    .await
+                    .context("joinRoom")?;
             check_user_errors(&data["joinRoom"], "joinRoom")
         })
         .buffer_unordered(JOIN_CONCURRENCY)
@@ -416,15 +417,7 @@ async fn join_room(addr: SocketAddr, users: &[BenchUser], room: &str) -> Result<
 
 /// Opens the receivers, warms up, runs the send phase and computes the figures.
 async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Result<RunFigures> {
-    let Setup {
-        ws_url,
-        origin,
-        tokens,
-        subscribe_frame,
-        mut sender,
-        run_tag,
-        mut notes,
-    } = setup;
+    let Setup { ws_url, origin, tokens, subscribe_frame, mut sender, run_tag, mut notes } = setup;
     let n = tokens.len();
     let ticks = procfs::clock_ticks_per_second();
     let pid = server.pid().to_string();
@@ -463,10 +456,7 @@ async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Resul
         }
     }
     if let Some(first) = connect_errors.first() {
-        bail!(
-            "{} of {n} receivers failed to connect/subscribe; first: {first}",
-            connect_errors.len()
-        );
+        bail!("{} of {n} receivers failed to connect/subscribe; first: {first}", connect_errors.len());
     }
     let open_secs = t_open.elapsed().as_secs_f64();
     server.check_alive()?;
@@ -476,6 +466,8 @@ async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Resul
 
     let cpu0 = procfs::cpu_seconds(&pid, ticks)?;
     let self0 = procfs::cpu_seconds("self", ticks)?;
+    let busy0 = procfs::machine_busy_seconds(ticks)?;
+    let t_phase = Instant::now();
     let sent = sender.run(&shared, opts.rate, &run_tag).await;
     let accepted = sent.acked.iter().filter(|a| **a).count();
     let target = (n * accepted) as u64;
@@ -486,10 +478,13 @@ async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Resul
     let drained = shared.received.load(Ordering::Relaxed) >= target;
     let cpu1 = procfs::cpu_seconds(&pid, ticks)?;
     let self1 = procfs::cpu_seconds("self", ticks)?;
+    let busy1 = procfs::machine_busy_seconds(ticks)?;
+    let phase_s = t_phase.elapsed().as_secs_f64();
     let _ = stop_tx.send(true);
 
     let mut latencies = Vec::with_capacity(n * accepted);
-    let (mut lost, mut doubled, mut unexpected, mut unparsed, mut gql_errors) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut lost, mut doubled, mut unexpected, mut unparsed, mut gql_errors) =
+        (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut last_recv_us = 0u64;
     let mut receiver_errors = Vec::new();
     let mut first_gql_error = None;
@@ -544,16 +539,18 @@ async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Resul
             ms(percentile(&rtt, 99.0)).unwrap_or(0.0)
         ));
     }
+    let bench_cpu = self1 - self0;
     notes.push(format!(
-        "opened {n} subscribed connections in {open_secs:.1} s; server RSS {rss_before} KiB before, {rss_after} KiB after; \
-         server CPU in send phase {cpu:.2} s, bench process {:.2} s",
-        self1 - self0
+        "opened {n} subscribed connections in {open_secs:.1} s; server RSS {rss_before} KiB before, {rss_after} KiB after"
+    ));
+    notes.push(format!(
+        "CPU in the {phase_s:.1} s send phase: server {cpu:.2} s, bench {bench_cpu:.2} s, everything else \
+         (PostgreSQL, other processes) {:.2} s, of {:.1} s available",
+        (busy1 - busy0 - cpu - bench_cpu).max(0.0),
+        phase_s * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
     ));
     if let Some(first) = receiver_errors.first() {
-        notes.push(format!(
-            "{} receiver connection(s) ended early; first: {first}",
-            receiver_errors.len()
-        ));
+        notes.push(format!("{} receiver connection(s) ended early; first: {first}", receiver_errors.len()));
     }
     if gql_errors > 0 {
         notes.push(format!(

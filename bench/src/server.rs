@@ -41,8 +41,8 @@ impl ServerProc {
         addr: SocketAddr,
         log_path: &Path,
     ) -> Result<Self> {
-        let log = std::fs::File::create(log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
+        let log =
+            std::fs::File::create(log_path).with_context(|| format!("creating {}", log_path.display()))?;
         let child = Command::new(program)
             .args(args)
             .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
@@ -53,13 +53,7 @@ impl ServerProc {
             .spawn()
             .with_context(|| format!("starting {}", program.display()))?;
         let pid = child.id().context("child has no pid")?.to_string();
-        Ok(Self {
-            name: name.to_string(),
-            child,
-            pid,
-            addr,
-            log_path: log_path.to_path_buf(),
-        })
+        Ok(Self { name: name.to_string(), child, pid, addr, log_path: log_path.to_path_buf() })
     }
 
     /// The process id as used in /proc paths.
@@ -70,11 +64,7 @@ impl ServerProc {
     /// Fails when the process has exited.
     pub fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "{} exited ({status}); log tail:\n{}",
-                self.name,
-                self.log_tail(20)
-            );
+            bail!("{} exited ({status}); log tail:\n{}", self.name, self.log_tail(20));
         }
         Ok(())
     }
@@ -123,10 +113,7 @@ impl ServerProc {
                 .stderr(Stdio::null())
                 .status()
                 .await;
-            if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_err() {
                 let _ = self.child.start_kill();
                 let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
             }
@@ -141,12 +128,7 @@ impl ServerProc {
 /// A log file's lines with ANSI colour codes removed.
 fn read_log(path: &Path) -> Vec<String> {
     std::fs::read(path)
-        .map(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .lines()
-                .map(strip_ansi)
-                .collect()
-        })
+        .map(|bytes| String::from_utf8_lossy(&bytes).lines().map(strip_ansi).collect())
         .unwrap_or_default()
 }
 
@@ -182,10 +164,7 @@ pub fn split_pg_url(url: &str) -> Result<(String, String)> {
         bail!("DATABASE_URL has no host: {url}");
     }
     let query = rest.find('?').and_then(|i| rest.get(i..)).unwrap_or("");
-    Ok((
-        format!("{}{authority}", url.get(..scheme_end).unwrap_or("")),
-        query.to_string(),
-    ))
+    Ok((format!("{}{authority}", url.get(..scheme_end).unwrap_or("")), query.to_string()))
 }
 
 /// A database created for this run and dropped at the end.
@@ -213,10 +192,7 @@ impl Database {
 
     /// Drops the database (disconnecting whoever is left).
     pub fn drop_now(&self) -> Result<()> {
-        self.psql(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.name
-        ))
+        self.psql(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
     }
 
     /// Runs one SQL statement against the maintenance database.
@@ -226,10 +202,7 @@ impl Database {
             .output()
             .context("running psql (is the PostgreSQL client installed?)")?;
         if !out.status.success() {
-            bail!(
-                "psql `{sql}` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            bail!("psql `{sql}` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
         Ok(())
     }
@@ -253,9 +226,6 @@ mod tests {
 
     #[test]
     fn ansi_is_stripped() {
-        assert_eq!(
-            strip_ansi("\u{1b}[2m2024\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m x"),
-            "2024  WARN x"
-        );
+        assert_eq!(strip_ansi("\u{1b}[2m2024\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m x"), "2024  WARN x");
     }
 }

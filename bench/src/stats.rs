@@ -47,9 +47,7 @@ fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
 /// `a ÷ b` when both are present and `b` is not ~0.
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
-        (Some(a), Some(b)) if b.abs() > f64::EPSILON && a.is_finite() && b.is_finite() => {
-            Some(a / b)
-        }
+        (Some(a), Some(b)) if b.abs() > f64::EPSILON && a.is_finite() && b.is_finite() => Some(a / b),
         _ => None,
     }
 }

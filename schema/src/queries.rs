@@ -11,8 +11,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::*;
 use crate::schema::{
-    blocks, contacts, conversations, login_failures, members, messages, notifications, read_positions, sessions,
-    users,
+    blocks, contacts, conversations, login_failures, members, messages, notifications, read_positions,
+    sessions, users,
 };
 
 /// Loads users by id.
@@ -420,17 +420,19 @@ pub enum Direction {
     Backward,
 }
 
-/// A page of a conversation's timeline in log order `(tx, id)`.
+/// A page of a conversation's timeline in log order `(tx, id)`, each message
+/// with its sender (one query: a page never loads senders row by row).
 pub async fn timeline(
     conn: &mut AsyncPgConnection,
     conversation_id: i64,
     key: Option<(i64, i64)>,
     direction: Direction,
     limit: i64,
-) -> QueryResult<Vec<Message>> {
+) -> QueryResult<Vec<(Message, User)>> {
     let mut q = messages::table
+        .inner_join(users::table.on(users::id.eq(messages::sender_id)))
         .filter(messages::conversation_id.eq(conversation_id))
-        .select(Message::as_select())
+        .select((Message::as_select(), User::as_select()))
         .limit(limit)
         .into_boxed();
     let op = match direction {
@@ -677,14 +679,15 @@ impl ReadPositionRow {
     }
 }
 
-/// Read positions of every member of the given conversations.
+/// Read positions of every member of the given conversations, with the readers.
 pub async fn read_positions_in(
     conn: &mut AsyncPgConnection,
     conversation_ids: &[i64],
-) -> QueryResult<Vec<ReadPosition>> {
+) -> QueryResult<Vec<(ReadPosition, User)>> {
     read_positions::table
+        .inner_join(users::table.on(users::id.eq(read_positions::user_id)))
         .filter(read_positions::conversation_id.eq_any(conversation_ids))
-        .select(ReadPosition::as_select())
+        .select((ReadPosition::as_select(), User::as_select()))
         .load(conn)
         .await
 }
@@ -755,7 +758,11 @@ pub async fn members_named(
         .inner_join(members::table.on(members::user_id.eq(users::id)))
         .filter(members::conversation_id.eq(conversation_id))
         .filter(users::id.ne(except))
-        .filter(sql::<Bool>("lower(users.username) = ANY(").bind::<diesel::sql_types::Array<Text>, _>(lowered).sql(")"))
+        .filter(
+            sql::<Bool>("lower(users.username) = ANY(")
+                .bind::<diesel::sql_types::Array<Text>, _>(lowered)
+                .sql(")"),
+        )
         .select(users::id)
         .load(conn)
         .await

@@ -6,7 +6,7 @@ use yew_router::prelude::*;
 use crate::api::auth;
 use crate::components::{Protected, Shell};
 use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, SessionContext};
-use crate::pages::{ChatPage, HomePage, LoginPage, NotFoundPage, RegisterPage, RoomsPage};
+use crate::pages::{ChatPage, HomePage, LoginPage, NotFoundPage, PeoplePage, RegisterPage, RoomsPage};
 use crate::state::session::{Session, SessionAction};
 use crate::state::ChatState;
 
@@ -25,6 +25,9 @@ pub enum Route {
     /// Public room browser.
     #[at("/rooms")]
     Rooms,
+    /// User search, contacts, direct messages.
+    #[at("/people")]
+    People,
     /// One conversation.
     #[at("/c/:id")]
     Chat {
@@ -45,6 +48,7 @@ fn switch(route: Route) -> Html {
         Route::NotFound => return html! { <NotFoundPage /> },
         Route::Home => html! { <HomePage /> },
         Route::Rooms => html! { <RoomsPage /> },
+        Route::People => html! { <PeoplePage /> },
         Route::Chat { id } => html! { <ChatPage key={id.clone()} id={id.clone()} /> },
     };
     html! {

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use std::hash::Hash;
+
+use async_graphql::dataloader::{CacheFactory, CacheStorage, DataLoader, HashMapCache, Loader, NoCache};
 use jeco_schema::models::{Conversation, Message};
 use jeco_schema::{queries, PgPool};
 
@@ -147,19 +149,20 @@ impl Loader<i64> for UnreadLoader {
     }
 }
 
-/// Every member's read position, by conversation id.
+/// Every member's read position with the reader, by conversation id (one
+/// query, so "seen by" needs no second round of user loads).
 pub struct ReadPositionsLoader(pub PgPool);
 
 impl Loader<i64> for ReadPositionsLoader {
-    type Value = Vec<jeco_schema::models::ReadPosition>;
+    type Value = Vec<(jeco_schema::models::ReadPosition, PublicUser)>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = queries::read_positions_in(&mut c, keys).await.map_err(internal)?;
         let mut out: HashMap<i64, Self::Value> = HashMap::new();
-        for r in rows {
-            out.entry(r.conversation_id).or_default().push(r);
+        for (position, user) in rows {
+            out.entry(position.conversation_id).or_default().push((position, PublicUser::from(&user)));
         }
         Ok(out)
     }
@@ -179,25 +182,61 @@ impl Loader<i64> for MessageLoader {
     }
 }
 
+/// Caching policy of one request's loaders: a query over HTTP caches what it
+/// loaded (one request, one consistent answer, and no batch split by timing
+/// reloads the same rows); a WebSocket operation lives for hours and must see
+/// fresh rows for every event, so it does not cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestCache {
+    /// Cache for the request's lifetime.
+    Cache,
+    /// Never cache.
+    Fresh,
+}
+
+impl CacheFactory for RequestCache {
+    fn create<K, V>(&self) -> Box<dyn CacheStorage<Key = K, Value = V>>
+    where
+        K: Send + Sync + Clone + Eq + Hash + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        match self {
+            RequestCache::Cache => HashMapCache::default().create(),
+            RequestCache::Fresh => NoCache.create(),
+        }
+    }
+}
+
+/// A DataLoader with the request's caching policy.
+pub type Batch<T> = DataLoader<T, RequestCache>;
+
+/// One loader with the request's caching policy and batching window.
+fn batch<T: Loader<i64>>(loader: T, cache: RequestCache, delay: std::time::Duration) -> Batch<T> {
+    DataLoader::with_cache(loader, tokio::spawn, cache).delay(delay)
+}
+
 /// Adds a fresh set of loaders for one request or operation.
 pub fn add_loaders(
     request: async_graphql::Request,
     pool: &PgPool,
     viewer: Option<i64>,
+    cache: RequestCache,
+    delay: std::time::Duration,
 ) -> async_graphql::Request {
+    let p = || pool.clone();
     let request = request
-        .data(DataLoader::new(UserLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(ConversationLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(MemberCountLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(LastMessageLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(ReadPositionsLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(MessageLoader(pool.clone()), tokio::spawn));
+        .data(batch(UserLoader(p()), cache, delay))
+        .data(batch(ConversationLoader(p()), cache, delay))
+        .data(batch(MemberCountLoader(p()), cache, delay))
+        .data(batch(LastMessageLoader(p()), cache, delay))
+        .data(batch(ReadPositionsLoader(p()), cache, delay))
+        .data(batch(MessageLoader(p()), cache, delay));
     match viewer {
         Some(viewer) => request
-            .data(DataLoader::new(RoleLoader { pool: pool.clone(), viewer }, tokio::spawn))
-            .data(DataLoader::new(RelationLoader { pool: pool.clone(), viewer }, tokio::spawn))
-            .data(DataLoader::new(PeerLoader { pool: pool.clone(), viewer }, tokio::spawn))
-            .data(DataLoader::new(UnreadLoader { pool: pool.clone(), viewer }, tokio::spawn)),
+            .data(batch(RoleLoader { pool: p(), viewer }, cache, delay))
+            .data(batch(RelationLoader { pool: p(), viewer }, cache, delay))
+            .data(batch(PeerLoader { pool: p(), viewer }, cache, delay))
+            .data(batch(UnreadLoader { pool: p(), viewer }, cache, delay)),
         None => request,
     }
 }

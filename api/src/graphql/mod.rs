@@ -47,9 +47,10 @@ pub fn with_request_data(
     request: async_graphql::Request,
     state: &AppState,
     info: RequestInfo,
+    cache: loaders::RequestCache,
 ) -> async_graphql::Request {
     let viewer = info.viewer.map(|v| v.user_id);
-    loaders::add_loaders(request.data(info), &state.pool, viewer)
+    loaders::add_loaders(request.data(info), &state.pool, viewer, cache, state.config.batch_delay)
 }
 
 /// The shared state.

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
@@ -14,7 +13,7 @@ use jeco_schema::queries;
 use tokio::sync::broadcast;
 
 use super::connection::forward;
-use super::loaders::{ConversationLoader, MessageLoader};
+use super::loaders::{Batch, ConversationLoader, MessageLoader};
 use super::types::{load_user, ConversationNode, MessageNode, UserNode};
 use super::{require_viewer, split, state, viewer};
 use crate::error::{bad_request, internal, UserError};
@@ -57,13 +56,12 @@ impl NotificationNode {
     }
     /// The conversation.
     async fn conversation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ConversationNode>> {
-        let conv =
-            ctx.data_unchecked::<DataLoader<ConversationLoader>>().load_one(self.0.conversation_id).await?;
+        let conv = ctx.data_unchecked::<Batch<ConversationLoader>>().load_one(self.0.conversation_id).await?;
         Ok(conv.map(ConversationNode))
     }
     /// The message.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
-        let m = ctx.data_unchecked::<DataLoader<MessageLoader>>().load_one(self.0.message_id).await?;
+        let m = ctx.data_unchecked::<Batch<MessageLoader>>().load_one(self.0.message_id).await?;
         Ok(m.map(|row| MessageNode { row, sender: None }))
     }
     /// When.

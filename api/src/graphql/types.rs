@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Interface, Object, SimpleObject, Union, ID};
 use chrono::{DateTime, Utc};
 use jeco_schema::models;
@@ -11,7 +10,7 @@ use jeco_schema::queries::{self, Direction};
 
 use super::connection::{forward, page_args};
 use super::loaders::{
-    ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, ReadPositionsLoader,
+    Batch, ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, ReadPositionsLoader,
     RelationLoader, RoleLoader, UnreadLoader, UserLoader,
 };
 use super::{state, viewer};
@@ -60,7 +59,7 @@ impl UserNode {
 }
 
 async fn relation(ctx: &Context<'_>, user_id: i64) -> async_graphql::Result<(bool, bool)> {
-    match ctx.data_opt::<DataLoader<RelationLoader>>() {
+    match ctx.data_opt::<Batch<RelationLoader>>() {
         Some(loader) => Ok(loader.load_one(user_id).await?.unwrap_or((false, false))),
         None => Ok((false, false)),
     }
@@ -69,7 +68,7 @@ async fn relation(ctx: &Context<'_>, user_id: i64) -> async_graphql::Result<(boo
 /// Loads a user's public fields (batched).
 pub async fn load_user(ctx: &Context<'_>, id: i64) -> async_graphql::Result<UserNode> {
     let user = ctx
-        .data_unchecked::<DataLoader<UserLoader>>()
+        .data_unchecked::<Batch<UserLoader>>()
         .load_one(id)
         .await?
         .ok_or_else(|| internal(format!("user {id} missing")))?;
@@ -147,7 +146,7 @@ impl MemberNode {
 pub struct ConversationNode(pub models::Conversation);
 
 async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
-    match ctx.data_opt::<DataLoader<RoleLoader>>() {
+    match ctx.data_opt::<Batch<RoleLoader>>() {
         Some(loader) => Ok(loader.load_one(conversation_id).await?.as_deref().map(MemberRole::parse)),
         None => Ok(None),
     }
@@ -193,7 +192,7 @@ impl ConversationNode {
     }
     /// Number of members.
     async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(ctx.data_unchecked::<DataLoader<MemberCountLoader>>().load_one(self.0.id).await?.unwrap_or(0))
+        Ok(ctx.data_unchecked::<Batch<MemberCountLoader>>().load_one(self.0.id).await?.unwrap_or(0))
     }
     /// Members, in join order.
     async fn members(
@@ -247,10 +246,12 @@ impl ConversationNode {
         } else {
             Connection::new(key.is_some(), more)
         };
-        conn.edges.extend(
-            rows.into_iter()
-                .map(|m| Edge::new(ids::message_cursor(m.tx, m.id), MessageNode { row: m, sender: None })),
-        );
+        conn.edges.extend(rows.into_iter().map(|(m, sender)| {
+            Edge::new(
+                ids::message_cursor(m.tx, m.id),
+                MessageNode { row: m, sender: Some(PublicUser::from(&sender)) },
+            )
+        }));
         Ok(conn)
     }
     /// The newest message (members only; null otherwise).
@@ -258,7 +259,7 @@ impl ConversationNode {
         if viewer_role(ctx, self.0.id).await?.is_none() {
             return Ok(None);
         }
-        let last = ctx.data_unchecked::<DataLoader<LastMessageLoader>>().load_one(self.0.id).await?;
+        let last = ctx.data_unchecked::<Batch<LastMessageLoader>>().load_one(self.0.id).await?;
         Ok(last.map(|row| MessageNode { row, sender: None }))
     }
     /// The viewer's role; null when not a member.
@@ -267,14 +268,14 @@ impl ConversationNode {
     }
     /// Messages from others the viewer has not read yet (0 for non-members).
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        match ctx.data_opt::<DataLoader<UnreadLoader>>() {
+        match ctx.data_opt::<Batch<UnreadLoader>>() {
             Some(loader) => Ok(loader.load_one(self.0.id).await?.unwrap_or(0)),
             None => Ok(0),
         }
     }
     /// In a direct conversation, the other person; null for rooms.
     async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
-        let Some(loader) = ctx.data_opt::<DataLoader<PeerLoader>>() else { return Ok(None) };
+        let Some(loader) = ctx.data_opt::<Batch<PeerLoader>>() else { return Ok(None) };
         if self.0.kind != "direct" {
             return Ok(None);
         }
@@ -306,7 +307,7 @@ impl MessageNode {
     /// The conversation.
     async fn conversation(&self, ctx: &Context<'_>) -> async_graphql::Result<ConversationNode> {
         let conv = ctx
-            .data_unchecked::<DataLoader<ConversationLoader>>()
+            .data_unchecked::<Batch<ConversationLoader>>()
             .load_one(self.row.conversation_id)
             .await?
             .ok_or_else(|| internal("conversation of a message missing"))?;
@@ -342,20 +343,16 @@ impl MessageNode {
     /// Members (other than the sender) who have read this message.
     async fn seen_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
         let positions = ctx
-            .data_unchecked::<DataLoader<ReadPositionsLoader>>()
+            .data_unchecked::<Batch<ReadPositionsLoader>>()
             .load_one(self.row.conversation_id)
             .await?
             .unwrap_or_default();
-        let readers: Vec<i64> = positions
-            .iter()
-            .filter(|p| p.user_id != self.row.sender_id && (p.tx, p.message_id) >= (self.row.tx, self.row.id))
-            .map(|p| p.user_id)
-            .collect();
-        let users = ctx.data_unchecked::<DataLoader<UserLoader>>().load_many(readers.iter().copied()).await?;
-        Ok(readers
-            .iter()
-            .filter_map(|id| users.get(id))
-            .map(|u| UserNode { user: u.clone(), email: None })
+        Ok(positions
+            .into_iter()
+            .filter(|(p, _)| {
+                p.user_id != self.row.sender_id && (p.tx, p.message_id) >= (self.row.tx, self.row.id)
+            })
+            .map(|(_, user)| UserNode { user, email: None })
             .collect())
     }
 }

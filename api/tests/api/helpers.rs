@@ -49,6 +49,8 @@ pub struct Opts {
     pub trust_forwarded_for: bool,
     /// Presence heartbeat lifetime.
     pub presence_ttl_ms: u64,
+    /// DataLoader batching window.
+    pub batch_delay_ms: u64,
 }
 
 impl Default for Opts {
@@ -61,6 +63,7 @@ impl Default for Opts {
             log_poll_ms: 500,
             trust_forwarded_for: false,
             presence_ttl_ms: 30_000,
+            batch_delay_ms: 1,
         }
     }
 }
@@ -103,6 +106,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         log_poll: Duration::from_millis(opts.log_poll_ms),
         trust_forwarded_for: opts.trust_forwarded_for,
         presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
+        batch_delay: Duration::from_millis(opts.batch_delay_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod dataloaders;
 mod fault;
 mod helpers;
 mod hygiene;

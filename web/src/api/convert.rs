@@ -3,11 +3,12 @@
 
 use super::ops::{
     conversation_events as ev, conversation_history as hist, conversation_info as info,
-    conversations as convs, create_room, join_room, login, refresh_session, register, send_message,
+    conversations as convs, create_room, invite_to_room, join_room, leave_room, login,
+    open_direct_conversation as open_dm, refresh_session, register, remove_member, send_message,
 };
 use crate::state::model::{
     ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery, EventPayload,
-    HistoryPage, Message, UserRef,
+    HistoryPage, Message, Role, UserRef,
 };
 
 macro_rules! user_from {
@@ -30,6 +31,8 @@ user_from!(
     ev::ConversationEventsConversationEventsPayloadOnMessageCreatedMessageSender,
     ev::ConversationEventsConversationEventsPayloadOnMemberJoinedMemberUser,
     ev::ConversationEventsConversationEventsPayloadOnMemberLeftUser,
+    ev::ConversationEventsConversationEventsPayloadOnReadReceiptMovedUser,
+    hist::ConversationHistoryConversationMessagesNodesSeenBy,
 );
 
 macro_rules! message_from {
@@ -45,6 +48,7 @@ macro_rules! message_from {
                     created_at: m.created_at,
                     delivery: Delivery::Confirmed,
                     settled: true,
+                    seen_by: Vec::new(),
                 }
             }
         }
@@ -73,6 +77,17 @@ macro_rules! meta_from {
                     member_count: c.member_count,
                     last_activity_at: c.last_activity_at.clone(),
                     is_member: c.viewer_role.is_some(),
+                    viewer_role: c.viewer_role.as_ref().map(|r| match r {
+                        $module::MemberRole::OWNER => Role::Owner,
+                        $module::MemberRole::ADMIN => Role::Admin,
+                        _ => Role::Member,
+                    }),
+                    peer: c.peer.as_ref().map(|p| UserRef {
+                        id: p.id.clone(),
+                        username: p.username.clone(),
+                        display_name: p.display_name.clone(),
+                    }),
+                    unread_count: c.unread_count,
                 }
             }
         }
@@ -85,12 +100,17 @@ meta_from!(
     info::ConversationInfoConversation => info,
     create_room::CreateRoomCreateRoomConversation => create_room,
     join_room::JoinRoomJoinRoomConversation => join_room,
+    open_dm::OpenDirectConversationOpenDirectConversationConversation => open_dm,
+    invite_to_room::InviteToRoomInviteToRoomConversation => invite_to_room,
+    remove_member::RemoveMemberRemoveMemberConversation => remove_member,
+    leave_room::LeaveRoomLeaveRoomConversation => leave_room,
 );
 
 impl From<convs::ConversationsConversationsNodes> for ConversationSummary {
     fn from(c: convs::ConversationsConversationsNodes) -> Self {
         let meta = ConversationMeta::from(&c);
-        ConversationSummary { meta, last_message: c.last_message.map(Message::from) }
+        let unread = c.unread_count;
+        ConversationSummary { meta, last_message: c.last_message.map(Message::from), unread }
     }
 }
 
@@ -98,7 +118,15 @@ impl From<convs::ConversationsConversationsNodes> for ConversationSummary {
 pub fn history(c: hist::ConversationHistoryConversation) -> (ConversationMeta, HistoryPage) {
     let meta = ConversationMeta::from(&c);
     let page = HistoryPage {
-        messages: c.messages.nodes.into_iter().map(Message::from).collect(),
+        messages: c
+            .messages
+            .nodes
+            .into_iter()
+            .map(|node| {
+                let seen_by: Vec<UserRef> = node.seen_by.iter().cloned().map(UserRef::from).collect();
+                Message { seen_by, ..Message::from(node) }
+            })
+            .collect(),
         has_older: c.messages.page_info.has_previous_page,
         start_cursor: c.messages.page_info.start_cursor,
     };
@@ -112,6 +140,9 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
             P::MessageCreated(p) => EventPayload::MessageCreated(p.message.into()),
             P::MemberJoined(p) => EventPayload::MemberJoined(p.member.user.into()),
             P::MemberLeft(p) => EventPayload::MemberLeft(p.user.into()),
+            P::ReadReceiptMoved(p) => {
+                EventPayload::ReadReceiptMoved { user: p.user.into(), message_id: p.message_id }
+            }
             #[allow(unreachable_patterns)]
             _ => EventPayload::Other,
         };

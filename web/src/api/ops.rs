@@ -166,3 +166,147 @@ pub struct SendMessage;
     fragments_other_variant = "true"
 )]
 pub struct ConversationEvents;
+
+/// Moves the viewer's read position forward.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/MarkRead.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct MarkRead;
+
+/// Users by username or display name substring.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/SearchUsers.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct SearchUsers;
+
+/// The viewer's contacts.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Contacts.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Contacts;
+
+/// Adds a contact.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/AddContact.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct AddContact;
+
+/// Removes a contact.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/RemoveContact.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct RemoveContact;
+
+/// Blocks a user.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/BlockUser.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct BlockUser;
+
+/// Unblocks a user.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/UnblockUser.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct UnblockUser;
+
+/// Opens (or creates) the direct conversation with a user.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/OpenDirectConversation.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct OpenDirectConversation;
+
+/// A conversation's members and the viewer's role.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Members.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Members;
+
+/// Adds a user to a room.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/InviteToRoom.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct InviteToRoom;
+
+/// Removes a member from a room.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/RemoveMember.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct RemoveMember;
+
+/// Leaves a room.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/LeaveRoom.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct LeaveRoom;

@@ -81,9 +81,14 @@ pub async fn public_rooms(query: Option<String>) -> Result<Vec<Room>, ApiError> 
         .collect())
 }
 
-/// Creates a public room.
-pub async fn create_room(name: String, topic: Option<String>) -> Result<ConversationMeta, ApiError> {
-    let input = create_room::CreateRoomInput { name, topic, visibility: create_room::Visibility::PUBLIC };
+/// Creates a room (private rooms are invite only).
+pub async fn create_room(
+    name: String,
+    topic: Option<String>,
+    private: bool,
+) -> Result<ConversationMeta, ApiError> {
+    let visibility = if private { create_room::Visibility::PRIVATE } else { create_room::Visibility::PUBLIC };
+    let input = create_room::CreateRoomInput { name, topic, visibility };
     let payload = execute::<CreateRoom>(create_room::Variables { input }).await?.create_room;
     if let Some(error) = user_errors!(payload.user_errors) {
         return Err(error);

@@ -29,10 +29,16 @@ pub fn conversation_list() -> Html {
         html! {
             <li key={id.clone()}>
                 <AppLink to={Route::Chat { id }} testid="conversation-item"
-                    class={classes!("conversation-item", active.then_some("active"))}>
+                    class={classes!("conversation-item", active.then_some("active"), (c.unread > 0).then_some("unread"))}>
                     <span class="row">
                         <span class="name">{ c.meta.title() }</span>
-                        <span class="time">{ when }</span>
+                        <span class="end">
+                            <span class="time">{ when }</span>
+                            if c.unread > 0 {
+                                <span class="badge" data-testid="unread-badge"
+                                    aria-label={format!("{} unread", c.unread)}>{ c.unread }</span>
+                            }
+                        </span>
                     </span>
                     { preview.unwrap_or_else(|| html! { <span class="preview muted">{ "No messages yet" }</span> }) }
                 </AppLink>

@@ -53,6 +53,10 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 if pending {
                     <span class="status">{ "Sending…" }</span>
                 }
+                if props.own && m.id.is_some() {
+                    <span class="status seen" data-testid="message-seen"
+                        data-seen-count={m.seen_by.len().to_string()}>{ m.receipt_label() }</span>
+                }
             </div>
             <div class="body" data-testid="message-body">
                 { m.body.clone().unwrap_or_else(|| "(deleted)".to_owned()) }

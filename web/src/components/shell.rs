@@ -51,6 +51,7 @@ pub fn shell(props: &ShellProps) -> Html {
                 <AppLink to={Route::Home} testid="nav-home" class="brand">{ "Jeco Chat" }</AppLink>
                 <nav class="topnav">
                     <AppLink to={Route::Rooms} testid="nav-rooms">{ "Rooms" }</AppLink>
+                    <AppLink to={Route::People} testid="nav-people">{ "People" }</AppLink>
                 </nav>
                 <div class="spacer"></div>
                 <ConnectionStatus />

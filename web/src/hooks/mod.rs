@@ -1,9 +1,11 @@
 //! Hooks: access to the app-wide contexts, the live event stream, and sending.
 
 mod event_stream;
+mod mark_read;
 mod send;
 
 pub use event_stream::{reload_conversations, use_conversation_refetch, use_event_stream};
+pub use mark_read::use_mark_read;
 pub use send::{new_client_id, use_send_message, SendHandle};
 
 use yew::prelude::*;

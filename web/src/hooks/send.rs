@@ -94,6 +94,7 @@ pub fn use_send_message(
                 created_at: now_rfc3339(),
                 delivery: Delivery::Pending,
                 settled: false,
+                seen_by: Vec::new(),
             }));
             deliver(chat.clone(), conversation_id.clone(), body, client_id);
         })

@@ -3,11 +3,13 @@
 //! leave no gap (see docs/CONTRACT.md).
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-use crate::api::queries;
-use crate::components::{Composer, FormError, TimelineView};
-use crate::hooks::{use_chat, use_send_message, use_session};
-use crate::state::{ChatAction, ConversationMeta};
+use crate::api::{membership, queries};
+use crate::app::Route;
+use crate::components::{Composer, FormError, MembersPanel, TimelineView};
+use crate::hooks::{use_chat, use_mark_read, use_send_message, use_session};
+use crate::state::{ChatAction, ConversationKind, ConversationMeta};
 
 /// Props of [`ChatPage`].
 #[derive(Properties, PartialEq)]
@@ -24,6 +26,8 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     let error = use_state(|| None::<String>);
     let loading_older = use_state(|| false);
     let joining = use_state(|| false);
+    let show_members = use_state(|| false);
+    let navigator = use_navigator();
     let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
     let Some(chat) = chat else { return html! {} };
     let id = props.id.clone();
@@ -102,6 +106,8 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
         .and_then(|t| t.meta.clone())
         .or_else(|| chat.conversations.iter().find(|c| c.meta.id == id).map(|c| c.meta.clone()));
     let is_member = meta.as_ref().is_none_or(|m| m.is_member);
+    let newest_id = chat.timeline(&id).and_then(|t| t.newest_confirmed_id()).map(str::to_owned);
+    use_mark_read(id.clone(), newest_id.filter(|_| is_member), chat.dispatcher());
 
     let onjoin = {
         let chat = chat.dispatcher();
@@ -121,6 +127,38 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
         })
     };
 
+    let onleave = {
+        let chat = chat.dispatcher();
+        let error = error.clone();
+        let id = id.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (chat, error, id, navigator) = (chat.clone(), error.clone(), id.clone(), navigator.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match membership::leave(id.clone()).await {
+                    Ok(()) => {
+                        chat.dispatch(ChatAction::Left(id));
+                        if let Some(navigator) = navigator {
+                            navigator.push(&Route::Home);
+                        }
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            });
+        })
+    };
+    let ontoggle_members = {
+        let show_members = show_members.clone();
+        Callback::from(move |_: MouseEvent| show_members.set(!*show_members))
+    };
+    let room_member = meta.as_ref().is_some_and(|m| m.kind == ConversationKind::Room && m.is_member);
+    let members_panel = match (&meta, room_member && *show_members) {
+        (Some(m), true) => html! {
+            <MembersPanel conversation_id={id.clone()} viewer_id={viewer.as_ref().map(|v| v.id.clone())}
+                viewer_role={m.viewer_role} revision={member_revision} />
+        },
+        _ => html! {},
+    };
+
     let header = match &meta {
         Some(meta) => {
             let members = if meta.member_count == 1 {
@@ -136,7 +174,16 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
                             <p class="topic" data-testid="conversation-topic">{ topic.clone() }</p>
                         }
                     </div>
-                    <span class="members muted" data-testid="member-count">{ members }</span>
+                    <div class="header-actions">
+                        <span class="members muted" data-testid="member-count">{ members }</span>
+                        if room_member {
+                            <button class="btn btn-small" data-testid="members-toggle"
+                                aria-expanded={(*show_members).to_string()}
+                                onclick={ontoggle_members.clone()}>{ "Members" }</button>
+                            <button class="btn btn-small btn-quiet" data-testid="leave-room"
+                                onclick={onleave.clone()}>{ "Leave" }</button>
+                        }
+                    </div>
                 </header>
             }
         }
@@ -154,6 +201,7 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     html! {
         <div class="chat">
             { header }
+            { members_panel }
             <FormError error={(*error).clone()} />
             <TimelineView timeline={timeline} viewer_id={viewer.map(|v| v.id)}
                 loading_older={*loading_older} {on_load_older} on_retry={sender.retry.clone()} />

@@ -12,8 +12,10 @@ pub fn home_page() -> Html {
         <div class="placeholder">
             <h2>{ "Welcome to Jeco Chat" }</h2>
             <p class="muted">
-                { "Pick a conversation, or " }
+                { "Pick a conversation, " }
                 <AppLink to={Route::Rooms}>{ "browse public rooms" }</AppLink>
+                { ", or " }
+                <AppLink to={Route::People}>{ "find people to message" }</AppLink>
                 { "." }
             </p>
         </div>

@@ -4,12 +4,14 @@ mod auth_forms;
 mod chat;
 mod home;
 mod not_found;
+mod people;
 mod rooms;
 
 pub use auth_forms::{LoginPage, RegisterPage};
 pub use chat::ChatPage;
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
+pub use people::PeoplePage;
 pub use rooms::RoomsPage;
 
 use web_sys::HtmlInputElement;

@@ -24,6 +24,7 @@ pub fn rooms_page() -> Html {
     let list_error = use_state(|| None::<String>);
     let name = use_state(String::new);
     let topic = use_state(String::new);
+    let private = use_state(|| false);
     let create_error = use_state(|| None::<String>);
     let busy = use_state(|| false);
 
@@ -86,6 +87,7 @@ pub fn rooms_page() -> Html {
     let oncreate = {
         let (name, topic, busy, create_error) =
             (name.clone(), topic.clone(), busy.clone(), create_error.clone());
+        let private = private.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -97,12 +99,13 @@ pub fn rooms_page() -> Html {
                 return;
             }
             let room_topic = topic.trim().to_owned();
+            let is_private = *private;
             busy.set(true);
             create_error.set(None);
             let (enter, busy, create_error) = (enter.clone(), busy.clone(), create_error.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let topic = (!room_topic.is_empty()).then_some(room_topic);
-                match queries::create_room(room_name, topic).await {
+                match queries::create_room(room_name, topic, is_private).await {
                     Ok(meta) => enter.emit(meta),
                     Err(e) => create_error.set(Some(e.to_string())),
                 }
@@ -138,12 +141,25 @@ pub fn rooms_page() -> Html {
                     <input data-testid="create-room-topic" maxlength="500"
                         value={(*topic).clone()} oninput={bind(&topic)} />
                 </label>
+                <label class="checkbox">
+                    <input type="checkbox" data-testid="create-room-private" checked={*private}
+                        onchange={toggle(&private)} />
+                    { " Private (invite only)" }
+                </label>
                 <FormError error={(*create_error).clone()} />
                 <button type="submit" class="btn btn-primary" data-testid="create-room-submit"
                     disabled={*busy}>{ "Create room" }</button>
             </form>
         </div>
     }
+}
+
+/// An `onchange` handler that stores a checkbox's state.
+fn toggle(state: &UseStateHandle<bool>) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        state.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked());
+    })
 }
 
 fn room_item(room: &Room, onjoin: &Callback<String>, busy: bool) -> Html {

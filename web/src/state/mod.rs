@@ -9,7 +9,7 @@ mod timeline;
 
 pub use model::{
     ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
-    EventPayload, HistoryPage, Message, UserRef,
+    EventPayload, HistoryPage, Message, Role, UserRef,
 };
 pub use store::{apply_event, ChatAction, ChatState};
 pub use timeline::Timeline;

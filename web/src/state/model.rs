@@ -43,6 +43,8 @@ pub struct Message {
     /// False while the message is known only from our own mutation's answer and not
     /// yet from the event stream, whose order is the server's order.
     pub settled: bool,
+    /// Members other than the sender who have read it.
+    pub seen_by: Vec<UserRef>,
 }
 
 impl Message {
@@ -51,6 +53,18 @@ impl Message {
         match &self.id {
             Some(id) => id.clone(),
             None => format!("local:{}", self.client_id),
+        }
+    }
+
+    /// Read-receipt line for the author: "Sent", "Seen by Ann, Bob" or "Seen by 5".
+    pub fn receipt_label(&self) -> String {
+        match self.seen_by.len() {
+            0 => "Sent".to_owned(),
+            1..=3 => {
+                let names: Vec<&str> = self.seen_by.iter().map(|u| u.display_name.as_str()).collect();
+                format!("Seen by {}", names.join(", "))
+            }
+            n => format!("Seen by {n}"),
         }
     }
 
@@ -86,11 +100,51 @@ pub struct ConversationMeta {
     pub last_activity_at: String,
     /// Whether the viewer belongs to it.
     pub is_member: bool,
+    /// The viewer's role, when a member.
+    pub viewer_role: Option<Role>,
+    /// In a direct conversation, the other person.
+    pub peer: Option<UserRef>,
+    /// Messages from others the viewer has not read (server value when fetched).
+    pub unread_count: i64,
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Created the room.
+    Owner,
+    /// Moderates.
+    Admin,
+    /// Takes part.
+    Member,
+}
+
+impl Role {
+    /// Label shown in member lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    /// Whether someone with this role may remove a member with role `other`.
+    pub fn can_remove(self, other: Role) -> bool {
+        match self {
+            Role::Owner => other != Role::Owner,
+            Role::Admin => other == Role::Member,
+            Role::Member => false,
+        }
+    }
 }
 
 impl ConversationMeta {
     /// The name to show for this conversation.
     pub fn title(&self) -> String {
+        if let (ConversationKind::Direct, Some(peer)) = (self.kind, &self.peer) {
+            return peer.display_name.clone();
+        }
         match (&self.name, self.kind) {
             (Some(name), _) if !name.is_empty() => name.clone(),
             (_, ConversationKind::Direct) => "Direct conversation".to_owned(),
@@ -106,6 +160,8 @@ pub struct ConversationSummary {
     pub meta: ConversationMeta,
     /// Most recent message, for the preview line.
     pub last_message: Option<Message>,
+    /// Messages from others not read yet (badge).
+    pub unread: i64,
 }
 
 /// A page of history, oldest first.
@@ -128,6 +184,13 @@ pub enum EventPayload {
     MemberJoined(UserRef),
     /// Someone left.
     MemberLeft(UserRef),
+    /// A member read up to a message (and so every message before it).
+    ReadReceiptMoved {
+        /// The reader.
+        user: UserRef,
+        /// The newest message they have read.
+        message_id: String,
+    },
     /// An event kind this app does not show yet (its cursor still counts).
     Other,
 }

@@ -8,8 +8,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::model::{
-    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery, EventPayload,
-    HistoryPage, Message,
+    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery, HistoryPage, Message,
 };
 use super::time::sort_key;
 use super::timeline::Timeline;
@@ -38,6 +37,8 @@ pub struct ChatState {
     pub synced: bool,
     /// Bumped when timelines were dropped after a resync (views reload).
     pub generation: u32,
+    /// The conversation on screen: its messages count as read, so no badge.
+    pub open_conversation: Option<String>,
     recent_cursors: Rc<VecDeque<String>>,
 }
 
@@ -87,6 +88,19 @@ pub enum ChatAction {
     },
     /// The event stream took a fresh cursor: timelines loaded before are dropped.
     Resynced,
+    /// A conversation is now on screen.
+    Opened(String),
+    /// A conversation left the screen (ignored if another one is open by now).
+    Closed(String),
+    /// The viewer left (or was removed from) a conversation.
+    Left(String),
+    /// The server told us a conversation's unread count (after `markRead`).
+    UnreadSet {
+        /// Conversation id.
+        conversation_id: String,
+        /// Unread messages.
+        count: i64,
+    },
 }
 
 impl ChatState {
@@ -111,6 +125,20 @@ impl ChatState {
 
     fn sort_conversations(&mut self) {
         self.conversations.sort_by_key(|c| std::cmp::Reverse(sort_key(&c.meta.last_activity_at)));
+    }
+
+    /// The viewer is no longer a member: the conversation leaves the list.
+    fn forget_membership(&mut self, id: &str) {
+        if let Some(meta) = self.timeline_mut(id).and_then(|t| t.meta.as_mut()) {
+            meta.is_member = false;
+            meta.viewer_role = None;
+        }
+        self.conversations.retain(|c| c.meta.id != id);
+    }
+
+    /// Whether this conversation is the one on screen.
+    fn is_open(&self, id: &str) -> bool {
+        self.open_conversation.as_deref() == Some(id)
     }
 
     fn summary_mut(&mut self, id: &str) -> Option<&mut ConversationSummary> {
@@ -158,22 +186,31 @@ impl ChatState {
                 };
                 summary.meta = ConversationMeta { last_activity_at: activity, ..meta };
             }
-            None => self.conversations.push(ConversationSummary { meta, last_message: None }),
+            None => {
+                let unread = if self.is_open(&meta.id) { 0 } else { meta.unread_count };
+                self.conversations.push(ConversationSummary { meta, last_message: None, unread });
+            }
         }
         self.sort_conversations();
     }
 
     fn load_conversations(&mut self, list: Vec<ConversationSummary>) {
         let previous = std::mem::take(&mut self.conversations);
+        let open = self.open_conversation.clone();
         self.conversations = list
             .into_iter()
             .map(|mut fresh| {
+                if open.as_deref() == Some(fresh.meta.id.as_str()) {
+                    fresh.unread = 0;
+                }
                 // Keep a newer preview that an event brought while the list was in flight.
                 if let Some(old) = previous.iter().find(|c| c.meta.id == fresh.meta.id) {
                     let old_key = old.last_message.as_ref().map(|m| sort_key(&m.created_at));
                     let new_key = fresh.last_message.as_ref().map(|m| sort_key(&m.created_at));
                     if old_key > new_key {
                         fresh.last_message.clone_from(&old.last_message);
+                        // The fresh count predates that message too (answers can cross).
+                        fresh.unread = fresh.unread.max(old.unread);
                     }
                     if sort_key(&old.meta.last_activity_at) > sort_key(&fresh.meta.last_activity_at) {
                         fresh.meta.last_activity_at.clone_from(&old.meta.last_activity_at);
@@ -244,59 +281,29 @@ impl ChatState {
                 self.timelines.clear();
                 self.generation = self.generation.wrapping_add(1);
             }
+            ChatAction::Opened(id) => {
+                if let Some(summary) = self.summary_mut(&id) {
+                    summary.unread = 0;
+                }
+                self.open_conversation = Some(id);
+            }
+            ChatAction::Closed(id) => {
+                if !self.is_open(&id) {
+                    return false;
+                }
+                self.open_conversation = None;
+            }
+            ChatAction::Left(id) => self.forget_membership(&id),
+            ChatAction::UnreadSet { conversation_id, count } => {
+                let count = if self.is_open(&conversation_id) { 0 } else { count };
+                match self.summary_mut(&conversation_id) {
+                    Some(summary) if summary.unread != count => summary.unread = count,
+                    _ => return false,
+                }
+            }
         }
         true
     }
-}
-
-/// Applies one server event. Pure (no I/O); events whose cursor was already applied,
-/// and messages already shown, are ignored. Returns whether the state changed.
-pub fn apply_event(state: &mut ChatState, event: &ConversationEvent) -> bool {
-    if state.has_seen(&event.cursor) {
-        return false;
-    }
-    state.remember_cursor(&event.cursor);
-    let conversation_id = event.conversation_id.as_str();
-    let viewer_id = state.viewer_id.clone();
-    let is_viewer = |id: &str| viewer_id.as_deref() == Some(id);
-    match &event.payload {
-        EventPayload::MessageCreated(msg) => {
-            let mut msg = msg.clone();
-            msg.conversation_id = conversation_id.to_owned();
-            if let Some(t) = state.timeline_mut(conversation_id) {
-                t.add_from_stream(msg.clone());
-            }
-            if !state.note_message(&msg) {
-                state.unknown_conversation_hits += 1;
-            }
-        }
-        EventPayload::MemberJoined(user) => {
-            let viewer = is_viewer(&user.id);
-            if let Some(t) = state.timeline_mut(conversation_id) {
-                t.member_revision = t.member_revision.wrapping_add(1);
-                if let (true, Some(meta)) = (viewer, t.meta.as_mut()) {
-                    meta.is_member = true;
-                }
-            }
-            if viewer && state.summary_mut(conversation_id).is_none() {
-                state.unknown_conversation_hits += 1;
-            }
-        }
-        EventPayload::MemberLeft(user) => {
-            let viewer = is_viewer(&user.id);
-            if let Some(t) = state.timeline_mut(conversation_id) {
-                t.member_revision = t.member_revision.wrapping_add(1);
-                if let (true, Some(meta)) = (viewer, t.meta.as_mut()) {
-                    meta.is_member = false;
-                }
-            }
-            if viewer {
-                state.conversations.retain(|c| c.meta.id != conversation_id);
-            }
-        }
-        EventPayload::Other => {}
-    }
-    true
 }
 
 impl Reducible for ChatState {
@@ -317,6 +324,14 @@ impl Reducible for ChatState {
     }
 }
 
+#[path = "events.rs"]
+mod events;
+pub use events::apply_event;
+
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod read_tests;

@@ -1,15 +1,15 @@
 //! Tests of the chat store: deduplication, optimistic sends, history merges, list order.
 
 use super::*;
-use crate::state::model::{ConversationKind, UserRef};
+use crate::state::model::{ConversationKind, EventPayload, UserRef};
 
-const VIEWER: &str = "U1";
+pub(super) const VIEWER: &str = "U1";
 
-fn user(id: &str) -> UserRef {
+pub(super) fn user(id: &str) -> UserRef {
     UserRef { id: id.to_owned(), username: format!("user{id}"), display_name: format!("User {id}") }
 }
 
-fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at: &str) -> Message {
+pub(super) fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at: &str) -> Message {
     Message {
         id: Some(id.to_owned()),
         client_id: client_id.to_owned(),
@@ -19,10 +19,11 @@ fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at: &str) -> M
         created_at: at.to_owned(),
         delivery: Delivery::Confirmed,
         settled: true,
+        seen_by: Vec::new(),
     }
 }
 
-fn pending(conv: &str, client_id: &str) -> Message {
+pub(super) fn pending(conv: &str, client_id: &str) -> Message {
     Message {
         id: None,
         client_id: client_id.to_owned(),
@@ -32,10 +33,11 @@ fn pending(conv: &str, client_id: &str) -> Message {
         created_at: "2024-01-01T00:00:59Z".to_owned(),
         delivery: Delivery::Pending,
         settled: false,
+        seen_by: Vec::new(),
     }
 }
 
-fn meta(id: &str, at: &str) -> ConversationMeta {
+pub(super) fn meta(id: &str, at: &str) -> ConversationMeta {
     ConversationMeta {
         id: id.to_owned(),
         kind: ConversationKind::Room,
@@ -44,10 +46,13 @@ fn meta(id: &str, at: &str) -> ConversationMeta {
         member_count: 2,
         last_activity_at: at.to_owned(),
         is_member: true,
+        viewer_role: Some(crate::state::Role::Member),
+        peer: None,
+        unread_count: 0,
     }
 }
 
-fn created(cursor: &str, msg: Message) -> ChatAction {
+pub(super) fn created(cursor: &str, msg: Message) -> ChatAction {
     ChatAction::Event(ConversationEvent {
         cursor: cursor.to_owned(),
         conversation_id: msg.conversation_id.clone(),
@@ -57,12 +62,13 @@ fn created(cursor: &str, msg: Message) -> ChatAction {
 }
 
 /// A state with the viewer set and conversation `C1` opened with its history loaded.
-fn opened(history: Vec<Message>, has_older: bool) -> ChatState {
+pub(super) fn opened(history: Vec<Message>, has_older: bool) -> ChatState {
     let mut state = ChatState::default();
     state.apply(ChatAction::SetViewer(Some(VIEWER.to_owned())));
     state.apply(ChatAction::ConversationsLoaded(vec![ConversationSummary {
         meta: meta("C1", "2024-01-01T00:00:00Z"),
         last_message: None,
+        unread: 0,
     }]));
     state.apply(ChatAction::HistoryRequested("C1".to_owned()));
     state.apply(ChatAction::HistoryLoaded {
@@ -77,7 +83,7 @@ fn opened(history: Vec<Message>, has_older: bool) -> ChatState {
     state
 }
 
-fn ids(state: &ChatState, conv: &str) -> Vec<String> {
+pub(super) fn ids(state: &ChatState, conv: &str) -> Vec<String> {
     state.timeline(conv).map(|t| t.messages.iter().map(Message::key).collect()).unwrap_or_default()
 }
 
@@ -202,8 +208,8 @@ fn events_of_unopened_conversations_reorder_the_list() {
     let mut state = ChatState::default();
     state.apply(ChatAction::SetViewer(Some(VIEWER.to_owned())));
     state.apply(ChatAction::ConversationsLoaded(vec![
-        ConversationSummary { meta: meta("A", "2024-01-01T00:00:02Z"), last_message: None },
-        ConversationSummary { meta: meta("B", "2024-01-01T00:00:01Z"), last_message: None },
+        ConversationSummary { meta: meta("A", "2024-01-01T00:00:02Z"), last_message: None, unread: 0 },
+        ConversationSummary { meta: meta("B", "2024-01-01T00:00:01Z"), last_message: None, unread: 0 },
     ]));
     let order =
         |s: &ChatState| -> Vec<String> { s.conversations.iter().map(|c| c.meta.id.clone()).collect() };
@@ -225,12 +231,14 @@ fn refetched_list_keeps_newer_event_preview() {
     state.apply(ChatAction::ConversationsLoaded(vec![ConversationSummary {
         meta: meta("A", "2024-01-01T00:00:01Z"),
         last_message: None,
+        unread: 0,
     }]));
     let m = confirmed("A", "M1", "x", "U2", "2024-01-01T00:00:05Z");
     state.apply(created("e1", m.clone()));
     state.apply(ChatAction::ConversationsLoaded(vec![ConversationSummary {
         meta: meta("A", "2024-01-01T00:00:01Z"),
         last_message: None,
+        unread: 0,
     }]));
     assert_eq!(state.conversations[0].last_message, Some(m));
     assert_eq!(state.conversations[0].meta.last_activity_at, "2024-01-01T00:00:05Z");

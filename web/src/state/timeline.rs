@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::model::{ConversationMeta, Delivery, HistoryPage, Message};
+use super::model::{ConversationMeta, Delivery, HistoryPage, Message, UserRef};
 
 /// Messages of one conversation as far as loaded, plus paging state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,13 +55,40 @@ impl Timeline {
             if self.messages[i].settled {
                 return false;
             }
-            // Known only from our mutation so far: move it to its place in server order.
-            self.messages.remove(i);
+            // Known only from our mutation so far: move it to its place in server order,
+            // keeping any read receipts that arrived meanwhile.
+            let earlier = self.messages.remove(i);
+            for user in earlier.seen_by {
+                if !msg.seen_by.iter().any(|u| u.id == user.id) {
+                    msg.seen_by.push(user);
+                }
+            }
         } else if let Some(i) = self.index_of_local(&msg) {
             self.messages.remove(i);
         }
         self.messages.push(msg);
         true
+    }
+
+    /// A member read up to `message_id`: they have seen it and every message before
+    /// it (except their own). Returns whether anything changed.
+    pub(crate) fn mark_seen(&mut self, reader: &UserRef, message_id: &str) -> bool {
+        let Some(upto) = self.index_of_id(message_id) else {
+            return false;
+        };
+        let mut changed = false;
+        for m in &mut self.messages[..=upto] {
+            if m.id.is_some() && m.sender.id != reader.id && !m.seen_by.iter().any(|u| u.id == reader.id) {
+                m.seen_by.push(reader.clone());
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Id of the newest confirmed message (what `markRead` should point at).
+    pub fn newest_confirmed_id(&self) -> Option<&str> {
+        self.messages.iter().rev().find_map(|m| m.id.as_deref())
     }
 
     /// Applies our own `sendMessage` answer: the pending copy becomes confirmed in place.

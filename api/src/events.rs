@@ -60,6 +60,14 @@ pub enum EventPayload {
         /// The newest message they have read.
         message_id: i64,
     },
+    /// Messages up to this one reached one of a member's connections (direct
+    /// conversations only).
+    DeliveryMoved {
+        /// The recipient.
+        user: PublicUser,
+        /// The newest message delivered to them.
+        message_id: i64,
+    },
 }
 
 impl EventPayload {
@@ -67,7 +75,9 @@ impl EventPayload {
     pub fn membership_of(&self) -> Option<i64> {
         match self {
             EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => Some(user.id),
-            EventPayload::MessageCreated { .. } | EventPayload::ReadReceiptMoved { .. } => None,
+            EventPayload::MessageCreated { .. }
+            | EventPayload::ReadReceiptMoved { .. }
+            | EventPayload::DeliveryMoved { .. } => None,
         }
     }
 }

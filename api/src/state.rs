@@ -39,6 +39,8 @@ pub struct AppState {
     pub presence: crate::presence::Presence,
     /// Process counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Delivery receipts waiting to be written.
+    pub deliveries: Arc<crate::deliveries::Deliveries>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -67,6 +69,7 @@ impl AppState {
     /// Builds the state (and the rate limiters from the configuration).
     pub fn new(parts: Parts) -> Self {
         let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics } = parts;
+        let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
@@ -86,6 +89,7 @@ impl AppState {
             shutdown,
             presence,
             metrics,
+            deliveries,
         }
     }
 }

@@ -876,3 +876,56 @@ pub async fn unread_notification_count(conn: &mut AsyncPgConnection, user_id: i6
         .get_result(conn)
         .await
 }
+
+/// One advanced delivery position.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DeliveryMoved {
+    /// Conversation.
+    #[diesel(sql_type = BigInt)]
+    pub conversation_id: i64,
+    /// Recipient.
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    /// Newest message delivered.
+    #[diesel(sql_type = BigInt)]
+    pub message_id: i64,
+}
+
+/// Moves delivery positions forward (never back) in one statement; returns
+/// the ones that moved. Rows: (conversation, user, message id, message tx).
+pub async fn advance_delivered(
+    conn: &mut AsyncPgConnection,
+    rows: &[(i64, i64, i64, i64)],
+) -> QueryResult<Vec<DeliveryMoved>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pick = |f: fn(&(i64, i64, i64, i64)) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    diesel::sql_query(
+        "INSERT INTO delivered_positions AS d (conversation_id, user_id, message_id, tx)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (conversation_id, user_id) DO UPDATE
+           SET message_id = EXCLUDED.message_id, tx = EXCLUDED.tx, updated_at = now()
+           WHERE (d.tx, d.message_id) < (EXCLUDED.tx, EXCLUDED.message_id)
+         RETURNING conversation_id, user_id, message_id",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.0))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.1))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.2))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.3))
+    .load(conn)
+    .await
+}
+
+/// Delivery positions (conversation, user, message id, tx) in the given conversations.
+pub async fn delivered_positions_in(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
+    use crate::schema::delivered_positions as d;
+    d::table
+        .filter(d::conversation_id.eq_any(conversation_ids))
+        .select((d::conversation_id, d::user_id, d::message_id, d::tx))
+        .load(conn)
+        .await
+}

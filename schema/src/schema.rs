@@ -123,6 +123,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    delivered_positions (conversation_id, user_id) {
+        conversation_id -> Int8,
+        user_id -> Int8,
+        message_id -> Int8,
+        tx -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(members -> conversations (conversation_id));
 diesel::joinable!(members -> users (user_id));
@@ -142,4 +152,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     read_positions,
     notifications,
+    delivered_positions,
 );

@@ -168,6 +168,24 @@ impl Loader<i64> for ReadPositionsLoader {
     }
 }
 
+/// Delivery positions (user, message id, tx) by conversation id.
+pub struct DeliveredPositionsLoader(pub PgPool);
+
+impl Loader<i64> for DeliveredPositionsLoader {
+    type Value = Vec<(i64, i64, i64)>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = queries::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
+        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        for (conv, user, message, tx) in rows {
+            out.entry(conv).or_default().push((user, message, tx));
+        }
+        Ok(out)
+    }
+}
+
 /// Messages by id.
 pub struct MessageLoader(pub PgPool);
 
@@ -230,7 +248,8 @@ pub fn add_loaders(
         .data(batch(MemberCountLoader(p()), cache, delay))
         .data(batch(LastMessageLoader(p()), cache, delay))
         .data(batch(ReadPositionsLoader(p()), cache, delay))
-        .data(batch(MessageLoader(p()), cache, delay));
+        .data(batch(MessageLoader(p()), cache, delay))
+        .data(batch(DeliveredPositionsLoader(p()), cache, delay));
     match viewer {
         Some(viewer) => request
             .data(batch(RoleLoader { pool: p(), viewer }, cache, delay))

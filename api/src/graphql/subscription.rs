@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::error::{bad_request, internal, ServiceError};
-use crate::events::{Ephemeral, PublicUser};
+use crate::events::{Ephemeral, EventPayload, PublicUser};
 use crate::graphql::types::{ConversationEventNode, UserNode};
 use crate::graphql::{require_viewer, state};
 use crate::hub::Scope;
@@ -74,10 +74,17 @@ impl Subscription {
             Some(c) => ids::parse_log_cursor(&c).ok_or_else(|| bad_request("invalid cursor"))?,
             None => st.hub.head().await.map_err(internal)?,
         };
-        Ok(st
-            .hub
-            .subscribe(viewer, scope, after)
-            .map(|item| item.map(ConversationEventNode).map_err(internal)))
+        let deliveries = st.deliveries.clone();
+        Ok(st.hub.subscribe(viewer, scope, after).map(move |item| {
+            if let Ok(ev) = &item {
+                if let EventPayload::MessageCreated { message, .. } = &ev.payload {
+                    if message.sender_id != viewer {
+                        deliveries.record(ev.conversation_id, viewer, message.id, message.tx);
+                    }
+                }
+            }
+            item.map(ConversationEventNode).map_err(internal)
+        }))
     }
 
     /// Who is typing in a conversation (members only; the viewer's own typing

@@ -10,8 +10,8 @@ use jeco_schema::queries::{self, Direction};
 
 use super::connection::{forward, page_args};
 use super::loaders::{
-    Batch, ConversationLoader, LastMessageLoader, MemberCountLoader, PeerLoader, ReadPositionsLoader,
-    RelationLoader, RoleLoader, UnreadLoader, UserLoader,
+    Batch, ConversationLoader, DeliveredPositionsLoader, LastMessageLoader, MemberCountLoader, PeerLoader,
+    ReadPositionsLoader, RelationLoader, RoleLoader, UnreadLoader, UserLoader,
 };
 use super::{state, viewer};
 use crate::error::{bad_request, internal};
@@ -340,6 +340,34 @@ impl MessageNode {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.row.deleted_at
     }
+    /// Members (other than the sender) whose connections received this message
+    /// (reading implies receiving).
+    async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
+        let conv = self.row.conversation_id;
+        let at = (self.row.tx, self.row.id);
+        let delivered =
+            ctx.data_unchecked::<Batch<DeliveredPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
+        let read =
+            ctx.data_unchecked::<Batch<ReadPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
+        let mut ids: Vec<i64> = delivered
+            .iter()
+            .filter(|(user, message_id, tx)| *user != self.row.sender_id && (*tx, *message_id) >= at)
+            .map(|(user, _, _)| *user)
+            .chain(
+                read.iter()
+                    .filter(|(p, _)| p.user_id != self.row.sender_id && (p.tx, p.message_id) >= at)
+                    .map(|(p, _)| p.user_id),
+            )
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let users = ctx.data_unchecked::<Batch<UserLoader>>().load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| users.get(id))
+            .map(|u| UserNode { user: u.clone(), email: None })
+            .collect())
+    }
     /// Members (other than the sender) who have read this message.
     async fn seen_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
         let positions = ctx
@@ -399,6 +427,15 @@ pub struct ReadReceiptMoved {
     pub message_id: ID,
 }
 
+/// Messages up to one reached a member (direct conversations).
+#[derive(SimpleObject)]
+pub struct DeliveryMoved {
+    /// The recipient.
+    pub user: UserNode,
+    /// The newest message delivered to them.
+    pub message_id: ID,
+}
+
 /// What happened.
 #[derive(Union)]
 pub enum ConversationEventPayload {
@@ -410,6 +447,8 @@ pub enum ConversationEventPayload {
     MemberLeft(MemberLeft),
     /// A member read up to a message.
     ReadReceiptMoved(ReadReceiptMoved),
+    /// Messages up to one reached a member.
+    DeliveryMoved(DeliveryMoved),
 }
 
 /// One event of a conversation, with its resumable cursor.
@@ -440,6 +479,12 @@ impl ConversationEventNode {
             EventPayload::MemberJoined { member, user } => {
                 ConversationEventPayload::MemberJoined(MemberJoined {
                     member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                })
+            }
+            EventPayload::DeliveryMoved { user, message_id } => {
+                ConversationEventPayload::DeliveryMoved(DeliveryMoved {
+                    user: UserNode { user: user.clone(), email: None },
+                    message_id: ids::encode(Kind::Message, *message_id),
                 })
             }
             EventPayload::ReadReceiptMoved { user, message_id } => {

@@ -342,5 +342,11 @@ impl Ws {
     }
 }
 
+/// A cursor before every event (replays the whole log the viewer may see).
+pub fn log_start() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("e:0:0")
+}
+
 /// The event selection used by the tests.
-pub const EVENTS_QUERY: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId: $c, after: $after){ cursor conversationId payload { __typename ... on MessageCreated { message { id body clientId sender { username } } } ... on MemberJoined { member { role user { username } } } ... on MemberLeft { user { username } } } } }";
+pub const EVENTS_QUERY: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId: $c, after: $after){ cursor conversationId payload { __typename ... on MessageCreated { message { id body clientId sender { username } } } ... on MemberJoined { member { role user { username } } } ... on MemberLeft { user { username } } ... on DeliveryMoved { messageId user { username } } ... on ReadReceiptMoved { messageId user { username } } } } }";

@@ -114,3 +114,53 @@ async fn bad_mark_reads_write_nothing() {
     assert_eq!(r["data"]["markRead"]["userErrors"], json!([{ "field": null, "code": "UNAUTHENTICATED" }]));
     assert_eq!(app.snapshot().await, before);
 }
+
+async fn delivered_to(app: &TestApp, token: &str, conv: &str) -> Value {
+    let r = app
+        .gql(Some(token), "query($c: ID!){ conversation(id:$c){ messages(last: 5){ nodes{ body deliveredTo{ username } seenBy{ username } } } } }", json!({ "c": conv }))
+        .await;
+    r["data"]["conversation"]["messages"]["nodes"].clone()
+}
+
+#[tokio::test]
+async fn delivered_means_one_of_their_connections_got_it() {
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let (bob, bob_id) = app.register("bob").await;
+    let r = app
+        .gql(
+            Some(&alice),
+            "mutation($u: ID!){ openDirectConversation(input:{userId:$u}){ conversation{ id } } }",
+            json!({ "u": bob_id }),
+        )
+        .await;
+    let dm = r["data"]["openDirectConversation"]["conversation"]["id"].as_str().unwrap().to_string();
+    // Bob is offline: sent, not delivered.
+    app.send(&alice, &dm, "while away", "w").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        delivered_to(&app, &alice, &dm).await,
+        json!([{ "body": "while away", "deliveredTo": [], "seenBy": [] }])
+    );
+    // Alice watches her DM; Bob connects and resumes from the start: both messages reach him.
+    let mut alice_ws = app.ws(&alice).await;
+    alice_ws.subscribe_events("a", Some(&dm), None).await;
+    let mut bob_ws = app.ws(&bob).await;
+    bob_ws.subscribe_events("b", None, Some(&crate::helpers::log_start())).await;
+    app.send(&alice, &dm, "live", "l").await;
+    bob_ws.event_where("b", |e| e["payload"]["message"]["body"] == "live").await;
+    let moved = alice_ws.event_where("a", |e| e["payload"]["__typename"] == "DeliveryMoved").await;
+    assert_eq!(moved["payload"]["user"]["username"], "bob");
+    let nodes = delivered_to(&app, &alice, &dm).await;
+    assert_eq!(
+        nodes,
+        json!([
+            { "body": "while away", "deliveredTo": [{ "username": "bob" }], "seenBy": [] },
+            { "body": "live", "deliveredTo": [{ "username": "bob" }], "seenBy": [] },
+        ])
+    );
+    // Bob sees the same receipts; his own messages are never "delivered" to himself.
+    app.send(&bob, &dm, "reply", "r").await;
+    let nodes = delivered_to(&app, &bob, &dm).await;
+    assert_eq!(nodes[2], json!({ "body": "reply", "deliveredTo": [], "seenBy": [] }));
+}

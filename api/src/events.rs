@@ -48,6 +48,13 @@ pub enum EventPayload {
         /// The member.
         user: PublicUser,
     },
+    /// A member's role changed.
+    MemberRoleChanged {
+        /// The membership, with the new role.
+        member: models::Member,
+        /// The member.
+        user: PublicUser,
+    },
     /// Someone left (or was removed).
     MemberLeft {
         /// The former member.
@@ -76,6 +83,7 @@ impl EventPayload {
         match self {
             EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => Some(user.id),
             EventPayload::MessageCreated { .. }
+            | EventPayload::MemberRoleChanged { .. }
             | EventPayload::ReadReceiptMoved { .. }
             | EventPayload::DeliveryMoved { .. } => None,
         }

@@ -411,6 +411,13 @@ pub struct MemberJoined {
     pub member: MemberNode,
 }
 
+/// A member's role changed.
+#[derive(SimpleObject)]
+pub struct MemberRoleChanged {
+    /// The membership, with the new role.
+    pub member: MemberNode,
+}
+
 /// Someone left.
 #[derive(SimpleObject)]
 pub struct MemberLeft {
@@ -445,6 +452,8 @@ pub enum ConversationEventPayload {
     MemberJoined(MemberJoined),
     /// Someone left.
     MemberLeft(MemberLeft),
+    /// A member's role changed.
+    MemberRoleChanged(MemberRoleChanged),
     /// A member read up to a message.
     ReadReceiptMoved(ReadReceiptMoved),
     /// Messages up to one reached a member.
@@ -478,6 +487,11 @@ impl ConversationEventNode {
             }
             EventPayload::MemberJoined { member, user } => {
                 ConversationEventPayload::MemberJoined(MemberJoined {
+                    member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                })
+            }
+            EventPayload::MemberRoleChanged { member, user } => {
+                ConversationEventPayload::MemberRoleChanged(MemberRoleChanged {
                     member: MemberNode { member: member.clone(), user: Some(user.clone()) },
                 })
             }

@@ -307,3 +307,48 @@ pub async fn remove_member(
     state.hub.committed();
     Ok(conv)
 }
+
+/// Makes a member an admin or a plain member again. Only the owner may, and
+/// not for themself (ownership moves only when the owner leaves).
+pub async fn set_role(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    target: i64,
+    admin: bool,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let (conv, changed) = c
+        .transaction(async |c| {
+            let (conv, me) = access_conversation(c, user_id, conversation_id).await?;
+            queries::lock_conversation(c, conversation_id).await?;
+            let Some(them) = queries::member(c, conversation_id, target).await? else {
+                return Err(ServiceError::from(UserError::not_found("userId", "member")));
+            };
+            if me.role != "owner" || conv.kind != "room" || them.role == "owner" {
+                return Err(UserError::on_field(
+                    "userId",
+                    UserErrorCode::Forbidden,
+                    "only the owner can change roles",
+                )
+                .into());
+            }
+            let role = if admin { "admin" } else { "member" };
+            if them.role == role {
+                return Ok((conv, false));
+            }
+            queries::set_role(c, conversation_id, target, role).await?;
+            let member = queries::member(c, conversation_id, target)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("member vanished under lock".into()))?;
+            let user = public_user(c, target).await?;
+            append(c, conversation_id, &EventPayload::MemberRoleChanged { member, user }).await?;
+            Ok((conv, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed();
+    }
+    Ok(conv)
+}

@@ -104,3 +104,41 @@ async fn removal_ends_the_removed_members_stream_and_access() {
     let r = app.gql(Some(&bob), "query($id: ID!){ conversation(id:$id){ id } }", json!({ "id": room })).await;
     assert_eq!(r["data"]["conversation"], json!(null));
 }
+
+#[tokio::test]
+async fn the_owner_makes_admins_and_admins_moderate_members() {
+    const ROLE: &str = "mutation($c: ID!, $u: ID!, $a: Boolean!){ setMemberRole(input:{conversationId:$c, userId:$u, admin:$a}){ userErrors{ field code } } }";
+    let app = spawn_app().await;
+    let (alice, alice_id) = app.register("alice").await;
+    let (bob, bob_id) = app.register("bob").await;
+    let (_, carol_id) = app.register("carol").await;
+    let (_, dave_id) = app.register("dave").await;
+    let room = private_room(&app, &alice).await;
+    for u in [&bob_id, &carol_id, &dave_id] {
+        call(&app, Some(&alice), INVITE, &room, u).await;
+    }
+    // Not allowed: nothing written.
+    let before = app.snapshot().await;
+    for (token, user, code) in [
+        (&bob, &carol_id, "FORBIDDEN"),
+        (&alice, &alice_id, "FORBIDDEN"),
+        (&alice, &"VXNlcjo5OTk5".to_string(), "NOT_FOUND"),
+    ] {
+        let r = app.gql(Some(token), ROLE, json!({ "c": room, "u": user, "a": true })).await;
+        assert_eq!(r["data"]["setMemberRole"]["userErrors"][0]["code"], code, "{r}");
+    }
+    assert_eq!(app.snapshot().await, before);
+    let r = app.gql(Some(&alice), ROLE, json!({ "c": room, "u": bob_id, "a": true })).await;
+    assert_eq!(r["data"]["setMemberRole"]["userErrors"], json!([]));
+    let r = app
+        .gql(Some(&bob), "query($c: ID!){ conversation(id:$c){ viewerRole } }", json!({ "c": room }))
+        .await;
+    assert_eq!(r["data"]["conversation"]["viewerRole"], "ADMIN");
+    // An admin invites and removes plain members, but not the owner.
+    assert_eq!(call(&app, Some(&bob), REMOVE, &room, &carol_id).await["userErrors"], json!([]));
+    assert_eq!(call(&app, Some(&bob), REMOVE, &room, &alice_id).await["userErrors"][0]["code"], "FORBIDDEN");
+    assert_eq!(call(&app, Some(&bob), INVITE, &room, &carol_id).await["userErrors"], json!([]));
+    // Demoted again, bob is a plain member.
+    app.gql(Some(&alice), ROLE, json!({ "c": room, "u": bob_id, "a": false })).await;
+    assert_eq!(call(&app, Some(&bob), REMOVE, &room, &dave_id).await["userErrors"][0]["code"], "FORBIDDEN");
+}

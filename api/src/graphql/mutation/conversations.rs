@@ -67,6 +67,17 @@ pub struct RoomMemberInput {
     user_id: ID,
 }
 
+/// Input of setMemberRole.
+#[derive(InputObject)]
+pub struct SetMemberRoleInput {
+    /// The room.
+    conversation_id: ID,
+    /// The member.
+    user_id: ID,
+    /// Admin (true) or plain member (false).
+    admin: bool,
+}
+
 fn room_and_user(input: &RoomMemberInput) -> crate::error::ServiceResult<(i64, i64)> {
     let room = conversation_id(&input.conversation_id)?;
     let user =
@@ -129,6 +140,20 @@ impl ConversationMutation {
     ) -> async_graphql::Result<ConversationPayload> {
         let result = match room_and_user(&input) {
             Ok((room, user)) => svc::remove_member(state(ctx), viewer(ctx), room, user).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from_result(result)
+    }
+
+    /// Makes a member an admin (`admin: true`) or a plain member (owner only).
+    async fn set_member_role(
+        &self,
+        ctx: &Context<'_>,
+        input: SetMemberRoleInput,
+    ) -> async_graphql::Result<ConversationPayload> {
+        let target = RoomMemberInput { conversation_id: input.conversation_id, user_id: input.user_id };
+        let result = match room_and_user(&target) {
+            Ok((room, user)) => svc::set_role(state(ctx), viewer(ctx), room, user, input.admin).await,
             Err(e) => Err(e),
         };
         ConversationPayload::from_result(result)

@@ -77,3 +77,61 @@ async fn typing_crosses_instances() {
     // Each instance delivers a signal once, not once per path.
     assert!(ws.quiet_for(500).await);
 }
+
+fn private_redis(port: u16) -> std::process::Child {
+    std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server is installed")
+}
+
+async fn ready(app: &TestApp) -> serde_json::Value {
+    app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap()
+}
+
+/// Redis going away and coming back loses nothing: while it is down, instances
+/// fall back to polling the log (and say so in /readyz); afterwards they
+/// resubscribe by themselves.
+#[tokio::test]
+async fn a_redis_outage_delays_but_never_loses() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut redis = private_redis(port);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let opts = || Opts { redis_url: Some(url.clone()), ..Opts::default() };
+    let a = spawn_app_with(opts()).await;
+    let b = start_on(a.db_url.clone(), "127.0.0.1:0".parse().unwrap(), opts()).await;
+    let (alice, _) = a.register("alice").await;
+    let (bob, _) = b.register("bob").await;
+    let room = a.create_room(&alice, "General").await;
+    b.join(&bob, &room).await;
+    let mut ws = b.ws(&bob).await;
+    ws.subscribe_events("1", Some(&room), None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    a.send(&alice, &room, "before", "1").await;
+    ws.event_where("1", |e| e["payload"]["message"]["body"] == "before").await;
+
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(ready(&b).await["broker"], false);
+    assert_eq!(a.send(&alice, &room, "during", "2").await["userErrors"], json!([]));
+    assert_eq!(ws.event("1").await["payload"]["message"]["body"], "during");
+
+    let mut redis = private_redis(port);
+    let mut back = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if ready(&b).await["broker"] == true {
+            back = true;
+            break;
+        }
+    }
+    assert!(back, "the broker reconnects by itself");
+    a.send(&alice, &room, "after", "3").await;
+    assert_eq!(ws.event("1").await["payload"]["message"]["body"], "after");
+    assert!(ws.quiet_for(300).await, "nothing doubled");
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}

@@ -5,10 +5,10 @@ use yew_router::prelude::*;
 
 use crate::api::auth;
 use crate::components::{Protected, Shell};
-use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, SessionContext};
+use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, LiveContext, SessionContext};
 use crate::pages::{ChatPage, HomePage, LoginPage, NotFoundPage, PeoplePage, RegisterPage, RoomsPage};
 use crate::state::session::{Session, SessionAction};
-use crate::state::ChatState;
+use crate::state::{ChatState, LiveState};
 
 /// The app's pages.
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -63,6 +63,7 @@ fn switch(route: Route) -> Html {
 pub fn app() -> Html {
     let session = use_reducer(Session::default);
     let chat = use_reducer(ChatState::default);
+    let live = use_reducer(LiveState::default);
 
     {
         let session = session.dispatcher();
@@ -79,15 +80,23 @@ pub fn app() -> Html {
     }
 
     let viewer_id = session.viewer().map(|v| v.id.clone());
-    use_event_stream(viewer_id, chat.dispatcher());
+    use_event_stream(viewer_id, chat.dispatcher(), live.dispatcher());
     use_conversation_refetch(chat.unknown_conversation_hits, chat.dispatcher());
+    // New conversations bring new co-members whose presence we want.
+    use_effect_with(chat.conversations.len(), |count| {
+        if *count > 0 {
+            crate::api::ws::refresh_presence();
+        }
+    });
 
     html! {
         <ContextProvider<SessionContext> context={session}>
             <ContextProvider<ChatContext> context={chat}>
-                <BrowserRouter>
-                    <Switch<Route> render={switch} />
-                </BrowserRouter>
+                <ContextProvider<LiveContext> context={live}>
+                    <BrowserRouter>
+                        <Switch<Route> render={switch} />
+                    </BrowserRouter>
+                </ContextProvider<LiveContext>>
             </ContextProvider<ChatContext>>
         </ContextProvider<SessionContext>>
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod convert;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod membership;
 pub mod ops;
 pub mod people;

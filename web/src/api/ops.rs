@@ -310,3 +310,75 @@ pub struct RemoveMember;
     fragments_other_variant = "true"
 )]
 pub struct LeaveRoom;
+
+/// Signals that the viewer is typing (or stopped).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/SetTyping.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct SetTyping;
+
+/// Who is typing in one conversation.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Typing.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Typing;
+
+/// Online state of contacts and co-members.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Presence.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Presence;
+
+/// The newest notifications and the unread count.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Notifications.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Notifications;
+
+/// New notifications, resumable after a cursor.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/NotificationStream.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct NotificationStream;
+
+/// Marks notifications read.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/MarkNotificationsRead.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct MarkNotificationsRead;

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::{format_time, AppLink};
+use super::{format_time, AppLink, PresenceDot};
 use crate::app::Route;
 use crate::hooks::use_chat;
 
@@ -31,7 +31,12 @@ pub fn conversation_list() -> Html {
                 <AppLink to={Route::Chat { id }} testid="conversation-item"
                     class={classes!("conversation-item", active.then_some("active"), (c.unread > 0).then_some("unread"))}>
                     <span class="row">
-                        <span class="name">{ c.meta.title() }</span>
+                        <span class="name">
+                            if let Some(peer) = &c.meta.peer {
+                                <PresenceDot user_id={peer.id.clone()} />
+                            }
+                            { c.meta.title() }
+                        </span>
                         <span class="end">
                             <span class="time">{ when }</span>
                             if c.unread > 0 {

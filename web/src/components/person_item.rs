@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use super::PresenceDot;
 use crate::api::people::{Person, Relation};
 
 /// Props of [`PersonItem`].
@@ -15,6 +16,9 @@ pub struct PersonItemProps {
     pub on_message: Callback<String>,
     /// Changes the relation to this user id.
     pub on_relation: Callback<(String, Relation)>,
+    /// Shows the presence dot (contacts).
+    #[prop_or_default]
+    pub presence: bool,
     /// Disables the buttons while a call runs.
     #[prop_or_default]
     pub busy: bool,
@@ -50,6 +54,9 @@ pub fn person_item(props: &PersonItemProps) -> Html {
     html! {
         <li class="room-item person-item" data-testid={props.testid.clone()} data-user-id={id.clone()}>
             <div class="room-info">
+                if props.presence {
+                    <PresenceDot user_id={id.clone()} />
+                }
                 <span class="name" data-testid="person-name">{ p.user.display_name.clone() }</span>
                 <span class="muted">{ format!("@{}", p.user.username) }
                     if p.is_blocked { { " · blocked" } }

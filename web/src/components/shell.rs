@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::{AppLink, ConnectionStatus, ConversationList};
+use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, Toasts};
 use crate::api::auth;
 use crate::app::Route;
 use crate::hooks::use_session;
@@ -55,6 +55,7 @@ pub fn shell(props: &ShellProps) -> Html {
                 </nav>
                 <div class="spacer"></div>
                 <ConnectionStatus />
+                <NotificationBell />
                 <span class="viewer" data-testid="viewer-name" title={format!("@{username}")}>
                     <span class="display-name">{ display_name }</span>
                     <span class="username">{ " @" }{ username }</span>
@@ -66,6 +67,7 @@ pub fn shell(props: &ShellProps) -> Html {
                 <ConversationList />
             </aside>
             <main class="main">{ props.children.clone() }</main>
+            <Toasts />
         </div>
     }
 }

@@ -29,7 +29,7 @@ fn send_mark(chat: UseReducerDispatcher<ChatState>, conversation_id: String, mes
 
 /// Tracks the page's visibility (`visibilitychange`).
 #[hook]
-fn use_page_visible() -> bool {
+pub fn use_page_visible() -> bool {
     let visible = use_state(page_visible);
     {
         let visible = visible.clone();

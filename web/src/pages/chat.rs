@@ -5,11 +5,13 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{membership, queries};
+use crate::api::{live, membership, queries, ws};
 use crate::app::Route;
-use crate::components::{Composer, FormError, MembersPanel, TimelineView};
-use crate::hooks::{use_chat, use_mark_read, use_send_message, use_session};
-use crate::state::{ChatAction, ConversationKind, ConversationMeta};
+use crate::components::{
+    mark_notifications_read, Composer, FormError, MembersPanel, TimelineView, TypingLine,
+};
+use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
+use crate::state::{ChatAction, ConversationKind, ConversationMeta, LiveAction};
 
 /// Props of [`ChatPage`].
 #[derive(Properties, PartialEq)]
@@ -28,7 +30,50 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     let joining = use_state(|| false);
     let show_members = use_state(|| false);
     let navigator = use_navigator();
+    let live = use_live();
     let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
+
+    // Watch who types here while on screen (and no toasts for this conversation).
+    {
+        let live = live.as_ref().map(|l| l.dispatcher());
+        use_effect_with(props.id.clone(), move |id| {
+            if let Some(live) = &live {
+                live.dispatch(LiveAction::Opened(id.clone()));
+            }
+            ws::watch_typing(Some(id.clone()));
+            let id = id.clone();
+            move || {
+                ws::unwatch_typing(&id);
+                if let Some(live) = live {
+                    live.dispatch(LiveAction::Closed(id));
+                }
+            }
+        });
+    }
+    // Notifications about this conversation are read by looking at it.
+    {
+        let unread_here: Vec<String> =
+            live.as_ref().map(|l| l.unread_notifications_in(&props.id)).unwrap_or_default();
+        let visible = use_page_visible();
+        let live = live.clone();
+        use_effect_with((unread_here, visible), move |(ids, visible)| {
+            if let (Some(live), false, true) = (live, ids.is_empty(), *visible) {
+                mark_notifications_read(&live, Some(ids.clone()));
+            }
+        });
+    }
+    let on_typing = {
+        let id = props.id.clone();
+        Callback::from(move |typing: bool| {
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = live::set_typing(id, typing).await {
+                    gloo::console::warn!(format!("setTyping: {e}"));
+                }
+            });
+        })
+    };
+
     let Some(chat) = chat else { return html! {} };
     let id = props.id.clone();
     let timeline = chat.timelines.get(&id).cloned();
@@ -205,8 +250,9 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
             <FormError error={(*error).clone()} />
             <TimelineView timeline={timeline} viewer_id={viewer.map(|v| v.id)}
                 loading_older={*loading_older} {on_load_older} on_retry={sender.retry.clone()} />
+            <TypingLine conversation_id={id.clone()} />
             if is_member {
-                <Composer on_send={sender.send.clone()} />
+                <Composer on_send={sender.send.clone()} {on_typing} />
             } else {
                 <div class="join-bar">
                     <span class="muted">{ "You are not a member of this room." }</span>

@@ -112,6 +112,7 @@ pub fn people_page() -> Html {
                     Ok(person) => {
                         replace(&results, &person);
                         load_contacts(contacts, error);
+                        crate::api::ws::refresh_presence();
                     }
                     Err(e) => error.set(Some(e.to_string())),
                 }
@@ -127,7 +128,7 @@ pub fn people_page() -> Html {
             <ul class="room-list">
                 { for items.iter().map(|p| html! {
                     <PersonItem key={p.user.id.clone()} person={p.clone()} testid={testid}
-                        on_message={on_message.clone()} on_relation={on_relation.clone()} busy={*busy} />
+                        presence={testid == "contact-item"} on_message={on_message.clone()} on_relation={on_relation.clone()} busy={*busy} />
                 }) }
             </ul>
         },

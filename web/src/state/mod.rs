@@ -1,12 +1,14 @@
 //! Client-side state: the domain model, the chat store fed by server events, and the
 //! session. Nothing in here touches the browser, so it is unit-tested on the host.
 
+pub mod live;
 pub mod model;
 pub mod session;
 pub mod store;
 pub mod time;
 mod timeline;
 
+pub use live::{LiveAction, LiveState, NotificationItem, NotificationKind};
 pub use model::{
     ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
     EventPayload, HistoryPage, Message, Role, UserRef,

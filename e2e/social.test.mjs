@@ -79,9 +79,11 @@ describe('people, direct messages and read state, two users side by side', { tim
     const hello = `hi Bob, it's Alice ${rand()}`;
     await sendViaUi(a.page, hello);
     const messageId = await expectExactlyOnce(a.page, hello, { settleMs: 0 });
-    const seenOf = () =>
-      a.page.locator(`${tid('message')}[data-message-id="${messageId}"] ${tid('message-seen')}`).textContent();
-    assert.equal((await seenOf()).trim(), 'Sent');
+    const receiptEl = () => a.page.locator(`${tid('message')}[data-message-id="${messageId}"] ${tid('message-seen')}`);
+    const seenOf = () => receiptEl().textContent();
+    const receiptOf = () => receiptEl().getAttribute('data-receipt');
+    // Bob's app is open (his socket gets the message), so it may already be delivered.
+    assert.ok(['sent', 'delivered'].includes(await receiptOf()), `receipt: ${await receiptOf()}`);
     // Alice's own list names the DM after Bob too.
     await listItem(a, bob.displayName).waitFor({ timeout: 15_000 });
 
@@ -91,6 +93,9 @@ describe('people, direct messages and read state, two users side by side', { tim
     await eventually('an unread badge of 1 on Bob\'s side', async () =>
       (await dm.locator(tid('unread-badge')).textContent().catch(() => ''))?.trim() === '1',
     );
+    // Bob has it listed but has not opened it: Alice sees "Delivered", live.
+    await eventually('Alice\'s message marked delivered', async () => (await receiptOf()) === 'delivered');
+    assert.equal((await seenOf()).trim(), 'Delivered');
 
     await dm.click();
     await b.page.waitForURL(new RegExp(`/c/${encodeURIComponent(dmId)}`));
@@ -100,6 +105,7 @@ describe('people, direct messages and read state, two users side by side', { tim
 
     // Alice sees it read, live.
     await eventually('Alice\'s message marked seen', async () => /^Seen/.test((await seenOf()).trim()));
+    assert.equal(await receiptOf(), 'seen');
     assert.match(await seenOf(), new RegExp(bob.displayName));
     // The artifact: Alice's message seen by Bob, Bob in the DM titled with Alice's name.
     await screenshotSideBySide(browser, [a.page, b.page], 'social');

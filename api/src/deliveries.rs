@@ -78,12 +78,12 @@ impl Deliveries {
                         .map_err(|_| diesel::result::Error::RollbackTransaction)?;
                     log::append(c, m.conversation_id, &json).await?;
                 }
-                Ok::<_, diesel::result::Error>(!moved.is_empty())
+                Ok::<_, diesel::result::Error>(moved.iter().map(|m| m.conversation_id).collect::<Vec<i64>>())
             })
             .await
             .map_err(|e| e.to_string())?;
-        if published {
-            self.hub.committed();
+        for conversation_id in published {
+            self.hub.committed(conversation_id);
         }
         Ok(())
     }

@@ -25,8 +25,13 @@ const PAGE: i64 = 500;
 
 /// Carries "events were committed" between server instances.
 pub trait Broker: Send + Sync + 'static {
-    /// Announces commits to every instance (including this one).
-    fn ring(&self);
+    /// Announces commits in a conversation to the instances watching it
+    /// (and to this one).
+    fn ring(&self, conversation_id: i64);
+    /// This instance now has (one more) subscriber watching a conversation.
+    fn want(&self, conversation_id: i64);
+    /// One subscriber of this instance stopped watching a conversation.
+    fn unwant(&self, conversation_id: i64);
     /// Resolves once a ring happened since the previous call returned.
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
     /// Whether the broker can currently reach its peers.
@@ -51,9 +56,13 @@ impl Default for InProcessBroker {
 }
 
 impl Broker for InProcessBroker {
-    fn ring(&self) {
+    fn ring(&self, _conversation_id: i64) {
         self.notify.notify_one();
     }
+
+    fn want(&self, _conversation_id: i64) {}
+
+    fn unwant(&self, _conversation_id: i64) {}
 
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         Box::pin(self.notify.notified())
@@ -89,9 +98,14 @@ impl EventHub {
         EventHub { pool, broker, live, idle_poll }
     }
 
-    /// Tells every instance that events were committed.
-    pub fn committed(&self) {
-        self.broker.ring();
+    /// Tells the instances watching a conversation that events were committed in it.
+    pub fn committed(&self, conversation_id: i64) {
+        self.broker.ring(conversation_id);
+    }
+
+    /// Registers interest in conversations for as long as the guard lives.
+    pub fn interest(&self) -> Interest {
+        Interest { broker: self.broker.clone(), ids: HashSet::new() }
     }
 
     /// Whether the broker is healthy.
@@ -207,6 +221,10 @@ impl EventHub {
                 Scope::Conversation(id) => LogFilter::Conversation(id),
                 Scope::AllOf => LogFilter::MemberOf(viewer),
             };
+            let mut interest = hub.interest();
+            for id in &rooms {
+                interest.add(*id);
+            }
             'replay: loop {
                 loop {
                     let rows = match hub.read(pos, filter).await {
@@ -219,6 +237,7 @@ impl EventHub {
                         if let Some(ev) = LoggedEvent::from_row(row) {
                             let ev = Arc::new(ev);
                             let step = follow(&mut rooms, scope, viewer, &ev);
+                            sync_interest(&mut interest, &rooms, &ev);
                             if step.deliver { yield Ok(ev); }
                             if step.stop { return; }
                         }
@@ -231,6 +250,7 @@ impl EventHub {
                             if ev.pos <= pos { continue; }
                             pos = ev.pos;
                             let step = follow(&mut rooms, scope, viewer, &ev);
+                            sync_interest(&mut interest, &rooms, &ev);
                             if step.deliver { yield Ok(ev); }
                             if step.stop { return; }
                         }
@@ -263,6 +283,37 @@ impl EventHub {
     }
 }
 
+/// A subscription's interest in conversations: the broker is told which
+/// conversations this instance watches, and forgets them when the guard drops.
+pub struct Interest {
+    broker: Arc<dyn Broker>,
+    ids: HashSet<i64>,
+}
+
+impl Interest {
+    /// Adds a conversation (no-op if present).
+    pub fn add(&mut self, conversation_id: i64) {
+        if self.ids.insert(conversation_id) {
+            self.broker.want(conversation_id);
+        }
+    }
+
+    /// Removes a conversation (no-op if absent).
+    pub fn remove(&mut self, conversation_id: i64) {
+        if self.ids.remove(&conversation_id) {
+            self.broker.unwant(conversation_id);
+        }
+    }
+}
+
+impl Drop for Interest {
+    fn drop(&mut self) {
+        for id in self.ids.drain() {
+            self.broker.unwant(id);
+        }
+    }
+}
+
 /// What a subscription covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -270,6 +321,15 @@ pub enum Scope {
     Conversation(i64),
     /// Every conversation the viewer belongs to, following joins and leaves.
     AllOf,
+}
+
+/// Keeps the broker interest in step with the conversations followed.
+fn sync_interest(interest: &mut Interest, rooms: &HashSet<i64>, ev: &LoggedEvent) {
+    if rooms.contains(&ev.conversation_id) {
+        interest.add(ev.conversation_id);
+    } else {
+        interest.remove(ev.conversation_id);
+    }
 }
 
 struct Step {

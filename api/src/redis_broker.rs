@@ -1,25 +1,31 @@
-//! The Redis broker: rings every instance's tailer through one pub/sub
-//! channel. It carries no events (those are in PostgreSQL), so a lost publish
-//! or a Redis outage delays delivery to the next poll and never loses anything.
+//! The Redis broker. Each commit rings `jeco:log:<conversation>`; an instance
+//! subscribes only to the channels of conversations its own subscribers watch
+//! (and to one channel of ephemeral signals), then reads the log and fans out
+//! locally. Redis carries no events (those are in PostgreSQL), so a lost ring
+//! or an outage delays delivery to the next poll and never loses anything.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, PubSubSink};
 use tokio::sync::{broadcast, Notify};
 
 use crate::events::Ephemeral;
 use crate::hub::Broker;
 
-/// The doorbell channel.
-const CHANNEL: &str = "jeco:log";
 /// The ephemeral-signal channel.
 const EPHEMERAL: &str = "jeco:ephemeral";
+
+/// The doorbell channel of a conversation.
+pub fn channel(conversation_id: i64) -> String {
+    format!("jeco:log:{conversation_id}")
+}
 
 /// An ephemeral signal on the wire, tagged with the instance that sent it (which
 /// has already delivered it locally).
@@ -29,13 +35,17 @@ struct Envelope {
     signal: Ephemeral,
 }
 
-/// Doorbell over Redis pub/sub.
+/// Doorbells and ephemeral signals over Redis pub/sub.
 pub struct RedisBroker {
     publisher: ConnectionManager,
     local: Notify,
     subscribed: AtomicBool,
     instance: String,
     ephemeral: broadcast::Sender<Arc<Ephemeral>>,
+    /// Conversations watched by this instance's subscribers, with counts.
+    interest: Mutex<HashMap<i64, usize>>,
+    /// The live subscription's command side, while connected.
+    sink: Mutex<Option<PubSubSink>>,
 }
 
 impl RedisBroker {
@@ -53,54 +63,13 @@ impl RedisBroker {
             subscribed: AtomicBool::new(false),
             instance: crate::auth::random_token(12),
             ephemeral: broadcast::channel(1024).0,
+            interest: Mutex::new(HashMap::new()),
+            sink: Mutex::new(None),
         });
         tokio::spawn(subscribe_forever(client, Arc::downgrade(&broker)));
         Ok(broker)
     }
-}
 
-async fn subscribe_forever(client: redis::Client, broker: std::sync::Weak<RedisBroker>) {
-    loop {
-        let pubsub = async {
-            let mut ps = client.get_async_pubsub().await?;
-            ps.subscribe(CHANNEL).await?;
-            ps.subscribe(EPHEMERAL).await?;
-            Ok::<_, redis::RedisError>(ps)
-        }
-        .await;
-        match pubsub {
-            Ok(mut ps) => {
-                let Some(b) = broker.upgrade() else { return };
-                b.subscribed.store(true, Ordering::Relaxed);
-                // Rings may have been missed while disconnected: look now.
-                b.local.notify_one();
-                drop(b);
-                let mut messages = ps.on_message();
-                while let Some(msg) = messages.next().await {
-                    let Some(b) = broker.upgrade() else { return };
-                    if msg.get_channel_name() == EPHEMERAL {
-                        b.receive_ephemeral(msg.get_payload_bytes());
-                    } else {
-                        b.local.notify_one();
-                    }
-                }
-                if let Some(b) = broker.upgrade() {
-                    b.subscribed.store(false, Ordering::Relaxed);
-                }
-                tracing::warn!("Redis subscription lost; reconnecting");
-            }
-            Err(e) => {
-                if broker.strong_count() == 0 {
-                    return;
-                }
-                tracing::warn!("cannot subscribe to Redis: {e}");
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-impl RedisBroker {
     /// A handle on the shared connection (presence uses it).
     pub fn connection(&self) -> ConnectionManager {
         self.publisher.clone()
@@ -115,19 +84,123 @@ impl RedisBroker {
             Err(e) => tracing::debug!("ignoring unreadable ephemeral signal: {e}"),
         }
     }
+
+    fn watched(&self) -> Vec<i64> {
+        self.interest.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
+    }
+
+    /// Sends SUBSCRIBE or UNSUBSCRIBE on the live subscription, if any (a
+    /// reconnect subscribes to everything watched at that time).
+    fn command(&self, conversation_id: i64, subscribe: bool) {
+        let Some(mut sink) = self.sink.lock().ok().and_then(|s| s.clone()) else { return };
+        tokio::spawn(async move {
+            let ch = channel(conversation_id);
+            let done = if subscribe { sink.subscribe(&ch).await } else { sink.unsubscribe(&ch).await };
+            if let Err(e) = done {
+                tracing::debug!("Redis (un)subscribe of {ch} failed (the poll covers it): {e}");
+            }
+        });
+    }
+}
+
+async fn subscribe_forever(client: redis::Client, broker: Weak<RedisBroker>) {
+    loop {
+        let connected = async {
+            let ps = client.get_async_pubsub().await?;
+            let (mut sink, stream) = ps.split();
+            sink.subscribe(EPHEMERAL).await?;
+            Ok::<_, redis::RedisError>((sink, stream))
+        }
+        .await;
+        match connected {
+            Ok((mut sink, mut stream)) => {
+                let Some(b) = broker.upgrade() else { return };
+                // Publish the sink first so no new interest falls between the
+                // two steps (subscribing twice is harmless).
+                if let Ok(mut slot) = b.sink.lock() {
+                    *slot = Some(sink.clone());
+                }
+                for id in b.watched() {
+                    if let Err(e) = sink.subscribe(channel(id)).await {
+                        tracing::debug!("Redis resubscribe failed: {e}");
+                    }
+                }
+                b.subscribed.store(true, Ordering::Relaxed);
+                // Rings may have been missed while disconnected: look now.
+                b.local.notify_one();
+                drop(b);
+                while let Some(msg) = stream.next().await {
+                    let Some(b) = broker.upgrade() else { return };
+                    if msg.get_channel_name() == EPHEMERAL {
+                        b.receive_ephemeral(msg.get_payload_bytes());
+                    } else {
+                        b.local.notify_one();
+                    }
+                }
+                if let Some(b) = broker.upgrade() {
+                    b.subscribed.store(false, Ordering::Relaxed);
+                    if let Ok(mut slot) = b.sink.lock() {
+                        *slot = None;
+                    }
+                }
+                tracing::warn!("Redis subscription lost; reconnecting");
+            }
+            Err(e) => {
+                if broker.strong_count() == 0 {
+                    return;
+                }
+                tracing::warn!("cannot subscribe to Redis: {e}");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 impl Broker for RedisBroker {
-    fn ring(&self) {
+    fn ring(&self, conversation_id: i64) {
         self.local.notify_one();
         let mut conn = self.publisher.clone();
         tokio::spawn(async move {
             let sent: redis::RedisResult<i64> =
-                redis::cmd("PUBLISH").arg(CHANNEL).arg(1).query_async(&mut conn).await;
+                redis::cmd("PUBLISH").arg(channel(conversation_id)).arg(1).query_async(&mut conn).await;
             if let Err(e) = sent {
                 tracing::debug!("Redis publish failed (peers will poll): {e}");
             }
         });
+    }
+
+    fn want(&self, conversation_id: i64) {
+        let first = match self.interest.lock() {
+            Ok(mut m) => {
+                let n = m.entry(conversation_id).or_insert(0);
+                *n += 1;
+                *n == 1
+            }
+            Err(_) => false,
+        };
+        if first {
+            self.command(conversation_id, true);
+        }
+    }
+
+    fn unwant(&self, conversation_id: i64) {
+        let last = match self.interest.lock() {
+            Ok(mut m) => match m.get_mut(&conversation_id) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => {
+                    m.remove(&conversation_id);
+                    true
+                }
+                None => false,
+            },
+            Err(_) => false,
+        };
+        if last {
+            self.command(conversation_id, false);
+        }
     }
 
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {

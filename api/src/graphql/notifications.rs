@@ -199,6 +199,10 @@ pub fn stream(
         let mut member: HashSet<i64> = rooms.iter().map(|(id, _)| *id).collect();
         let mut direct: HashSet<i64> = rooms.iter().filter(|(_, d)| *d).map(|(id, _)| *id).collect();
         let mention = format!("@{}", username.to_lowercase());
+        let mut interest = st.hub.interest();
+        for id in &member {
+            interest.add(*id);
+        }
         loop {
             // Replay (also after a lag or a relevant event).
             loop {
@@ -218,7 +222,13 @@ pub fn stream(
             loop {
                 match rx.recv().await {
                     Ok(ev) => {
-                        if relevant(&ev, viewer, &mention, &mut member, &mut direct, &st).await {
+                        let hit = relevant(&ev, viewer, &mention, &mut member, &mut direct, &st).await;
+                        if member.contains(&ev.conversation_id) {
+                            interest.add(ev.conversation_id);
+                        } else {
+                            interest.remove(ev.conversation_id);
+                        }
+                        if hit {
                             break;
                         }
                     }

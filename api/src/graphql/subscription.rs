@@ -66,13 +66,17 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ConversationEventNode>>> {
         let viewer = require_viewer(ctx)?;
         let st = state(ctx);
-        let scope = match conversation_id {
-            None => Scope::AllOf,
-            Some(id) => Scope::Conversation(member_scope(ctx, viewer, &id).await?),
-        };
+        // The head is taken before the membership check: a removal committed
+        // after the head is replayed (and ends the stream); one committed before
+        // it is seen by the check. The other order could miss the removal and
+        // leave a stream open on a conversation the viewer has left.
         let after = match after {
             Some(c) => ids::parse_log_cursor(&c).ok_or_else(|| bad_request("invalid cursor"))?,
             None => st.hub.head().await.map_err(internal)?,
+        };
+        let scope = match conversation_id {
+            None => Scope::AllOf,
+            Some(id) => Scope::Conversation(member_scope(ctx, viewer, &id).await?),
         };
         let deliveries = st.deliveries.clone();
         Ok(st.hub.subscribe(viewer, scope, after).map(move |item| {

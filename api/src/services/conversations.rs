@@ -122,7 +122,7 @@ pub async fn create_room(
         })
         .await?;
     let conv = created?;
-    state.hub.committed();
+    state.hub.committed(conv.id);
     Ok(conv)
 }
 
@@ -154,7 +154,7 @@ pub async fn join_room(
         })
         .await?;
     if joined {
-        state.hub.committed();
+        state.hub.committed(conversation_id);
     }
     Ok(conv)
 }
@@ -190,7 +190,7 @@ pub async fn leave_room(
             Ok(conv)
         })
         .await?;
-    state.hub.committed();
+    state.hub.committed(conversation_id);
     Ok(conv)
 }
 
@@ -259,7 +259,7 @@ pub async fn invite(
         })
         .await?;
     if added {
-        state.hub.committed();
+        state.hub.committed(conversation_id);
     }
     Ok(conv)
 }
@@ -304,7 +304,7 @@ pub async fn remove_member(
             Ok(conv)
         })
         .await?;
-    state.hub.committed();
+    state.hub.committed(conversation_id);
     Ok(conv)
 }
 
@@ -348,7 +348,7 @@ pub async fn set_role(
         })
         .await?;
     if changed {
-        state.hub.committed();
+        state.hub.committed(conversation_id);
     }
     Ok(conv)
 }

@@ -71,7 +71,7 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
         })
         .await?;
     if created {
-        state.hub.committed();
+        state.hub.committed(conv.id);
     }
     Ok(conv)
 }

@@ -65,7 +65,7 @@ pub async fn send(
         })
         .await?;
     if created {
-        state.hub.committed();
+        state.hub.committed(conversation_id);
         // Sending ends "typing" for everyone watching.
         if let Some(user) = typing_user {
             state.hub.publish_ephemeral(crate::events::Ephemeral::Typing {

@@ -48,7 +48,7 @@ pub async fn mark_read(
         })
         .await?;
     if moved {
-        state.hub.committed();
+        state.hub.committed(conversation_id);
     }
     Ok(conv)
 }

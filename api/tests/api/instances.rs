@@ -135,3 +135,44 @@ async fn a_redis_outage_delays_but_never_loses() {
     redis.kill().unwrap();
     redis.wait().unwrap();
 }
+
+async fn subscribers(channel: &str) -> i64 {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (_, n): (String, i64) =
+        redis::cmd("PUBSUB").arg("NUMSUB").arg(channel).query_async(&mut conn).await.unwrap();
+    n
+}
+
+/// An instance subscribes to a conversation's Redis channel only while one
+/// of its connections watches that conversation.
+#[tokio::test]
+async fn instances_subscribe_only_to_what_their_connections_watch() {
+    let a = spawn_app_with(Opts { redis_url: Some(redis_url()), ..Opts::default() }).await;
+    let (alice, _) = a.register("alice").await;
+    let room = a.create_room(&alice, "General").await;
+    let id = jeco_api::ids::decode(jeco_api::ids::Kind::Conversation, &room).unwrap();
+    let ch = jeco_api::redis_broker::channel(id);
+    assert_eq!(subscribers(&ch).await, 0, "nobody watches yet");
+    let mut ws = a.ws(&alice).await;
+    ws.subscribe_events("1", Some(&room), None).await;
+    let mut watched = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if subscribers(&ch).await == 1 {
+            watched = true;
+            break;
+        }
+    }
+    assert!(watched, "the instance subscribed to the room's channel");
+    drop(ws);
+    let mut released = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if subscribers(&ch).await == 0 {
+            released = true;
+            break;
+        }
+    }
+    assert!(released, "and unsubscribed once nobody watches");
+}

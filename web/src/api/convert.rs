@@ -32,7 +32,9 @@ user_from!(
     ev::ConversationEventsConversationEventsPayloadOnMemberJoinedMemberUser,
     ev::ConversationEventsConversationEventsPayloadOnMemberLeftUser,
     ev::ConversationEventsConversationEventsPayloadOnReadReceiptMovedUser,
+    ev::ConversationEventsConversationEventsPayloadOnDeliveryMovedUser,
     hist::ConversationHistoryConversationMessagesNodesSeenBy,
+    hist::ConversationHistoryConversationMessagesNodesDeliveredTo,
 );
 
 macro_rules! message_from {
@@ -49,6 +51,7 @@ macro_rules! message_from {
                     delivery: Delivery::Confirmed,
                     settled: true,
                     seen_by: Vec::new(),
+                    delivered_to: Vec::new(),
                 }
             }
         }
@@ -124,7 +127,9 @@ pub fn history(c: hist::ConversationHistoryConversation) -> (ConversationMeta, H
             .into_iter()
             .map(|node| {
                 let seen_by: Vec<UserRef> = node.seen_by.iter().cloned().map(UserRef::from).collect();
-                Message { seen_by, ..Message::from(node) }
+                let delivered_to: Vec<UserRef> =
+                    node.delivered_to.iter().cloned().map(UserRef::from).collect();
+                Message { seen_by, delivered_to, ..Message::from(node) }
             })
             .collect(),
         has_older: c.messages.page_info.has_previous_page,
@@ -142,6 +147,9 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
             P::MemberLeft(p) => EventPayload::MemberLeft(p.user.into()),
             P::ReadReceiptMoved(p) => {
                 EventPayload::ReadReceiptMoved { user: p.user.into(), message_id: p.message_id }
+            }
+            P::DeliveryMoved(p) => {
+                EventPayload::DeliveryMoved { user: p.user.into(), message_id: p.message_id }
             }
             #[allow(unreachable_patterns)]
             _ => EventPayload::Other,

@@ -55,7 +55,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 }
                 if props.own && m.id.is_some() {
                     <span class="status seen" data-testid="message-seen"
-                        data-seen-count={m.seen_by.len().to_string()}>{ m.receipt_label() }</span>
+                        data-seen-count={m.seen_by.len().to_string()}
+                        data-receipt={m.receipt().as_str()}>{ m.receipt_label() }</span>
                 }
             </div>
             <div class="body" data-testid="message-body">

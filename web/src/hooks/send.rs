@@ -95,6 +95,7 @@ pub fn use_send_message(
                 delivery: Delivery::Pending,
                 settled: false,
                 seen_by: Vec::new(),
+                delivered_to: Vec::new(),
             }));
             deliver(chat.clone(), conversation_id.clone(), body, client_id);
         })

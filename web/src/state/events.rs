@@ -66,6 +66,11 @@ pub fn apply_event(state: &mut ChatState, event: &ConversationEvent) -> bool {
                 }
             }
         }
+        EventPayload::DeliveryMoved { user, message_id } => {
+            if let Some(t) = state.timeline_mut(conversation_id) {
+                t.mark_delivered(user, message_id);
+            }
+        }
         EventPayload::Other => {}
     }
     true

@@ -45,6 +45,9 @@ pub struct Message {
     pub settled: bool,
     /// Members other than the sender who have read it.
     pub seen_by: Vec<UserRef>,
+    /// Members other than the sender whose connections received it (reading implies
+    /// receiving, though `seen_by` alone already means delivered).
+    pub delivered_to: Vec<UserRef>,
 }
 
 impl Message {
@@ -56,9 +59,22 @@ impl Message {
         }
     }
 
-    /// Read-receipt line for the author: "Sent", "Seen by Ann, Bob" or "Seen by 5".
+    /// Receipt state for the author: seen by someone, else delivered to someone, else sent.
+    pub fn receipt(&self) -> Receipt {
+        if !self.seen_by.is_empty() {
+            Receipt::Seen
+        } else if !self.delivered_to.is_empty() {
+            Receipt::Delivered
+        } else {
+            Receipt::Sent
+        }
+    }
+
+    /// Read-receipt line for the author: "Sent", "Delivered", "Seen by Ann, Bob" or
+    /// "Seen by 5".
     pub fn receipt_label(&self) -> String {
         match self.seen_by.len() {
+            0 if !self.delivered_to.is_empty() => "Delivered".to_owned(),
             0 => "Sent".to_owned(),
             1..=3 => {
                 let names: Vec<&str> = self.seen_by.iter().map(|u| u.display_name.as_str()).collect();
@@ -71,6 +87,28 @@ impl Message {
     /// Whether `other` is the same message sent by the same author (same client id).
     pub fn same_send(&self, other: &Message) -> bool {
         self.client_id == other.client_id && self.sender.id == other.sender.id
+    }
+}
+
+/// Receipt state of the viewer's own confirmed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// Stored by the server.
+    Sent,
+    /// Reached a connection of another member.
+    Delivered,
+    /// Read by another member.
+    Seen,
+}
+
+impl Receipt {
+    /// Value of the `data-receipt` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Receipt::Sent => "sent",
+            Receipt::Delivered => "delivered",
+            Receipt::Seen => "seen",
+        }
     }
 }
 
@@ -189,6 +227,13 @@ pub enum EventPayload {
         /// The reader.
         user: UserRef,
         /// The newest message they have read.
+        message_id: String,
+    },
+    /// A member received every message up to one (direct conversations only).
+    DeliveryMoved {
+        /// The recipient.
+        user: UserRef,
+        /// The newest message delivered to them.
         message_id: String,
     },
     /// An event kind this app does not show yet (its cursor still counts).

@@ -180,3 +180,82 @@ fn stale_list_answer_keeps_the_newer_unread_count() {
     state.apply(ChatAction::ConversationsLoaded(vec![summary("A", 2), summary("B", 0)]));
     assert_eq!(unread(&state, "B"), Some(2));
 }
+
+fn delivery(cursor: &str, conv: &str, recipient: UserRef, message_id: &str) -> ChatAction {
+    ChatAction::Event(ConversationEvent {
+        cursor: cursor.to_owned(),
+        conversation_id: conv.to_owned(),
+        at: "2024-01-01T00:10:00Z".to_owned(),
+        payload: EventPayload::DeliveryMoved { user: recipient, message_id: message_id.to_owned() },
+    })
+}
+
+fn delivered(state: &ChatState, conv: &str) -> Vec<Vec<String>> {
+    state
+        .timeline(conv)
+        .map(|t| t.messages.iter().map(|m| m.delivered_to.iter().map(|u| u.id.clone()).collect()).collect())
+        .unwrap_or_default()
+}
+
+fn receipts(state: &ChatState, conv: &str) -> Vec<&'static str> {
+    state
+        .timeline(conv)
+        .map(|t| t.messages.iter().map(|m| m.receipt().as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn delivery_marks_every_message_up_to_it_once() {
+    let at = |s: u32| format!("2024-01-01T00:00:{s:02}Z");
+    let history = vec![
+        confirmed("C1", "M1", "a", VIEWER, &at(1)),
+        confirmed("C1", "M2", "b", "U2", &at(2)),
+        confirmed("C1", "M3", "c", VIEWER, &at(3)),
+        confirmed("C1", "M4", "d", VIEWER, &at(4)),
+    ];
+    let mut state = opened(history, false);
+    assert_eq!(receipts(&state, "C1"), vec!["sent"; 4]);
+    state.apply(delivery("e1", "C1", user("U2"), "M3"));
+    let u2 = vec!["U2".to_owned()];
+    assert_eq!(delivered(&state, "C1"), vec![u2.clone(), vec![], u2.clone(), vec![]]);
+    assert_eq!(receipts(&state, "C1"), vec!["delivered", "sent", "delivered", "sent"]);
+    // Moving on marks the rest; a repeated delivery (or one under a new cursor) adds nobody twice.
+    state.apply(delivery("e2", "C1", user("U2"), "M4"));
+    state.apply(delivery("e3", "C1", user("U2"), "M4"));
+    state.apply(delivery("e4", "C1", user("U2"), "M1"));
+    assert_eq!(delivered(&state, "C1"), vec![u2.clone(), vec![], u2.clone(), u2.clone()]);
+    assert_eq!(state.timeline("C1").map(|t| t.messages[3].receipt_label()).as_deref(), Some("Delivered"));
+    // Seen wins over delivered.
+    state.apply(receipt("e5", "C1", user("U2"), "M1"));
+    assert_eq!(receipts(&state, "C1"), vec!["seen", "sent", "delivered", "delivered"]);
+    assert_eq!(
+        state.timeline("C1").map(|t| t.messages[0].receipt_label()).as_deref(),
+        Some("Seen by User U2")
+    );
+    // An unknown message id changes nothing.
+    let before = delivered(&state, "C1");
+    state.apply(delivery("e6", "C1", user("U3"), "M9"));
+    assert_eq!(delivered(&state, "C1"), before);
+}
+
+#[test]
+fn delivery_survives_the_stream_copy_of_our_own_message() {
+    let mut state = opened(vec![], false);
+    let mine = confirmed("C1", "M1", "c", VIEWER, "2024-01-01T00:01:00Z");
+    state.apply(ChatAction::SendStarted(super::tests::pending("C1", "c")));
+    state.apply(ChatAction::SendConfirmed(Message { settled: false, ..mine.clone() }));
+    state.apply(delivery("e1", "C1", user("U2"), "M1"));
+    state.apply(created("e2", mine));
+    assert_eq!(delivered(&state, "C1"), vec![vec!["U2".to_owned()]]);
+    assert_eq!(receipts(&state, "C1"), vec!["delivered"]);
+}
+
+#[test]
+fn receipt_states_from_history_fields() {
+    let mut m = confirmed("C1", "M1", "a", VIEWER, "2024-01-01T00:00:01Z");
+    assert_eq!((m.receipt().as_str(), m.receipt_label().as_str()), ("sent", "Sent"));
+    m.delivered_to = vec![user("U2")];
+    assert_eq!((m.receipt().as_str(), m.receipt_label().as_str()), ("delivered", "Delivered"));
+    m.seen_by = vec![user("U2")];
+    assert_eq!((m.receipt().as_str(), m.receipt_label().as_str()), ("seen", "Seen by User U2"));
+}

@@ -20,6 +20,7 @@ pub(super) fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at:
         delivery: Delivery::Confirmed,
         settled: true,
         seen_by: Vec::new(),
+        delivered_to: Vec::new(),
     }
 }
 
@@ -34,6 +35,7 @@ pub(super) fn pending(conv: &str, client_id: &str) -> Message {
         delivery: Delivery::Pending,
         settled: false,
         seen_by: Vec::new(),
+        delivered_to: Vec::new(),
     }
 }
 

@@ -63,6 +63,11 @@ impl Timeline {
                     msg.seen_by.push(user);
                 }
             }
+            for user in earlier.delivered_to {
+                if !msg.delivered_to.iter().any(|u| u.id == user.id) {
+                    msg.delivered_to.push(user);
+                }
+            }
         } else if let Some(i) = self.index_of_local(&msg) {
             self.messages.remove(i);
         }
@@ -80,6 +85,25 @@ impl Timeline {
         for m in &mut self.messages[..=upto] {
             if m.id.is_some() && m.sender.id != reader.id && !m.seen_by.iter().any(|u| u.id == reader.id) {
                 m.seen_by.push(reader.clone());
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// A member received every message up to `message_id` (except their own).
+    /// Returns whether anything changed.
+    pub(crate) fn mark_delivered(&mut self, recipient: &UserRef, message_id: &str) -> bool {
+        let Some(upto) = self.index_of_id(message_id) else {
+            return false;
+        };
+        let mut changed = false;
+        for m in &mut self.messages[..=upto] {
+            if m.id.is_some()
+                && m.sender.id != recipient.id
+                && !m.delivered_to.iter().any(|u| u.id == recipient.id)
+            {
+                m.delivered_to.push(recipient.clone());
                 changed = true;
             }
         }

@@ -1,6 +1,7 @@
 //! The authorization matrix: every conversation-scoped operation, tried by an
-//! anonymous caller, a stranger, a plain member and the owner of a private
-//! room. Every denial is asserted to have written nothing.
+//! anonymous caller, a stranger, a plain member, an admin and the owner of a
+//! private room. Every denial is asserted to have written nothing. (Author-only
+//! operations, edit and delete, arrive with issue 4.)
 
 use serde_json::{json, Value};
 
@@ -10,24 +11,25 @@ struct Who {
     anon: Option<String>,
     stranger: Option<String>,
     member: Option<String>,
+    admin: Option<String>,
     owner: Option<String>,
 }
 
-/// (operation, query, expected code per role: anon, stranger, member, owner; "ok" = allowed)
+/// (operation, query, expected code per role: anon, stranger, member, admin, owner; "ok" = allowed)
 fn mutations(
     room: &str,
     msg: &str,
     other_member_id: &str,
     stranger_id: &str,
-) -> Vec<(&'static str, String, Value, [&'static str; 4])> {
+) -> Vec<(&'static str, String, Value, [&'static str; 5])> {
     vec![
-        ("sendMessage", "mutation($c: ID!){ sendMessage(input:{conversationId:$c, body:\"x\", clientId:\"m-$ROLE\"}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok"]),
-        ("markRead", "mutation($c: ID!, $m: ID!){ markRead(input:{conversationId:$c, upToMessageId:$m}){ userErrors{ code } } }".into(), json!({ "c": room, "m": msg }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok"]),
-        ("setTyping", "mutation($c: ID!){ setTyping(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok"]),
-        ("joinRoom", "mutation($c: ID!){ joinRoom(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok"]),
-        ("inviteToRoom", "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }".into(), json!({ "c": room, "u": stranger_id }), ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok"]),
-        ("removeMember", "mutation($c: ID!, $u: ID!){ removeMember(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }".into(), json!({ "c": room, "u": other_member_id }), ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok"]),
-        ("leaveRoom", "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok"]),
+        ("sendMessage", "mutation($c: ID!){ sendMessage(input:{conversationId:$c, body:\"x\", clientId:\"m-$ROLE\"}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok"]),
+        ("markRead", "mutation($c: ID!, $m: ID!){ markRead(input:{conversationId:$c, upToMessageId:$m}){ userErrors{ code } } }".into(), json!({ "c": room, "m": msg }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok"]),
+        ("setTyping", "mutation($c: ID!){ setTyping(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok"]),
+        ("joinRoom", "mutation($c: ID!){ joinRoom(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok"]),
+        ("inviteToRoom", "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }".into(), json!({ "c": room, "u": stranger_id }), ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok", "ok"]),
+        ("removeMember", "mutation($c: ID!, $u: ID!){ removeMember(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }".into(), json!({ "c": room, "u": other_member_id }), ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok", "ok"]),
+        ("leaveRoom", "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }".into(), json!({ "c": room }), ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok"]),
     ]
 }
 
@@ -37,6 +39,7 @@ async fn setup() -> (TestApp, Who, String, String, String, String) {
     let (member, member_id) = app.register("member").await;
     let (stranger, stranger_id) = app.register("stranger").await;
     let (_, other_id) = app.register("other").await;
+    let (admin, admin_id) = app.register("admin").await;
     let r = app
         .gql(
             Some(&owner),
@@ -45,13 +48,20 @@ async fn setup() -> (TestApp, Who, String, String, String, String) {
         )
         .await;
     let room = r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string();
-    for invitee in [&member_id, &other_id] {
+    for invitee in [&member_id, &other_id, &admin_id] {
         app.gql(Some(&owner), "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }", json!({ "c": room, "u": invitee })).await;
     }
+    app.gql(Some(&owner), "mutation($c: ID!, $u: ID!){ setMemberRole(input:{conversationId:$c, userId:$u, admin: true}){ userErrors{ code } } }", json!({ "c": room, "u": admin_id })).await;
     let msg = app.send(&owner, &room, "hello", "h").await["message"]["id"].as_str().unwrap().to_string();
     (
         app,
-        Who { anon: None, stranger: Some(stranger), member: Some(member), owner: Some(owner) },
+        Who {
+            anon: None,
+            stranger: Some(stranger),
+            member: Some(member),
+            admin: Some(admin),
+            owner: Some(owner),
+        },
         room,
         msg,
         other_id,
@@ -111,7 +121,9 @@ async fn every_read_and_subscription_by_every_role() {
         ("subscription{ notifications { cursor } }", false),
     ];
     for (query, scoped) in subs {
-        for (token, allowed) in [(&who.anon, false), (&who.stranger, !scoped), (&who.member, true)] {
+        for (token, allowed) in
+            [(&who.anon, false), (&who.stranger, !scoped), (&who.member, true), (&who.admin, true)]
+        {
             let mut ws = app.ws_raw(None).await.unwrap();
             let payload = match token {
                 Some(t) => json!({ "authToken": t }),

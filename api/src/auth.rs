@@ -185,3 +185,33 @@ mod tests {
         assert!(!pool.verify("jeco-dummy-password".into(), None).await.unwrap());
     }
 }
+
+/// Whether sessions are still open, cached per instance for
+/// [`SessionCache::FRESH`]: access tokens of a session that logged out or was
+/// revoked stop working within that time everywhere, and at once on the
+/// instance that ended it (instead of living on until they expire).
+#[derive(Default)]
+pub struct SessionCache {
+    seen: std::sync::Mutex<std::collections::HashMap<i64, (bool, std::time::Instant)>>,
+}
+
+impl SessionCache {
+    /// How long a check is trusted.
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// A cached answer, if fresh.
+    pub fn cached(&self, session_id: i64) -> Option<bool> {
+        let seen = self.seen.lock().ok()?;
+        seen.get(&session_id).filter(|(_, at)| at.elapsed() < Self::FRESH).map(|(open, _)| *open)
+    }
+
+    /// Records an answer.
+    pub fn remember(&self, session_id: i64, open: bool) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() > 100_000 {
+                seen.retain(|_, (_, at)| at.elapsed() < Self::FRESH);
+            }
+            seen.insert(session_id, (open, std::time::Instant::now()));
+        }
+    }
+}

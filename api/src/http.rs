@@ -160,6 +160,11 @@ async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_gr
         Ok(v) => v,
         Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),
     };
+    if let Some(v) = viewer {
+        if !http.state.session_open(v.session_id).await {
+            return error_response(StatusCode::UNAUTHORIZED, "this session has ended; log in again");
+        }
+    }
     let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: refresh_cookie(headers) };
     let request =
         graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);

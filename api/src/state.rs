@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Delivery receipts waiting to be written.
     pub deliveries: Arc<crate::deliveries::Deliveries>,
+    /// Which sessions are still open.
+    pub sessions: Arc<crate::auth::SessionCache>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -90,6 +92,27 @@ impl AppState {
             presence,
             metrics,
             deliveries,
+            sessions: Arc::new(crate::auth::SessionCache::default()),
         }
+    }
+}
+
+impl AppState {
+    /// Whether the session behind an access token is still open (cached; a
+    /// database failure counts as closed).
+    pub async fn session_open(&self, session_id: i64) -> bool {
+        if let Some(open) = self.sessions.cached(session_id) {
+            return open;
+        }
+        let open = match self.pool.get().await {
+            Ok(mut c) => jeco_schema::queries::session(&mut c, session_id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > chrono::Utc::now()),
+            Err(_) => return false,
+        };
+        self.sessions.remember(session_id, open);
+        open
     }
 }

@@ -190,12 +190,14 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     if presented != session.secret_hash {
         tracing::warn!(session_id, "refresh token reuse detected; revoking the session");
         queries::revoke_session(&mut c, session_id).await?;
+        state.sessions.remember(session_id, false);
         return Err(revoked());
     }
     let new_secret = auth::random_token(32);
     if !queries::rotate_session(&mut c, session_id, &presented, &auth::sha256(&new_secret)).await? {
         // Someone rotated it between our read and our write: same as reuse.
         queries::revoke_session(&mut c, session_id).await?;
+        state.sessions.remember(session_id, false);
         return Err(revoked());
     }
     let users = queries::users_by_ids(&mut c, &[session.user_id]).await?;
@@ -212,12 +214,18 @@ pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer
     if let Some((session_id, secret)) = token.and_then(auth::parse_refresh_token) {
         if let Some(session) = queries::session(&mut c, session_id).await? {
             if session.secret_hash == auth::sha256(secret) {
-                return Ok(queries::revoke_session(&mut c, session_id).await?);
+                queries::revoke_session(&mut c, session_id).await?;
+                state.sessions.remember(session_id, false);
+                return Ok(());
             }
         }
     }
     match viewer {
-        Some(v) => Ok(queries::revoke_session(&mut c, v.session_id).await?),
+        Some(v) => {
+            queries::revoke_session(&mut c, v.session_id).await?;
+            state.sessions.remember(v.session_id, false);
+            Ok(())
+        }
         None => Err(UserError::unauthenticated().into()),
     }
 }

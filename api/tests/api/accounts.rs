@@ -234,3 +234,57 @@ async fn auth_calls_are_rate_limited_per_address() {
     assert_eq!(r["data"]["register"]["userErrors"], json!([{ "field": null, "code": "RATE_LIMITED" }]));
     assert_eq!(app.count("users").await, users);
 }
+
+#[tokio::test]
+async fn an_ended_sessions_access_tokens_stop_working() {
+    let app = spawn_app().await;
+    let r = app
+        .gql(
+            None,
+            REGISTER,
+            json!({ "i": { "username": "alice", "email": "a@example.com", "password": "password-alice" } }),
+        )
+        .await;
+    let access = r["data"]["register"]["accessToken"].as_str().unwrap().to_string();
+    let refresh = r["data"]["register"]["refreshToken"].as_str().unwrap().to_string();
+    let other = app
+        .gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "password-alice" } }))
+        .await;
+    let other_access = other["data"]["login"]["accessToken"].as_str().unwrap().to_string();
+    let viewer = |token: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": "{ viewer { username } }" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(viewer(access.clone()).await, 200);
+    let r = app.gql(Some(&access), "mutation{ logout(input:{}){ ok } }", json!({})).await;
+    assert_eq!(r["data"]["logout"]["ok"], true);
+    // The logged-out session's token is refused at once, over HTTP and WebSocket ...
+    assert_eq!(viewer(access.clone()).await, 401);
+    let mut ws = app.ws_raw(None).await.unwrap();
+    ws.send(json!({ "type": "connection_init", "payload": { "authToken": access } })).await;
+    assert_eq!(ws.close_code().await, Some(4403));
+    // ... while the other device's session goes on.
+    assert_eq!(viewer(other_access.clone()).await, 200);
+    // Reusing a rotated refresh token ends that session too.
+    let refreshed = app.gql(None, REFRESH, json!({ "i": { "refreshToken": refresh } })).await;
+    assert_eq!(refreshed["data"]["refreshSession"]["userErrors"], json!([{ "code": "SESSION_REVOKED" }]));
+    let r = app
+        .gql(None, LOGIN, json!({ "i": { "usernameOrEmail": "alice", "password": "password-alice" } }))
+        .await;
+    let (third_access, third_refresh) = (
+        r["data"]["login"]["accessToken"].as_str().unwrap().to_string(),
+        r["data"]["login"]["refreshToken"].as_str().unwrap().to_string(),
+    );
+    app.gql(None, REFRESH, json!({ "i": { "refreshToken": third_refresh } })).await;
+    app.gql(None, REFRESH, json!({ "i": { "refreshToken": third_refresh } })).await;
+    assert_eq!(viewer(third_access).await, 401);
+}

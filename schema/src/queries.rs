@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, sql};
+use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -217,13 +218,12 @@ pub async fn conversations_of(
         .limit(limit)
         .into_boxed();
     if let Some((at, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(conversations.last_activity_at, conversations.id) < (")
-                .bind::<Timestamptz, _>(at)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, Timestamptz>(
+            "conversations.last_activity_at, conversations.id",
+            "<",
+            at,
+            id,
+        ));
     }
     q.load(conn).await
 }
@@ -248,19 +248,31 @@ pub async fn public_rooms(
         q = q.filter(sql::<Bool>("lower(conversations.name) LIKE ").bind::<Text, _>(pattern));
     }
     if let Some((name, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(lower(conversations.name), conversations.id) > (")
-                .bind::<Text, _>(name)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, Text>("lower(conversations.name), conversations.id", ">", name, id));
     }
     q.load(conn).await
 }
 
 fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A keyset condition `(<columns>) <op> (key, id)`: the one shape every
+/// paginated query here uses to continue after (or before) a cursor.
+type Keyset<K, KT> = SqlLiteral<
+    Bool,
+    UncheckedBind<
+        SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <K as AsExpression<KT>>::Expression>>,
+        <i64 as AsExpression<BigInt>>::Expression,
+    >,
+>;
+
+fn keyset<K, KT>(columns: &str, op: &str, key: K, id: i64) -> Keyset<K, KT>
+where
+    KT: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+    K: AsExpression<KT>,
+{
+    sql::<Bool>(&format!("({columns}) {op} (")).bind::<KT, K>(key).sql(", ").bind::<BigInt, i64>(id).sql(")")
 }
 
 /// Adds a member; `None` when already a member.
@@ -352,13 +364,7 @@ pub async fn members_of(
         .limit(limit)
         .into_boxed();
     if let Some((at, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(members.joined_at, members.user_id) > (")
-                .bind::<Timestamptz, _>(at)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, Timestamptz>("members.joined_at, members.user_id", ">", at, id));
     }
     q.load(conn).await
 }
@@ -446,13 +452,7 @@ pub async fn timeline(
         }
     };
     if let Some((tx, id)) = key {
-        q = q.filter(
-            sql::<Bool>(&format!("(messages.tx, messages.id) {op} ("))
-                .bind::<BigInt, _>(tx)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, BigInt>("messages.tx, messages.id", op, tx, id));
     }
     q.load(conn).await
 }
@@ -549,13 +549,7 @@ pub async fn contacts_of(
         .limit(limit)
         .into_boxed();
     if let Some((name, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(lower(users.username), users.id) > (")
-                .bind::<Text, _>(name)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, Text>("lower(users.username), users.id", ">", name, id));
     }
     q.load(conn).await
 }
@@ -582,13 +576,7 @@ pub async fn search_users(
         .limit(limit)
         .into_boxed();
     if let Some((name, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(lower(users.username), users.id) > (")
-                .bind::<Text, _>(name)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, Text>("lower(users.username), users.id", ">", name, id));
     }
     q.load(conn).await
 }
@@ -811,13 +799,7 @@ pub async fn notifications_of(
         q = q.filter(notifications::read_at.is_null());
     }
     if let Some((tx, id)) = before {
-        q = q.filter(
-            sql::<Bool>("(notifications.tx, notifications.id) < (")
-                .bind::<BigInt, _>(tx)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        );
+        q = q.filter(keyset::<_, BigInt>("notifications.tx, notifications.id", "<", tx, id));
     }
     q.load(conn).await
 }

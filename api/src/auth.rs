@@ -102,13 +102,25 @@ struct Claims {
     typ: String,
 }
 
-/// Who is calling: established from an access token.
+/// Who is calling: established from an access JWT or a personal access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     /// The user.
     pub user_id: i64,
-    /// The login session the token belongs to.
-    pub session_id: i64,
+    /// The login session an access JWT belongs to; `None` for a personal
+    /// access token (integrations have no login session).
+    pub session_id: Option<i64>,
+}
+
+/// Prefix of personal access tokens, so they are recognisable in config files
+/// and by secret scanners.
+pub const PAT_PREFIX: &str = "jeco_pat_";
+
+/// Splits a personal access token `jeco_pat_<id>_<secret>`.
+pub fn parse_access_token(token: &str) -> Option<(i64, &str)> {
+    let (id, secret) = token.trim().strip_prefix(PAT_PREFIX)?.split_once('_')?;
+    let id: i64 = id.parse().ok()?;
+    (id > 0 && secret.len() >= 32 && secret.len() <= 128).then_some((id, secret))
 }
 
 /// Signs and checks access tokens (HS256).
@@ -124,13 +136,13 @@ impl TokenKeys {
         TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
-    /// Issues an access token; returns it with its expiry.
-    pub fn issue(&self, viewer: Viewer) -> Result<(String, DateTime<Utc>), String> {
+    /// Issues an access token for a login session; returns it with its expiry.
+    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<(String, DateTime<Utc>), String> {
         let now = Utc::now();
         let exp = now + ACCESS_TTL;
         let claims = Claims {
-            sub: viewer.user_id.to_string(),
-            sid: viewer.session_id,
+            sub: user_id.to_string(),
+            sid: session_id,
             iat: now.timestamp(),
             exp: exp.timestamp(),
             typ: "access".into(),
@@ -148,7 +160,7 @@ impl TokenKeys {
         if data.claims.typ != "access" {
             return None;
         }
-        Some(Viewer { user_id: data.claims.sub.parse().ok()?, session_id: data.claims.sid })
+        Some(Viewer { user_id: data.claims.sub.parse().ok()?, session_id: Some(data.claims.sid) })
     }
 }
 
@@ -159,8 +171,8 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
-        let viewer = Viewer { user_id: 7, session_id: 3 };
-        let (token, exp) = keys.issue(viewer).unwrap();
+        let viewer = Viewer { user_id: 7, session_id: Some(3) };
+        let (token, exp) = keys.issue(7, 3).unwrap();
         assert!(exp > Utc::now());
         assert_eq!(keys.verify(&token), Some(viewer));
         let other = TokenKeys::new(b"another-secret-another-secret-xx");
@@ -174,6 +186,15 @@ mod tests {
         assert_eq!(parse_refresh_token("12.short"), None);
         assert_eq!(parse_refresh_token("x.abcdefghijklmnopq"), None);
         assert_eq!(parse_refresh_token("-1.abcdefghijklmnopq"), None);
+    }
+
+    #[test]
+    fn access_tokens_parse_strictly() {
+        let secret = "a_b-".repeat(10);
+        assert_eq!(parse_access_token(&format!("jeco_pat_5_{secret}")), Some((5, secret.as_str())));
+        assert_eq!(parse_access_token("jeco_pat_5_short"), None);
+        assert_eq!(parse_access_token(&format!("jeco_pat_x_{secret}")), None);
+        assert_eq!(parse_access_token(&format!("pat_5_{secret}")), None);
     }
 
     #[tokio::test]
@@ -212,6 +233,41 @@ impl SessionCache {
                 seen.retain(|_, (_, at)| at.elapsed() < Self::FRESH);
             }
             seen.insert(session_id, (open, std::time::Instant::now()));
+        }
+    }
+}
+
+/// Personal access tokens as last read from the database, per instance, for
+/// [`SessionCache::FRESH`]: a revoked token stops working at once on the
+/// instance that revoked it and within that time everywhere else.
+#[derive(Default)]
+pub struct AccessTokenCache {
+    seen: std::sync::Mutex<
+        std::collections::HashMap<i64, (Option<jeco_schema::models::AccessToken>, std::time::Instant)>,
+    >,
+}
+
+impl AccessTokenCache {
+    /// A cached row (`Some(None)`: known not to exist), if fresh.
+    pub fn cached(&self, id: i64) -> Option<Option<jeco_schema::models::AccessToken>> {
+        let seen = self.seen.lock().ok()?;
+        seen.get(&id).filter(|(_, at)| at.elapsed() < SessionCache::FRESH).map(|(row, _)| row.clone())
+    }
+
+    /// Records a row as read.
+    pub fn remember(&self, id: i64, row: Option<jeco_schema::models::AccessToken>) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() > 100_000 {
+                seen.retain(|_, (_, at)| at.elapsed() < SessionCache::FRESH);
+            }
+            seen.insert(id, (row, std::time::Instant::now()));
+        }
+    }
+
+    /// Drops a token (revoked here).
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(&id);
         }
     }
 }

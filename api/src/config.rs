@@ -43,6 +43,11 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` hop (only
     /// behind a reverse proxy that sets it, as in docker-compose).
     pub trust_forwarded_for: bool,
+    /// SMTP server for outgoing mail (`smtp://user:pass@host:587`, `smtps://…`);
+    /// unset: mail is written to `$JECO_DATA_DIR/outbox/`.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub mail_from: String,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -122,6 +127,8 @@ impl Config {
             ip_rate,
             log_poll: std::time::Duration::from_millis(parsed("JECO_LOG_POLL_MS", 500u64)?.max(10)),
             trust_forwarded_for: parsed("JECO_TRUST_FORWARDED_FOR", false)?,
+            smtp_url: var("SMTP_URL")?,
+            mail_from: var("JECO_MAIL_FROM")?.unwrap_or_else(|| "Jeco Chat <no-reply@localhost>".into()),
             batch_delay: std::time::Duration::from_millis(parsed("JECO_BATCH_DELAY_MS", 1u64)?),
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),

@@ -17,6 +17,10 @@ pub struct PublicUser {
     pub display_name: String,
     /// Registration time.
     pub created_at: DateTime<Utc>,
+    /// Profile text; never stored in events (it would go stale), so it is
+    /// only set when loaded from the users table.
+    #[serde(skip)]
+    pub bio: Option<String>,
 }
 
 impl From<&models::User> for PublicUser {
@@ -26,6 +30,7 @@ impl From<&models::User> for PublicUser {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             created_at: u.created_at,
+            bio: u.bio.clone(),
         }
     }
 }
@@ -75,6 +80,51 @@ pub enum EventPayload {
         /// The newest message delivered to them.
         message_id: i64,
     },
+    /// A message's text was changed by its author.
+    MessageEdited {
+        /// The message as edited.
+        message: models::Message,
+    },
+    /// A message became a tombstone.
+    MessageDeleted {
+        /// The tombstone (no body).
+        message: models::Message,
+    },
+    /// Someone added or removed a reaction; the full new set.
+    ReactionsChanged {
+        /// The message.
+        message_id: i64,
+        /// Every reaction now on it, grouped by emoji.
+        reactions: Vec<ReactionSet>,
+    },
+    /// A message was pinned.
+    MessagePinned {
+        /// The message, pinned.
+        message: models::Message,
+        /// Who pinned it.
+        by: PublicUser,
+    },
+    /// A message was unpinned.
+    MessageUnpinned {
+        /// The message, unpinned.
+        message: models::Message,
+        /// Who unpinned it.
+        by: PublicUser,
+    },
+    /// A room's name, topic or settings changed.
+    ConversationUpdated {
+        /// The conversation as it is now.
+        conversation: models::Conversation,
+    },
+}
+
+/// The users who reacted to a message with one emoji, in order of reacting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReactionSet {
+    /// The emoji.
+    pub emoji: String,
+    /// Who reacted with it.
+    pub users: Vec<PublicUser>,
 }
 
 impl EventPayload {
@@ -85,7 +135,13 @@ impl EventPayload {
             EventPayload::MessageCreated { .. }
             | EventPayload::MemberRoleChanged { .. }
             | EventPayload::ReadReceiptMoved { .. }
-            | EventPayload::DeliveryMoved { .. } => None,
+            | EventPayload::DeliveryMoved { .. }
+            | EventPayload::MessageEdited { .. }
+            | EventPayload::MessageDeleted { .. }
+            | EventPayload::ReactionsChanged { .. }
+            | EventPayload::MessagePinned { .. }
+            | EventPayload::MessageUnpinned { .. }
+            | EventPayload::ConversationUpdated { .. } => None,
         }
     }
 }

@@ -112,12 +112,13 @@ pub fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     }
 }
 
-/// The viewer from `Authorization: Bearer`, `Ok(None)` when absent, `Err`
-/// when present but invalid or expired.
-fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ()> {
+/// The viewer from `Authorization: Bearer` (access JWT of an open session or
+/// personal access token), `Ok(None)` when absent, `Err` when present but
+/// invalid, expired or revoked.
+async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ()> {
     let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
     let token = value.to_str().map_err(drop)?.strip_prefix("Bearer ").ok_or(())?;
-    state.keys.verify(token).map(Some).ok_or(())
+    state.authenticate(token).await.map(Some).ok_or(())
 }
 
 fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
@@ -156,15 +157,15 @@ pub fn over_ip_rate(state: &AppState, ip: IpAddr) -> Option<Response> {
 }
 
 async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_graphql::Request) -> Response {
-    let viewer = match bearer(&http.state, headers) {
+    let viewer = match bearer(&http.state, headers).await {
         Ok(v) => v,
-        Err(()) => return error_response(StatusCode::UNAUTHORIZED, "invalid or expired access token"),
-    };
-    if let Some(v) = viewer {
-        if !http.state.session_open(v.session_id).await {
-            return error_response(StatusCode::UNAUTHORIZED, "this session has ended; log in again");
+        Err(()) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "invalid, expired or revoked access token (or the session has ended); log in again",
+            )
         }
-    }
+    };
     let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: refresh_cookie(headers) };
     let request =
         graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);

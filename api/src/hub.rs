@@ -365,7 +365,13 @@ mod tests {
     use chrono::Utc;
 
     fn user(id: i64) -> PublicUser {
-        PublicUser { id, username: format!("u{id}"), display_name: "U".into(), created_at: Utc::now() }
+        PublicUser {
+            id,
+            username: format!("u{id}"),
+            display_name: "U".into(),
+            created_at: Utc::now(),
+            bio: None,
+        }
     }
 
     fn ev(conversation_id: i64, payload: EventPayload) -> LoggedEvent {

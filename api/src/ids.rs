@@ -17,6 +17,8 @@ pub enum Kind {
     Message,
     /// A notification.
     Notification,
+    /// A personal access token.
+    AccessToken,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Conversation => "Conversation",
             Kind::Message => "Message",
             Kind::Notification => "Notification",
+            Kind::AccessToken => "AccessToken",
         }
     }
 }
@@ -39,7 +42,7 @@ pub fn encode(kind: Kind, id: i64) -> async_graphql::ID {
 pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.trim()).ok()?).ok()?;
     let (tag, num) = raw.split_once(':')?;
-    let kind = [Kind::User, Kind::Conversation, Kind::Message, Kind::Notification]
+    let kind = [Kind::User, Kind::Conversation, Kind::Message, Kind::Notification, Kind::AccessToken]
         .into_iter()
         .find(|k| k.tag() == tag)?;
     let n: i64 = num.parse().ok()?;

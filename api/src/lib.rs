@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod mail;
 pub mod metrics;
 pub mod presence;
 pub mod ratelimit;
@@ -115,6 +116,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
     let presence = presence::Presence::new(hub.clone(), shared, timing);
     let hasher = PasswordHasherPool::new()?;
+    let mailer = mail::Mailer::new(&config)?;
     let origins = config.origins_for(addr.port());
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState::new(state::Parts {
@@ -127,6 +129,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         shutdown,
         presence,
         metrics,
+        mailer,
     });
     let tailer = tokio::spawn(hub.run_tailer());
     let app = http::router(state.clone());

@@ -43,6 +43,10 @@ pub struct AppState {
     pub deliveries: Arc<crate::deliveries::Deliveries>,
     /// Which sessions are still open.
     pub sessions: Arc<crate::auth::SessionCache>,
+    /// Personal access tokens recently checked.
+    pub access_tokens: Arc<crate::auth::AccessTokenCache>,
+    /// Outgoing mail (SMTP, or the outbox folder).
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -65,12 +69,15 @@ pub struct Parts {
     pub presence: crate::presence::Presence,
     /// Process counters.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Outgoing mail.
+    pub mailer: crate::mail::Mailer,
 }
 
 impl AppState {
     /// Builds the state (and the rate limiters from the configuration).
     pub fn new(parts: Parts) -> Self {
-        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics } = parts;
+        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics, mailer } =
+            parts;
         let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
@@ -93,11 +100,25 @@ impl AppState {
             metrics,
             deliveries,
             sessions: Arc::new(crate::auth::SessionCache::default()),
+            access_tokens: Arc::new(crate::auth::AccessTokenCache::default()),
+            mailer: Arc::new(mailer),
         }
     }
 }
 
 impl AppState {
+    /// The viewer a bearer token stands for: an access JWT of an open session,
+    /// or an unrevoked, unexpired personal access token. `None` for anything
+    /// else (a database failure counts as invalid).
+    pub async fn authenticate(&self, token: &str) -> Option<crate::auth::Viewer> {
+        let token = token.trim();
+        if let Some((id, secret)) = crate::auth::parse_access_token(token) {
+            return crate::services::tokens::check(self, id, secret).await;
+        }
+        let viewer = self.keys.verify(token)?;
+        self.session_open(viewer.session_id?).await.then_some(viewer)
+    }
+
     /// Whether the session behind an access token is still open (cached; a
     /// database failure counts as closed).
     pub async fn session_open(&self, session_id: i64) -> bool {

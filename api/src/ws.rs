@@ -188,9 +188,9 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
                         let payload = payload.unwrap_or(serde_json::Value::Null);
                         let viewer = match token_of(&payload) {
                             None => None,
-                            Some(t) => match http.state.keys.verify(&t) {
-                                Some(v) if http.state.session_open(v.session_id).await => Some(v),
-                                _ => break Some(Close(4403, "Forbidden".into())),
+                            Some(t) => match http.state.authenticate(&t).await {
+                                Some(v) => Some(v),
+                                None => break Some(Close(4403, "Forbidden".into())),
                             },
                         };
                         if let Some(v) = viewer {

@@ -2,10 +2,13 @@
 //! the embedded migrations. Everything that writes SQL lives here; the api crate
 //! composes these functions inside its service transactions.
 
+pub mod accounts;
 pub mod log;
+pub mod message_ops;
 pub mod models;
 pub mod queries;
 pub mod schema;
+pub mod search;
 
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::AsyncPgConnection;

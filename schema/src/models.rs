@@ -22,6 +22,10 @@ pub struct User {
     pub password_hash: String,
     /// Registration time.
     pub created_at: DateTime<Utc>,
+    /// Free-text profile "about".
+    pub bio: Option<String>,
+    /// Set when the account was deleted (the row stays, anonymised).
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A new user row.
@@ -73,7 +77,7 @@ pub struct NewSession {
 }
 
 /// A room or direct conversation.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
 pub struct Conversation {
     /// Primary key.
@@ -94,6 +98,9 @@ pub struct Conversation {
     pub last_activity_at: DateTime<Utc>,
     /// `<lo>:<hi>` user ids of a direct conversation.
     pub direct_key: Option<String>,
+    /// Only owners and admins may pin (rooms).
+    #[serde(default)]
+    pub pins_admin_only: bool,
 }
 
 /// A new conversation row.
@@ -150,6 +157,15 @@ pub struct Message {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Log position (transaction id), the timeline order with `id`.
     pub tx: i64,
+    /// The message this one replies to.
+    #[serde(default)]
+    pub reply_to_id: Option<i64>,
+    /// When it was pinned (None: not pinned).
+    #[serde(default)]
+    pub pinned_at: Option<DateTime<Utc>>,
+    /// Who pinned it.
+    #[serde(default)]
+    pub pinned_by: Option<i64>,
 }
 
 /// A new message row.
@@ -164,6 +180,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     /// Idempotency key.
     pub client_id: &'a str,
+    /// Replied-to message.
+    pub reply_to_id: Option<i64>,
 }
 
 /// How far a member has read.
@@ -204,4 +222,26 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     /// When the recipient marked it read.
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A personal access token (integrations); the secret itself is never stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::access_tokens, check_for_backend(diesel::pg::Pg))]
+pub struct AccessToken {
+    /// Primary key (the public part of the token).
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Label chosen by the owner.
+    pub name: String,
+    /// SHA-256 of the secret.
+    pub secret_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last authenticated use (coarse: updated at most once a minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Set when revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
 }

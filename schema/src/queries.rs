@@ -571,6 +571,7 @@ pub async fn search_users(
                 .bind::<Text, _>(pattern)
                 .sql(")"),
         )
+        .filter(users::deleted_at.is_null())
         .select(User::as_select())
         .order((sql::<Text>("lower(users.username)"), users::id))
         .limit(limit)
@@ -909,5 +910,28 @@ pub async fn delivered_positions_in(
         .filter(d::conversation_id.eq_any(conversation_ids))
         .select((d::conversation_id, d::user_id, d::message_id, d::tx))
         .load(conn)
+        .await
+}
+
+/// Changes a room's name, topic (`Some(None)` clears it) and pin setting;
+/// fields left `None` keep their value. A taken name fails with the unique
+/// violation of `conversations_room_name_key`.
+pub async fn update_room(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    name: Option<&str>,
+    topic: Option<Option<&str>>,
+    pins_admin_only: Option<bool>,
+) -> QueryResult<Conversation> {
+    let current: Conversation =
+        conversations::table.find(id).select(Conversation::as_select()).first(conn).await?;
+    diesel::update(conversations::table.find(id))
+        .set((
+            conversations::name.eq(name.or(current.name.as_deref())),
+            conversations::topic.eq(topic.unwrap_or(current.topic.as_deref())),
+            conversations::pins_admin_only.eq(pins_admin_only.unwrap_or(current.pins_admin_only)),
+        ))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
         .await
 }

@@ -10,6 +10,8 @@ diesel::table! {
         display_name -> Text,
         password_hash -> Text,
         created_at -> Timestamptz,
+        bio -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -47,6 +49,7 @@ diesel::table! {
         created_at -> Timestamptz,
         last_activity_at -> Timestamptz,
         direct_key -> Nullable<Text>,
+        pins_admin_only -> Bool,
     }
 }
 
@@ -86,6 +89,9 @@ diesel::table! {
         edited_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
         tx -> Int8,
+        reply_to_id -> Nullable<Int8>,
+        pinned_at -> Nullable<Timestamptz>,
+        pinned_by -> Nullable<Int8>,
     }
 }
 
@@ -133,6 +139,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reactions (message_id, user_id, emoji) {
+        message_id -> Int8,
+        user_id -> Int8,
+        emoji -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    access_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        secret_hash -> Bytea,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(members -> conversations (conversation_id));
 diesel::joinable!(members -> users (user_id));
@@ -153,4 +192,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     read_positions,
     notifications,
     delivered_positions,
+    reactions,
+    password_resets,
+    access_tokens,
 );

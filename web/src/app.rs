@@ -1,14 +1,26 @@
 //! Routes and the root component that owns the session and the chat store.
 
+use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::auth;
 use crate::components::{Protected, Shell};
 use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, LiveContext, SessionContext};
-use crate::pages::{ChatPage, HomePage, LoginPage, NotFoundPage, PeoplePage, RegisterPage, RoomsPage};
+use crate::pages::{
+    ChatPage, ForgotPasswordPage, HomePage, LoginPage, NotFoundPage, PeoplePage, ProfilePage, RegisterPage,
+    ResetPasswordPage, RoomsPage, SearchPage,
+};
 use crate::state::session::{Session, SessionAction};
 use crate::state::{ChatState, LiveState};
+
+/// Query of a chat link that jumps to one message: `/c/<id>?m=<message id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct JumpQuery {
+    /// Global id of the message to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<String>,
+}
 
 /// The app's pages.
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -28,6 +40,18 @@ pub enum Route {
     /// User search, contacts, direct messages.
     #[at("/people")]
     People,
+    /// Ask for a password reset mail.
+    #[at("/forgot-password")]
+    ForgotPassword,
+    /// Choose a new password (`?token=` from the mail).
+    #[at("/reset-password")]
+    ResetPassword,
+    /// Message search (`?q=…&c=…`).
+    #[at("/search")]
+    Search,
+    /// The viewer's account.
+    #[at("/profile")]
+    Profile,
     /// One conversation.
     #[at("/c/:id")]
     Chat {
@@ -46,6 +70,10 @@ fn switch(route: Route) -> Html {
         Route::Login => return html! { <LoginPage /> },
         Route::Register => return html! { <RegisterPage /> },
         Route::NotFound => return html! { <NotFoundPage /> },
+        Route::ForgotPassword => return html! { <ForgotPasswordPage /> },
+        Route::ResetPassword => return html! { <ResetPasswordPage /> },
+        Route::Search => html! { <SearchPage /> },
+        Route::Profile => html! { <ProfilePage /> },
         Route::Home => html! { <HomePage /> },
         Route::Rooms => html! { <RoomsPage /> },
         Route::People => html! { <PeoplePage /> },

@@ -4,9 +4,12 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod highlight;
 pub mod hooks;
+pub mod markdown;
 pub mod pages;
 pub mod state;
+pub mod theme;
 
 /// Mounts the app on the page's `<body>`.
 pub fn run() {

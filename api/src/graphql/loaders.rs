@@ -200,6 +200,42 @@ impl Loader<i64> for MessageLoader {
     }
 }
 
+/// Reactions by message id: `(emoji, user id)` in order of reacting.
+pub struct ReactionsLoader(pub PgPool);
+
+impl Loader<i64> for ReactionsLoader {
+    type Value = Vec<(String, i64)>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<(String, i64)>>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = jeco_schema::message_ops::reactions_on(&mut c, keys).await.map_err(internal)?;
+        let mut out: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for (message_id, emoji, user_id) in rows {
+            out.entry(message_id).or_default().push((emoji, user_id));
+        }
+        Ok(out)
+    }
+}
+
+/// Pinned messages by conversation id, newest pin first.
+pub struct PinnedLoader(pub PgPool);
+
+impl Loader<i64> for PinnedLoader {
+    type Value = Vec<Message>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Message>>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let rows = jeco_schema::message_ops::pinned_in(&mut c, keys).await.map_err(internal)?;
+        let mut out: HashMap<i64, Vec<Message>> = HashMap::new();
+        for m in rows {
+            out.entry(m.conversation_id).or_default().push(m);
+        }
+        Ok(out)
+    }
+}
+
 /// Caching policy of one request's loaders: a query over HTTP caches what it
 /// loaded (one request, one consistent answer, and no batch split by timing
 /// reloads the same rows); a WebSocket operation lives for hours and must see
@@ -249,6 +285,8 @@ pub fn add_loaders(
         .data(batch(LastMessageLoader(p()), cache, delay))
         .data(batch(ReadPositionsLoader(p()), cache, delay))
         .data(batch(MessageLoader(p()), cache, delay))
+        .data(batch(ReactionsLoader(p()), cache, delay))
+        .data(batch(PinnedLoader(p()), cache, delay))
         .data(batch(DeliveredPositionsLoader(p()), cache, delay));
     match viewer {
         Some(viewer) => request

@@ -10,12 +10,13 @@ use jeco_schema::queries::{self, Direction};
 
 use super::connection::{forward, page_args};
 use super::loaders::{
-    Batch, ConversationLoader, DeliveredPositionsLoader, LastMessageLoader, MemberCountLoader, PeerLoader,
-    ReadPositionsLoader, RelationLoader, RoleLoader, UnreadLoader, UserLoader,
+    Batch, ConversationLoader, DeliveredPositionsLoader, LastMessageLoader, MemberCountLoader, MessageLoader,
+    PeerLoader, PinnedLoader, ReactionsLoader, ReadPositionsLoader, RelationLoader, RoleLoader, UnreadLoader,
+    UserLoader,
 };
 use super::{state, viewer};
 use crate::error::{bad_request, internal};
-use crate::events::{EventPayload, LoggedEvent, PublicUser};
+use crate::events::{EventPayload, LoggedEvent, PublicUser, ReactionSet};
 use crate::ids::{self, Kind};
 
 /// A registered user.
@@ -47,6 +48,12 @@ impl UserNode {
     /// Registration time.
     async fn created_at(&self) -> DateTime<Utc> {
         self.user.created_at
+    }
+    /// Free-text "about me" (null when empty).
+    async fn bio(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        // Users embedded in events carry no bio; load the current one.
+        let user = ctx.data_unchecked::<Batch<UserLoader>>().load_one(self.user.id).await?;
+        Ok(user.and_then(|u| u.bio))
     }
     /// Whether the viewer has this user in their contacts.
     async fn is_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -225,7 +232,7 @@ impl ConversationNode {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Connection<String, MessageNode>> {
+    ) -> async_graphql::Result<MessageConnection> {
         let page = page_args(first, after, last, before)?;
         if viewer_role(ctx, self.0.id).await?.is_none() {
             return Err(async_graphql::Error::new("join the conversation to read its messages"));
@@ -247,9 +254,10 @@ impl ConversationNode {
             Connection::new(key.is_some(), more)
         };
         conn.edges.extend(rows.into_iter().map(|(m, sender)| {
-            Edge::new(
+            Edge::with_additional_fields(
                 ids::message_cursor(m.tx, m.id),
                 MessageNode { row: m, sender: Some(PublicUser::from(&sender)) },
+                SearchMatch::default(),
             )
         }));
         Ok(conn)
@@ -261,6 +269,19 @@ impl ConversationNode {
         }
         let last = ctx.data_unchecked::<Batch<LastMessageLoader>>().load_one(self.0.id).await?;
         Ok(last.map(|row| MessageNode { row, sender: None }))
+    }
+    /// Pinned messages, newest pin first (members only; empty otherwise).
+    async fn pinned_messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageNode>> {
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let pinned =
+            ctx.data_unchecked::<Batch<PinnedLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(pinned.into_iter().map(|row| MessageNode { row, sender: None }).collect())
+    }
+    /// Rooms: only owners and admins may pin.
+    async fn pins_admin_only(&self) -> bool {
+        self.0.pins_admin_only
     }
     /// The viewer's role; null when not a member.
     async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberRole>> {
@@ -283,6 +304,62 @@ impl ConversationNode {
             Some(id) => Ok(Some(load_user(ctx, id).await?)),
             None => Ok(None),
         }
+    }
+}
+
+/// A half-open range `[start, end)` of characters (Unicode scalar values).
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct TextRange {
+    /// First character.
+    pub start: i32,
+    /// One past the last character.
+    pub end: i32,
+}
+
+/// Extra fields of a message edge, set only in search results.
+#[derive(SimpleObject, Default)]
+pub struct SearchMatch {
+    /// Search only: an excerpt of the body around the first match.
+    pub snippet: Option<String>,
+    /// Search only: where the matches are in `snippet`.
+    pub highlights: Option<Vec<TextRange>>,
+}
+
+/// A page of messages (timeline or search results).
+pub type MessageConnection =
+    Connection<String, MessageNode, async_graphql::connection::EmptyFields, SearchMatch>;
+
+/// The people who reacted to a message with one emoji.
+pub struct ReactionGroupNode {
+    /// The emoji.
+    pub emoji: String,
+    /// Who reacted, in order.
+    pub users: Vec<PublicUser>,
+}
+
+#[Object(name = "ReactionGroup")]
+impl ReactionGroupNode {
+    /// The emoji.
+    async fn emoji(&self) -> &str {
+        &self.emoji
+    }
+    /// How many people reacted with it.
+    async fn count(&self) -> i32 {
+        i32::try_from(self.users.len()).unwrap_or(i32::MAX)
+    }
+    /// Whether the viewer is one of them.
+    async fn reacted_by_viewer(&self, ctx: &Context<'_>) -> bool {
+        viewer_id(ctx).is_some_and(|v| self.users.iter().any(|u| u.id == v))
+    }
+    /// Who reacted, in order of reacting.
+    async fn users(&self) -> Vec<UserNode> {
+        self.users.iter().map(|u| UserNode { user: u.clone(), email: None }).collect()
+    }
+}
+
+impl From<&ReactionSet> for ReactionGroupNode {
+    fn from(set: &ReactionSet) -> Self {
+        ReactionGroupNode { emoji: set.emoji.clone(), users: set.users.clone() }
     }
 }
 
@@ -340,6 +417,58 @@ impl MessageNode {
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.row.deleted_at
     }
+    /// Global id of the message this one replies to.
+    async fn reply_to_id(&self) -> Option<ID> {
+        self.row.reply_to_id.map(|id| ids::encode(Kind::Message, id))
+    }
+    /// The message this one replies to (possibly a tombstone).
+    async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
+        let Some(id) = self.row.reply_to_id else { return Ok(None) };
+        let row = ctx.data_unchecked::<Batch<MessageLoader>>().load_one(id).await?;
+        Ok(row
+            .filter(|m| m.conversation_id == self.row.conversation_id)
+            .map(|row| MessageNode { row, sender: None }))
+    }
+    /// Reactions grouped by emoji, in order of each emoji's first use.
+    async fn reactions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReactionGroupNode>> {
+        let rows =
+            ctx.data_unchecked::<Batch<ReactionsLoader>>().load_one(self.row.id).await?.unwrap_or_default();
+        let mut ids: Vec<i64> = rows.iter().map(|(_, u)| *u).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let users = ctx.data_unchecked::<Batch<UserLoader>>().load_many(ids).await?;
+        let mut groups: Vec<ReactionGroupNode> = Vec::new();
+        for (emoji, user_id) in rows {
+            let Some(user) = users.get(&user_id).cloned() else { continue };
+            match groups.iter_mut().find(|g| g.emoji == emoji) {
+                Some(g) => g.users.push(user),
+                None => groups.push(ReactionGroupNode { emoji, users: vec![user] }),
+            }
+        }
+        Ok(groups)
+    }
+    /// Whether the message is pinned.
+    async fn pinned(&self) -> bool {
+        self.row.pinned_at.is_some()
+    }
+    /// When it was pinned.
+    async fn pinned_at(&self) -> Option<DateTime<Utc>> {
+        self.row.pinned_at
+    }
+    /// Who pinned it.
+    async fn pinned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
+        match self.row.pinned_by.filter(|_| self.row.pinned_at.is_some()) {
+            Some(id) => Ok(Some(load_user(ctx, id).await?)),
+            None => Ok(None),
+        }
+    }
+    /// `@username` mentions in the text, lower-cased, in order.
+    async fn mentions(&self) -> Vec<String> {
+        crate::services::notifications::mentions(self.row.body.as_deref().unwrap_or(""))
+            .into_iter()
+            .map(|m| m.to_lowercase())
+            .collect()
+    }
     /// Members (other than the sender) whose connections received this message
     /// (reading implies receiving).
     async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
@@ -385,6 +514,33 @@ impl MessageNode {
     }
 }
 
+/// A personal access token (never its secret).
+pub struct AccessTokenNode(pub models::AccessToken);
+
+#[Object(name = "AccessToken")]
+impl AccessTokenNode {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::AccessToken, self.0.id)
+    }
+    /// What it is for.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last use (to the minute).
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    /// Expiry; null for none.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+}
+
 /// Anything with a global id.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -395,6 +551,8 @@ pub enum Node {
     Conversation(ConversationNode),
     /// A message.
     Message(MessageNode),
+    /// A personal access token (its owner only).
+    AccessToken(AccessTokenNode),
 }
 
 /// A message was sent.
@@ -443,6 +601,54 @@ pub struct DeliveryMoved {
     pub message_id: ID,
 }
 
+/// A message's text was edited.
+#[derive(SimpleObject)]
+pub struct MessageEdited {
+    /// The message as edited.
+    pub message: MessageNode,
+}
+
+/// A message was deleted.
+#[derive(SimpleObject)]
+pub struct MessageDeleted {
+    /// The tombstone (no body).
+    pub message: MessageNode,
+}
+
+/// A message's reactions changed.
+#[derive(SimpleObject)]
+pub struct ReactionsChanged {
+    /// The message.
+    pub message_id: ID,
+    /// All its reactions now.
+    pub reactions: Vec<ReactionGroupNode>,
+}
+
+/// A message was pinned.
+#[derive(SimpleObject)]
+pub struct MessagePinned {
+    /// The message.
+    pub message: MessageNode,
+    /// Who pinned it.
+    pub by: UserNode,
+}
+
+/// A message was unpinned.
+#[derive(SimpleObject)]
+pub struct MessageUnpinned {
+    /// The message.
+    pub message: MessageNode,
+    /// Who unpinned it.
+    pub by: UserNode,
+}
+
+/// A room's name, topic or settings changed.
+#[derive(SimpleObject)]
+pub struct ConversationUpdated {
+    /// The conversation as it is now.
+    pub conversation: ConversationNode,
+}
+
 /// What happened.
 #[derive(Union)]
 pub enum ConversationEventPayload {
@@ -458,6 +664,18 @@ pub enum ConversationEventPayload {
     ReadReceiptMoved(ReadReceiptMoved),
     /// Messages up to one reached a member.
     DeliveryMoved(DeliveryMoved),
+    /// A message was edited.
+    MessageEdited(MessageEdited),
+    /// A message was deleted.
+    MessageDeleted(MessageDeleted),
+    /// Reactions changed.
+    ReactionsChanged(ReactionsChanged),
+    /// A message was pinned.
+    MessagePinned(MessagePinned),
+    /// A message was unpinned.
+    MessageUnpinned(MessageUnpinned),
+    /// The room changed.
+    ConversationUpdated(ConversationUpdated),
 }
 
 /// One event of a conversation, with its resumable cursor.
@@ -510,6 +728,39 @@ impl ConversationEventNode {
             EventPayload::MemberLeft { user } => ConversationEventPayload::MemberLeft(MemberLeft {
                 user: UserNode { user: user.clone(), email: None },
             }),
+            EventPayload::MessageEdited { message } => {
+                ConversationEventPayload::MessageEdited(MessageEdited {
+                    message: MessageNode { row: message.clone(), sender: None },
+                })
+            }
+            EventPayload::MessageDeleted { message } => {
+                ConversationEventPayload::MessageDeleted(MessageDeleted {
+                    message: MessageNode { row: message.clone(), sender: None },
+                })
+            }
+            EventPayload::ReactionsChanged { message_id, reactions } => {
+                ConversationEventPayload::ReactionsChanged(ReactionsChanged {
+                    message_id: ids::encode(Kind::Message, *message_id),
+                    reactions: reactions.iter().map(ReactionGroupNode::from).collect(),
+                })
+            }
+            EventPayload::MessagePinned { message, by } => {
+                ConversationEventPayload::MessagePinned(MessagePinned {
+                    message: MessageNode { row: message.clone(), sender: None },
+                    by: UserNode { user: by.clone(), email: None },
+                })
+            }
+            EventPayload::MessageUnpinned { message, by } => {
+                ConversationEventPayload::MessageUnpinned(MessageUnpinned {
+                    message: MessageNode { row: message.clone(), sender: None },
+                    by: UserNode { user: by.clone(), email: None },
+                })
+            }
+            EventPayload::ConversationUpdated { conversation } => {
+                ConversationEventPayload::ConversationUpdated(ConversationUpdated {
+                    conversation: ConversationNode(conversation.clone()),
+                })
+            }
         }
     }
 }

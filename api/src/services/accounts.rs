@@ -111,10 +111,7 @@ async fn open_session(
         },
     )
     .await?;
-    let (access_token, expires_at) = state
-        .keys
-        .issue(Viewer { user_id: user.id, session_id: session.id })
-        .map_err(ServiceError::Internal)?;
+    let (access_token, expires_at) = state.keys.issue(user.id, session.id).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{}.{secret}", session.id) })
 }
 
@@ -202,8 +199,7 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     }
     let users = queries::users_by_ids(&mut c, &[session.user_id]).await?;
     let user = users.into_iter().next().ok_or_else(revoked)?;
-    let (access_token, expires_at) =
-        state.keys.issue(Viewer { user_id: user.id, session_id }).map_err(ServiceError::Internal)?;
+    let (access_token, expires_at) = state.keys.issue(user.id, session_id).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{session_id}.{new_secret}") })
 }
 
@@ -221,11 +217,17 @@ pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer
         }
     }
     match viewer {
-        Some(v) => {
-            queries::revoke_session(&mut c, v.session_id).await?;
-            state.sessions.remember(v.session_id, false);
+        Some(Viewer { session_id: Some(session_id), .. }) => {
+            queries::revoke_session(&mut c, session_id).await?;
+            state.sessions.remember(session_id, false);
             Ok(())
         }
+        // A personal access token has no session to end; revoke it instead.
+        Some(Viewer { session_id: None, .. }) => Err(UserError::general(
+            UserErrorCode::Invalid,
+            "an access token has no session; revoke it with revokeAccessToken",
+        )
+        .into()),
         None => Err(UserError::unauthenticated().into()),
     }
 }

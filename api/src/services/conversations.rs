@@ -194,6 +194,24 @@ pub async fn leave_room(
     Ok(conv)
 }
 
+/// Removes a member from a room inside the caller's transaction (the
+/// conversation already locked), handing ownership on if needed, and logs
+/// `MemberLeft` with `user` as shown from now on.
+pub(crate) async fn depart(
+    c: &mut AsyncPgConnection,
+    conversation_id: i64,
+    user_id: i64,
+    user: PublicUser,
+) -> ServiceResult<()> {
+    if let Some(left) = queries::delete_member(c, conversation_id, user_id).await? {
+        if left.role == "owner" {
+            promote_successor(c, conversation_id).await?;
+        }
+        append(c, conversation_id, &EventPayload::MemberLeft { user }).await?;
+    }
+    Ok(())
+}
+
 async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
     let remaining = queries::members_of(c, conversation_id, None, 100).await?;
     if remaining.iter().any(|m| m.role == "owner") {
@@ -345,6 +363,77 @@ pub async fn set_role(
             let user = public_user(c, target).await?;
             append(c, conversation_id, &EventPayload::MemberRoleChanged { member, user }).await?;
             Ok((conv, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed(conversation_id);
+    }
+    Ok(conv)
+}
+
+/// Changes a room's name, topic or `pinsAdminOnly` (owners and admins). No
+/// change at all writes no event.
+pub async fn update_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    name: Option<&str>,
+    topic: Option<&str>,
+    pins_admin_only: Option<bool>,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    let name = name.map(|n| validate::text("name", n, 64, false)).transpose()?;
+    // An empty topic clears it.
+    let topic = match topic.map(str::trim) {
+        Some("") => Some(None),
+        Some(t) => Some(Some(validate::text("topic", t, 250, false)?)),
+        None => None,
+    };
+    let mut c = conn(state).await?;
+    let (conv, changed) = c
+        .transaction(async |c| {
+            let (conv, me) = access_conversation(c, user_id, conversation_id).await?;
+            queries::lock_conversation(c, conversation_id).await?;
+            if conv.kind != "room" || !may_manage(&me.role) {
+                return Err(UserError::on_field(
+                    "conversationId",
+                    UserErrorCode::Forbidden,
+                    "only a room's owner or admins can change it",
+                )
+                .into());
+            }
+            let same = name.as_deref().is_none_or(|n| conv.name.as_deref() == Some(n))
+                && topic.as_ref().is_none_or(|t| conv.topic.as_deref() == t.as_deref())
+                && pins_admin_only.is_none_or(|p| p == conv.pins_admin_only);
+            if same {
+                return Ok((conv, false));
+            }
+            let updated = match queries::update_room(
+                c,
+                conversation_id,
+                name.as_deref(),
+                topic.as_ref().map(|t| t.as_deref()),
+                pins_admin_only,
+            )
+            .await
+            {
+                Ok(u) => u,
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return Err(UserError::on_field(
+                        "name",
+                        UserErrorCode::Taken,
+                        "a room with this name exists",
+                    )
+                    .into())
+                }
+                Err(e) => return Err(e.into()),
+            };
+            append(c, conversation_id, &EventPayload::ConversationUpdated { conversation: updated.clone() })
+                .await?;
+            Ok::<_, ServiceError>((updated, true))
         })
         .await?;
     if changed {

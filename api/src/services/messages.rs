@@ -21,6 +21,7 @@ pub async fn send(
     conversation_id: i64,
     body: &str,
     client_id: &str,
+    reply_to: Option<i64>,
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     let client_id = validate::client_id(client_id)?;
@@ -40,7 +41,16 @@ pub async fn send(
         .transaction(async |c| {
             let (conversation, _) = access_conversation(c, user_id, conversation_id).await?;
             check_not_blocked(c, &conversation, user_id).await?;
-            let new = NewMessage { conversation_id, sender_id: user_id, body: &body, client_id: &client_id };
+            if let Some(target) = reply_to {
+                super::message_actions::reply_target(c, conversation_id, target).await?;
+            }
+            let new = NewMessage {
+                conversation_id,
+                sender_id: user_id,
+                body: &body,
+                client_id: &client_id,
+                reply_to_id: reply_to,
+            };
             let Some(message) = queries::insert_message(c, &new).await? else {
                 // A concurrent retry committed first; answer with its message.
                 let first = queries::message_by_client_id(c, user_id, &client_id)

@@ -6,9 +6,13 @@ pub mod accounts;
 pub mod contacts;
 pub mod conversations;
 pub mod direct;
+pub mod message_actions;
 pub mod messages;
 pub mod notifications;
+pub mod profile;
 pub mod reads;
+pub mod search;
+pub mod tokens;
 pub mod typing;
 pub mod validate;
 

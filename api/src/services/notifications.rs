@@ -1,5 +1,6 @@
 //! Notifications: written in the message's own transaction, for the other
-//! person of a direct conversation and for members @mentioned by username.
+//! person of a direct conversation, for members @mentioned by username and for
+//! the author of the message replied to. One per message and person.
 
 use diesel_async::AsyncPgConnection;
 use jeco_schema::models::{Conversation, Message};
@@ -56,6 +57,16 @@ pub async fn for_message(
         queries::insert_notifications(c, &mentioned, "mention", message).await?;
     }
     direct.extend(mentioned);
+    if let Some(original) = message.reply_to_id {
+        let author = queries::messages_by_ids(c, &[original]).await?.first().map(|m| m.sender_id);
+        if let Some(author) = author.filter(|a| *a != message.sender_id && !direct.contains(a)) {
+            // Only if they are still in the conversation to read it.
+            if queries::member(c, conversation.id, author).await?.is_some() {
+                queries::insert_notifications(c, &[author], "reply", message).await?;
+                direct.push(author);
+            }
+        }
+    }
     Ok(direct)
 }
 

@@ -31,6 +31,7 @@ pub async fn spawn_process(
         db_url: db_url.to_string(),
         http: reqwest::Client::new(),
         running: None,
+        data_dir: std::env::temp_dir(),
     };
     for _ in 0..100 {
         if app.http.get(app.url("/healthz")).send().await.is_ok() {

@@ -74,6 +74,8 @@ pub struct TestApp {
     pub db_url: String,
     pub http: reqwest::Client,
     pub running: Option<jeco_api::Running>,
+    /// `JECO_DATA_DIR` of this server (its `outbox/` holds sent mail).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Starts a server with default options.
@@ -89,14 +91,16 @@ pub async fn spawn_app_with(opts: Opts) -> TestApp {
 
 /// Starts a server on a given database and address (used for restarts).
 pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) -> TestApp {
-    let data_dir = std::env::temp_dir().join(format!("jeco-test-{}", std::process::id()));
+    // One data dir per database, so each test reads only its own outbox.
+    let db_name = db_url.rsplit('/').next().unwrap_or("db").to_string();
+    let data_dir = std::env::temp_dir().join(format!("jeco-test-{}-{db_name}", std::process::id()));
     let config = Config {
         database_url: db_url.clone(),
         redis_url: opts.redis_url,
         bind,
         public_url: "http://localhost:8080".into(),
         allowed_origins: vec!["http://localhost:8080".into()],
-        data_dir,
+        data_dir: data_dir.clone(),
         jwt_secret: Some("test-secret-test-secret-test-secret-1234".into()),
         web_dir: "/nonexistent".into(),
         graphiql_dir: "/nonexistent".into(),
@@ -107,9 +111,11 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         trust_forwarded_for: opts.trust_forwarded_for,
         presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
+        smtp_url: None,
+        mail_from: "Jeco Chat <no-reply@localhost>".into(),
     };
     let running = jeco_api::start(config).await.expect("server starts");
-    TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running) }
+    TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running), data_dir }
 }
 
 #[derive(QueryableByName)]
@@ -151,6 +157,10 @@ impl TestApp {
             "contacts",
             "blocks",
             "read_positions",
+            "notifications",
+            "reactions",
+            "password_resets",
+            "access_tokens",
         ] {
             out.push((t.to_string(), self.count(t).await));
         }
@@ -223,6 +233,21 @@ impl TestApp {
             )
             .await;
         r["data"]["sendMessage"].clone()
+    }
+
+    /// Runs a mutation `name(input: $i)` selecting `fields`; returns its payload.
+    pub async fn mutate(
+        &self,
+        token: Option<&str>,
+        name: &str,
+        input_type: &str,
+        input: Value,
+        fields: &str,
+    ) -> Value {
+        let q = format!("mutation($i: {input_type}!){{ {name}(input:$i){{ {fields} userErrors{{ field code message }} }} }}");
+        let r = self.gql(token, &q, json!({ "i": input })).await;
+        assert!(r["errors"].is_null(), "{name}: {r}");
+        r["data"][name].clone()
     }
 
     /// Opens a graphql-transport-ws connection (no init yet).
@@ -349,4 +374,4 @@ pub fn log_start() -> String {
 }
 
 /// The event selection used by the tests.
-pub const EVENTS_QUERY: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId: $c, after: $after){ cursor conversationId payload { __typename ... on MessageCreated { message { id body clientId sender { username } } } ... on MemberJoined { member { role user { username } } } ... on MemberLeft { user { username } } ... on DeliveryMoved { messageId user { username } } ... on ReadReceiptMoved { messageId user { username } } } } }";
+pub const EVENTS_QUERY: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId: $c, after: $after){ cursor conversationId payload { __typename ... on MessageCreated { message { id body clientId sender { username } } } ... on MemberJoined { member { role user { username } } } ... on MemberLeft { user { username } } ... on DeliveryMoved { messageId user { username } } ... on ReadReceiptMoved { messageId user { username } } ... on MessageEdited { message { id body editedAt } } ... on MessageDeleted { message { id body deletedAt } } ... on ReactionsChanged { messageId reactions { emoji count users { username } } } ... on MessagePinned { message { id pinned } by { username } } ... on MessageUnpinned { message { id pinned } by { username } } ... on ConversationUpdated { conversation { id name topic pinsAdminOnly } } } } }";

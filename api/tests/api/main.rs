@@ -1,6 +1,7 @@
 //! Integration tests: the real server against a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod account_life;
 mod accounts;
 mod authz;
 mod cli;
@@ -10,11 +11,13 @@ mod helpers;
 mod hygiene;
 mod instances;
 mod live;
+mod message_features;
 mod messages;
 mod notifications;
 mod presence;
 mod private_rooms;
 mod reads;
 mod rooms;
+mod search;
 mod social;
 mod typing;

@@ -3,12 +3,13 @@
 
 use super::ops::{
     conversation_events as ev, conversation_history as hist, conversation_info as info,
-    conversations as convs, create_room, invite_to_room, join_room, leave_room, login,
-    open_direct_conversation as open_dm, refresh_session, register, remove_member, send_message,
+    conversations as convs, create_room, delete_message, edit_message, invite_to_room, join_room, leave_room,
+    login, open_direct_conversation as open_dm, pin_message, refresh_session, register, remove_member,
+    send_message, toggle_reaction, unpin_message, update_room,
 };
 use crate::state::model::{
     ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery, EventPayload,
-    HistoryPage, Message, Role, UserRef,
+    HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
 };
 
 macro_rules! user_from {
@@ -26,9 +27,7 @@ user_from!(
     login::LoginLoginUser,
     refresh_session::RefreshSessionRefreshSessionUser,
     convs::ConversationsConversationsNodesLastMessageSender,
-    hist::ConversationHistoryConversationMessagesNodesSender,
-    send_message::SendMessageSendMessageMessageSender,
-    ev::ConversationEventsConversationEventsPayloadOnMessageCreatedMessageSender,
+    ev::ConversationEventsConversationEventsPayloadOnReactionsChangedReactionsUsers,
     ev::ConversationEventsConversationEventsPayloadOnMemberJoinedMemberUser,
     ev::ConversationEventsConversationEventsPayloadOnMemberLeftUser,
     ev::ConversationEventsConversationEventsPayloadOnReadReceiptMovedUser,
@@ -37,32 +36,78 @@ user_from!(
     hist::ConversationHistoryConversationMessagesNodesDeliveredTo,
 );
 
-macro_rules! message_from {
-    ($($t:ty),* $(,)?) => {$(
-        impl From<$t> for Message {
-            fn from(m: $t) -> Self {
+impl From<convs::ConversationsConversationsNodesLastMessage> for Message {
+    fn from(m: convs::ConversationsConversationsNodesLastMessage) -> Self {
+        Message {
+            id: Some(m.id),
+            client_id: m.client_id,
+            conversation_id: m.conversation_id,
+            sender: m.sender.into(),
+            body: m.body,
+            created_at: m.created_at,
+            delivery: Delivery::Confirmed,
+            settled: true,
+            ..Message::default()
+        }
+    }
+}
+
+/// `From` impls for one operation module's `MessageFields` fragment (every module
+/// generates its own copy of the fragment's types).
+macro_rules! message_fields_from {
+    ($($m:ident),* $(,)?) => {$(
+        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::MessageFieldsReactionsUsers);
+
+        impl From<$m::MessageFieldsReactions> for ReactionGroup {
+            fn from(r: $m::MessageFieldsReactions) -> Self {
+                ReactionGroup {
+                    emoji: r.emoji,
+                    count: r.count,
+                    reacted_by_viewer: r.reacted_by_viewer,
+                    users: r.users.into_iter().map(UserRef::from).collect(),
+                }
+            }
+        }
+
+        impl From<$m::MessageFields> for Message {
+            fn from(m: $m::MessageFields) -> Self {
+                let deleted = m.deleted_at.is_some();
                 Message {
                     id: Some(m.id),
                     client_id: m.client_id,
                     conversation_id: m.conversation_id,
                     sender: m.sender.into(),
-                    body: m.body,
+                    body: m.body.filter(|_| !deleted),
                     created_at: m.created_at,
                     delivery: Delivery::Confirmed,
                     settled: true,
                     seen_by: Vec::new(),
                     delivered_to: Vec::new(),
+                    edited_at: m.edited_at,
+                    deleted_at: m.deleted_at,
+                    reply_to: m.reply_to.map(|r| ReplyPreview {
+                        id: r.id,
+                        sender: r.sender.into(),
+                        body: r.body.filter(|_| r.deleted_at.is_none()),
+                    }),
+                    reactions: m.reactions.into_iter().map(ReactionGroup::from).collect(),
+                    pinned: m.pinned && !deleted,
+                    mentions: m.mentions.into_iter().map(|n| n.to_lowercase()).collect(),
                 }
             }
         }
     )*};
 }
 
-message_from!(
-    convs::ConversationsConversationsNodesLastMessage,
-    hist::ConversationHistoryConversationMessagesNodes,
-    send_message::SendMessageSendMessageMessage,
-    ev::ConversationEventsConversationEventsPayloadOnMessageCreatedMessage,
+message_fields_from!(
+    hist,
+    send_message,
+    ev,
+    edit_message,
+    delete_message,
+    toggle_reaction,
+    pin_message,
+    unpin_message,
 );
 
 macro_rules! meta_from {
@@ -91,6 +136,7 @@ macro_rules! meta_from {
                         display_name: p.display_name.clone(),
                     }),
                     unread_count: c.unread_count,
+                    pins_admin_only: c.pins_admin_only,
                 }
             }
         }
@@ -107,6 +153,8 @@ meta_from!(
     invite_to_room::InviteToRoomInviteToRoomConversation => invite_to_room,
     remove_member::RemoveMemberRemoveMemberConversation => remove_member,
     leave_room::LeaveRoomLeaveRoomConversation => leave_room,
+    ev::ConversationEventsConversationEventsPayloadOnConversationUpdatedConversation => ev,
+    update_room::UpdateRoomUpdateRoomConversation => update_room,
 );
 
 impl From<convs::ConversationsConversationsNodes> for ConversationSummary {
@@ -126,14 +174,14 @@ pub fn history(c: hist::ConversationHistoryConversation) -> (ConversationMeta, H
             .nodes
             .into_iter()
             .map(|node| {
-                let seen_by: Vec<UserRef> = node.seen_by.iter().cloned().map(UserRef::from).collect();
-                let delivered_to: Vec<UserRef> =
-                    node.delivered_to.iter().cloned().map(UserRef::from).collect();
-                Message { seen_by, delivered_to, ..Message::from(node) }
+                let seen_by: Vec<UserRef> = node.seen_by.into_iter().map(UserRef::from).collect();
+                let delivered_to: Vec<UserRef> = node.delivered_to.into_iter().map(UserRef::from).collect();
+                Message { seen_by, delivered_to, ..Message::from(node.message_fields) }
             })
             .collect(),
         has_older: c.messages.page_info.has_previous_page,
         start_cursor: c.messages.page_info.start_cursor,
+        pinned: c.pinned_messages.into_iter().map(Message::from).collect(),
     };
     (meta, page)
 }
@@ -143,6 +191,26 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
         use ev::ConversationEventsConversationEventsPayload as P;
         let payload = match e.payload {
             P::MessageCreated(p) => EventPayload::MessageCreated(p.message.into()),
+            P::MessageEdited(p) => EventPayload::MessageEdited(p.message.into()),
+            P::MessageDeleted(p) => EventPayload::MessageDeleted(p.message.into()),
+            P::MessagePinned(p) => EventPayload::MessagePinned(p.message.into()),
+            P::MessageUnpinned(p) => EventPayload::MessageUnpinned(p.message.into()),
+            P::ReactionsChanged(p) => EventPayload::ReactionsChanged {
+                message_id: p.message_id,
+                reactions: p
+                    .reactions
+                    .into_iter()
+                    .map(|r| ReactionGroup {
+                        emoji: r.emoji,
+                        count: r.count,
+                        reacted_by_viewer: r.reacted_by_viewer,
+                        users: r.users.into_iter().map(UserRef::from).collect(),
+                    })
+                    .collect(),
+            },
+            P::ConversationUpdated(p) => {
+                EventPayload::ConversationUpdated(ConversationMeta::from(&p.conversation))
+            }
             P::MemberJoined(p) => EventPayload::MemberJoined(p.member.user.into()),
             P::MemberLeft(p) => EventPayload::MemberLeft(p.user.into()),
             P::ReadReceiptMoved(p) => {

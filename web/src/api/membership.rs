@@ -4,8 +4,8 @@
 use super::error::ApiError;
 use super::http::execute;
 use super::ops::{
-    invite_to_room, leave_room, mark_read, members, remove_member, InviteToRoom, LeaveRoom, MarkRead,
-    Members, RemoveMember,
+    invite_to_room, leave_room, mark_read, members, remove_member, update_room, InviteToRoom, LeaveRoom,
+    MarkRead, Members, RemoveMember, UpdateRoom,
 };
 use crate::state::model::{ConversationMeta, Role, UserRef};
 use crate::user_errors;
@@ -83,4 +83,22 @@ pub async fn leave(conversation_id: String) -> Result<(), ApiError> {
         Some(error) => Err(error),
         None => Ok(()),
     }
+}
+
+/// Sets whether only owners and admins may pin in a room.
+pub async fn set_pins_admin_only(
+    conversation_id: String,
+    admin_only: bool,
+) -> Result<ConversationMeta, ApiError> {
+    let input = update_room::UpdateRoomInput {
+        conversation_id,
+        name: None,
+        topic: None,
+        pins_admin_only: Some(admin_only),
+    };
+    let payload = execute::<UpdateRoom>(update_room::Variables { input }).await?.update_room;
+    if let Some(error) = user_errors!(payload.user_errors) {
+        return Err(error);
+    }
+    payload.conversation.as_ref().map(ConversationMeta::from).ok_or_else(|| missing("conversation"))
 }

@@ -1,12 +1,14 @@
 //! Talking to the server: typed operations, GraphQL over HTTP, the access token, and
 //! the graphql-transport-ws subscription client.
 
+pub mod account;
 pub mod auth;
 pub mod convert;
 pub mod error;
 pub mod http;
 pub mod live;
 pub mod membership;
+pub mod messages;
 pub mod ops;
 pub mod people;
 pub mod protocol;

@@ -382,3 +382,195 @@ pub struct NotificationStream;
     fragments_other_variant = "true"
 )]
 pub struct MarkNotificationsRead;
+
+/// Edits one of the viewer's messages.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/EditMessage.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct EditMessage;
+
+/// Deletes a message (leaves a tombstone).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/DeleteMessage.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct DeleteMessage;
+
+/// Adds or removes the viewer's reaction.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ToggleReaction.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ToggleReaction;
+
+/// Pins a message.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/PinMessage.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct PinMessage;
+
+/// Unpins a message.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/UnpinMessage.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct UnpinMessage;
+
+/// Full-text search over the viewer's conversations.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/SearchMessages.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct SearchMessages;
+
+/// The logged-in user's own profile.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/Viewer.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct Viewer;
+
+/// Changes display name and bio.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/UpdateProfile.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct UpdateProfile;
+
+/// Changes the password (other sessions end).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ChangePassword.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ChangePassword;
+
+/// Mails a password reset link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/RequestPasswordReset.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct RequestPasswordReset;
+
+/// Sets a new password with a reset token.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/ResetPassword.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct ResetPassword;
+
+/// The viewer's personal access tokens.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/AccessTokens.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct AccessTokens;
+
+/// Creates a personal access token.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/CreateAccessToken.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct CreateAccessToken;
+
+/// Revokes a personal access token.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/RevokeAccessToken.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct RevokeAccessToken;
+
+/// Deletes the viewer's account.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/DeleteAccount.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct DeleteAccount;
+
+/// Changes a room's name, topic or pin policy (owners and admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../graphql/schema.graphql",
+    query_path = "../graphql/operations/UpdateRoom.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    fragments_other_variant = "true"
+)]
+pub struct UpdateRoom;

@@ -21,6 +21,8 @@ pub struct Person {
     pub is_contact: bool,
     /// Blocked by the viewer.
     pub is_blocked: bool,
+    /// Their bio, where the answer carried it.
+    pub bio: Option<String>,
 }
 
 /// What to change about the viewer's relation to someone.
@@ -37,22 +39,26 @@ pub enum Relation {
 }
 
 macro_rules! person_from {
-    ($($t:ty),* $(,)?) => {$(
+    ($bio:ident => $($t:ty),* $(,)?) => {$(
         impl From<$t> for Person {
             fn from(u: $t) -> Self {
                 Person {
                     user: UserRef { id: u.id, username: u.username, display_name: u.display_name },
                     is_contact: u.is_contact,
                     is_blocked: u.is_blocked,
+                    bio: person_from!(@bio $bio u),
                 }
             }
         }
     )*};
+    (@bio with $u:ident) => { $u.bio };
+    (@bio without $u:ident) => { None };
 }
 
+person_from!(with => search_users::SearchUsersSearchUsersNodes, contacts::ContactsContactsNodes);
+
 person_from!(
-    search_users::SearchUsersSearchUsersNodes,
-    contacts::ContactsContactsNodes,
+    without =>
     add_contact::AddContactAddContactUser,
     remove_contact::RemoveContactRemoveContactUser,
     block_user::BlockUserBlockUserUser,

@@ -111,8 +111,9 @@ pub async fn send_message(
     conversation_id: String,
     body: String,
     client_id: String,
+    reply_to_id: Option<String>,
 ) -> Result<Message, ApiError> {
-    let input = send_message::SendMessageInput { conversation_id, body, client_id };
+    let input = send_message::SendMessageInput { conversation_id, body, client_id, reply_to_id };
     let payload = execute::<SendMessage>(send_message::Variables { input }).await?.send_message;
     if let Some(error) = user_errors!(payload.user_errors) {
         return Err(error);

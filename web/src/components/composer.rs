@@ -4,7 +4,9 @@
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use super::quote_text;
 use crate::state::live::TypingSignal;
+use crate::state::ReplyPreview;
 
 /// Props of [`Composer`].
 #[derive(Properties, PartialEq)]
@@ -17,6 +19,12 @@ pub struct ComposerProps {
     /// Disables input (e.g. not a member).
     #[prop_or_default]
     pub disabled: bool,
+    /// The message being replied to, shown above the input.
+    #[prop_or_default]
+    pub reply_to: Option<ReplyPreview>,
+    /// Drops the reply (the ✕ of the preview, or Esc in the input).
+    #[prop_or_default]
+    pub on_cancel_reply: Callback<()>,
 }
 
 /// Textarea plus send button.
@@ -70,13 +78,39 @@ pub fn composer(props: &ComposerProps) -> Html {
     };
     let onkeydown = {
         let submit = submit.clone();
+        let on_cancel_reply = props.on_cancel_reply.clone();
+        let replying = props.reply_to.is_some();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                 e.prevent_default();
                 submit.emit(());
+            } else if e.key() == "Escape" && replying {
+                on_cancel_reply.emit(());
             }
         })
     };
+    // Starting a reply puts the cursor in the input.
+    {
+        let input_ref = input_ref.clone();
+        use_effect_with(props.reply_to.as_ref().map(|r| r.id.clone()), move |id| {
+            if let (Some(_), Some(input)) = (id, input_ref.cast::<HtmlTextAreaElement>()) {
+                let _ = input.focus();
+            }
+        });
+    }
+    let preview = props.reply_to.as_ref().map(|r| {
+        let on_cancel_reply = props.on_cancel_reply.clone();
+        let cancel = Callback::from(move |_: MouseEvent| on_cancel_reply.emit(()));
+        html! {
+            <div class="reply-preview" data-testid="reply-preview" data-reply-to={r.id.clone()}>
+                <span class="muted">{ "Replying to " }</span>
+                <strong>{ r.sender.display_name.clone() }</strong>
+                <span class="reply-body">{ quote_text(r.body.as_deref()) }</span>
+                <button type="button" class="btn btn-small btn-quiet" data-testid="reply-cancel"
+                    aria-label="Cancel reply" onclick={cancel}>{ "✕" }</button>
+            </div>
+        }
+    });
     let onsubmit = {
         let submit = submit.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -85,6 +119,8 @@ pub fn composer(props: &ComposerProps) -> Html {
         })
     };
     html! {
+        <>
+        { for preview }
         <form class="composer" {onsubmit}>
             <textarea ref={input_ref} data-testid="composer-input" rows="2"
                 placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
@@ -93,5 +129,6 @@ pub fn composer(props: &ComposerProps) -> Html {
             <button type="submit" class="btn btn-primary" data-testid="composer-send"
                 disabled={props.disabled}>{ "Send" }</button>
         </form>
+        </>
     }
 }

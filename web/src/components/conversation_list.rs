@@ -17,7 +17,8 @@ pub fn conversation_list() -> Html {
         let id = c.meta.id.clone();
         let active = matches!(&current, Some(Route::Chat { id: open }) if *open == id);
         let preview = c.last_message.as_ref().map(|m| {
-            let body = m.body.clone().unwrap_or_else(|| "(deleted)".to_owned());
+            // Markup is dropped in the one-line preview.
+            let body = super::quote_text(m.body.as_deref());
             html! {
                 <span class="preview">
                     <span class="preview-sender">{ m.sender.display_name.clone() }{ ": " }</span>

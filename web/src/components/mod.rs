@@ -9,8 +9,10 @@ mod live;
 mod members_panel;
 mod message_item;
 mod person_item;
+mod pins_panel;
 mod protected;
 mod shell;
+mod theme_toggle;
 mod timeline;
 
 pub use composer::Composer;
@@ -20,10 +22,12 @@ pub use form_error::FormError;
 pub use link::AppLink;
 pub use live::{mark_read as mark_notifications_read, NotificationBell, PresenceDot, Toasts, TypingLine};
 pub use members_panel::MembersPanel;
-pub use message_item::MessageItem;
+pub use message_item::{quote_text, MessageEnv, MessageItem, QUICK_REACTIONS};
 pub use person_item::PersonItem;
+pub use pins_panel::PinsPanel;
 pub use protected::Protected;
 pub use shell::Shell;
+pub use theme_toggle::ThemeToggle;
 pub use timeline::TimelineView;
 
 /// Local `HH:MM` of an RFC 3339 timestamp (empty if unparsable).

@@ -61,6 +61,9 @@ pub fn person_item(props: &PersonItemProps) -> Html {
                 <span class="muted">{ format!("@{}", p.user.username) }
                     if p.is_blocked { { " · blocked" } }
                 </span>
+                if let Some(bio) = p.bio.as_ref().filter(|b| !b.trim().is_empty()) {
+                    <span class="bio muted" data-testid="person-bio">{ bio.clone() }</span>
+                }
             </div>
             <div class="actions">
                 <button class="btn btn-small btn-primary" data-testid="message-person" disabled={props.busy}

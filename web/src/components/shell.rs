@@ -3,10 +3,11 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, Toasts};
+use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, ThemeToggle, Toasts};
 use crate::api::auth;
 use crate::app::Route;
 use crate::hooks::use_session;
+use crate::pages::{open_search, SearchQuery};
 use crate::state::session::SessionAction;
 
 /// Props of [`Shell`].
@@ -27,6 +28,23 @@ pub fn shell(props: &ShellProps) -> Html {
     let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
     let (display_name, username) = viewer.map(|v| (v.display_name, v.username)).unwrap_or_default();
     let logging_out = use_state(|| false);
+    let search = use_state(String::new);
+    let onsearch = {
+        let (search, navigator) = (search.clone(), navigator.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let q = search.trim().to_owned();
+            if let (Some(navigator), false) = (navigator.as_ref(), q.is_empty()) {
+                open_search(navigator, SearchQuery { q: Some(q), c: None });
+            }
+        })
+    };
+    let onsearch_input = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| {
+            search.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+        })
+    };
     let onlogout = {
         let session = session.clone();
         let logging_out = logging_out.clone();
@@ -53,13 +71,21 @@ pub fn shell(props: &ShellProps) -> Html {
                     <AppLink to={Route::Rooms} testid="nav-rooms">{ "Rooms" }</AppLink>
                     <AppLink to={Route::People} testid="nav-people">{ "People" }</AppLink>
                 </nav>
+                <form class="header-search" role="search" onsubmit={onsearch}>
+                    <input type="search" data-testid="search-input" aria-label="Search messages"
+                        placeholder="Search messages" maxlength="200" value={(*search).clone()}
+                        oninput={onsearch_input} />
+                </form>
                 <div class="spacer"></div>
                 <ConnectionStatus />
+                <ThemeToggle />
                 <NotificationBell />
-                <span class="viewer" data-testid="viewer-name" title={format!("@{username}")}>
-                    <span class="display-name">{ display_name }</span>
-                    <span class="username">{ " @" }{ username }</span>
-                </span>
+                <AppLink to={Route::Profile} testid="nav-profile" class="viewer">
+                    <span data-testid="viewer-name" title={format!("@{username}")}>
+                        <span class="display-name">{ display_name }</span>
+                        <span class="username">{ " @" }{ username }</span>
+                    </span>
+                </AppLink>
                 <button class="btn btn-quiet" data-testid="logout" onclick={onlogout}
                     disabled={*logging_out}>{ "Log out" }</button>
             </header>

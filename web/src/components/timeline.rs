@@ -6,7 +6,7 @@ use std::rc::Rc;
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::MessageItem;
+use super::{MessageEnv, MessageItem};
 use crate::state::{Message, Timeline};
 
 /// Distance from the top (px) that triggers loading older messages.
@@ -19,14 +19,12 @@ const STICK_WITHIN: i32 = 96;
 pub struct TimelineViewProps {
     /// The conversation's timeline.
     pub timeline: Rc<Timeline>,
-    /// Id of the logged-in user.
-    pub viewer_id: Option<String>,
     /// Whether an older page is being fetched.
     pub loading_older: bool,
     /// Asks for the next older page.
     pub on_load_older: Callback<()>,
-    /// Retry a failed send.
-    pub on_retry: Callback<(String, String)>,
+    /// What the messages share (viewer, permissions, action callbacks).
+    pub env: MessageEnv,
 }
 
 /// Message list with `data-testid="timeline"` and a `load-older` control at the top.
@@ -39,7 +37,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
     let messages = &props.timeline.messages;
     let first_key = messages.first().map(Message::key);
     let last_key = messages.last().map(Message::key);
-    let last_is_own = messages.last().is_some_and(|m| Some(&m.sender.id) == props.viewer_id.as_ref());
+    let last_is_own = messages.last().is_some_and(|m| Some(&m.sender.id) == props.env.viewer_id.as_ref());
 
     {
         let node = node.clone();
@@ -102,8 +100,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         html! { <div class="load-older muted" data-testid="load-older" data-state="loading">{ "Loading…" }</div> }
     };
     let items = messages.iter().map(|m| {
-        let own = Some(&m.sender.id) == props.viewer_id.as_ref();
-        html! { <MessageItem key={format!("{}/{}", m.sender.id, m.client_id)} message={m.clone()} {own} on_retry={props.on_retry.clone()} /> }
+        html! { <MessageItem key={format!("{}/{}", m.sender.id, m.client_id)} message={m.clone()} env={props.env.clone()} /> }
     });
     html! {
         <div class="timeline" data-testid="timeline" ref={node} {onscroll}>

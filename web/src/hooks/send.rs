@@ -8,15 +8,15 @@ use yew::prelude::*;
 use gloo::timers::future::TimeoutFuture;
 
 use crate::api::{queries, ApiError};
-use crate::state::{ChatAction, ChatState, Delivery, Message, UserRef};
+use crate::state::{ChatAction, ChatState, Delivery, Message, ReplyPreview, UserRef};
 
 /// Callbacks to send a new message or retry a failed one.
 #[derive(Clone, PartialEq)]
 pub struct SendHandle {
-    /// Sends a new message with this body.
-    pub send: Callback<String>,
-    /// Resends a failed message: `(client_id, body)`.
-    pub retry: Callback<(String, String)>,
+    /// Sends a new message with this body, as a reply to the quoted original if any.
+    pub send: Callback<(String, Option<ReplyPreview>)>,
+    /// Resends a failed message: `(client_id, body, reply_to_id)`.
+    pub retry: Callback<(String, String, Option<String>)>,
 }
 
 /// A random client id (UUID v4 from `crypto.getRandomValues`, `Math.random` fallback).
@@ -52,12 +52,23 @@ fn transient(error: &ApiError) -> bool {
     }
 }
 
-fn deliver(chat: UseReducerDispatcher<ChatState>, conversation_id: String, body: String, client_id: String) {
+fn deliver(
+    chat: UseReducerDispatcher<ChatState>,
+    conversation_id: String,
+    body: String,
+    client_id: String,
+    reply_to_id: Option<String>,
+) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut delays = AUTO_RETRY_MS.iter();
         let outcome = loop {
-            let result =
-                queries::send_message(conversation_id.clone(), body.clone(), client_id.clone()).await;
+            let result = queries::send_message(
+                conversation_id.clone(),
+                body.clone(),
+                client_id.clone(),
+                reply_to_id.clone(),
+            )
+            .await;
             match (result, delays.next()) {
                 (Err(e), Some(delay)) if transient(&e) => TimeoutFuture::new(*delay).await,
                 (result, _) => break result,
@@ -82,30 +93,37 @@ pub fn use_send_message(
     let send = {
         let chat = chat.clone();
         let conversation_id = conversation_id.clone();
-        use_callback((conversation_id, viewer), move |body: String, (conversation_id, viewer)| {
-            let Some(sender) = viewer.clone() else { return };
-            let client_id = new_client_id();
-            chat.dispatch(ChatAction::SendStarted(Message {
-                id: None,
-                client_id: client_id.clone(),
-                conversation_id: conversation_id.clone(),
-                sender,
-                body: Some(body.clone()),
-                created_at: now_rfc3339(),
-                delivery: Delivery::Pending,
-                settled: false,
-                seen_by: Vec::new(),
-                delivered_to: Vec::new(),
-            }));
-            deliver(chat.clone(), conversation_id.clone(), body, client_id);
-        })
+        use_callback(
+            (conversation_id, viewer),
+            move |(body, reply_to): (String, Option<ReplyPreview>), (conversation_id, viewer)| {
+                let Some(sender) = viewer.clone() else { return };
+                let client_id = new_client_id();
+                let reply_to_id = reply_to.as_ref().map(|r| r.id.clone());
+                chat.dispatch(ChatAction::SendStarted(Message {
+                    id: None,
+                    client_id: client_id.clone(),
+                    conversation_id: conversation_id.clone(),
+                    sender,
+                    body: Some(body.clone()),
+                    created_at: now_rfc3339(),
+                    delivery: Delivery::Pending,
+                    settled: false,
+                    reply_to,
+                    ..Message::default()
+                }));
+                deliver(chat.clone(), conversation_id.clone(), body, client_id, reply_to_id);
+            },
+        )
     };
-    let retry = use_callback(conversation_id, move |(client_id, body): (String, String), conversation_id| {
-        chat.dispatch(ChatAction::RetryStarted {
-            conversation_id: conversation_id.clone(),
-            client_id: client_id.clone(),
-        });
-        deliver(chat.clone(), conversation_id.clone(), body, client_id);
-    });
+    let retry = use_callback(
+        conversation_id,
+        move |(client_id, body, reply_to_id): (String, String, Option<String>), conversation_id| {
+            chat.dispatch(ChatAction::RetryStarted {
+                conversation_id: conversation_id.clone(),
+                client_id: client_id.clone(),
+            });
+            deliver(chat.clone(), conversation_id.clone(), body, client_id, reply_to_id);
+        },
+    );
     SendHandle { send, retry }
 }

@@ -87,6 +87,9 @@ pub fn login_page() -> Html {
                 <button type="submit" class="btn btn-primary" data-testid="login-submit"
                     disabled={*busy}>{ if *busy { "Logging in…" } else { "Log in" } }</button>
                 <p class="muted">{ "No account? " }<AppLink to={Route::Register}>{ "Register" }</AppLink></p>
+                <p class="muted">
+                    <AppLink to={Route::ForgotPassword} testid="forgot-password-link">{ "Forgot your password?" }</AppLink>
+                </p>
             </form>
         </div>
     }

@@ -6,12 +6,29 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::{live, membership, queries, ws};
-use crate::app::Route;
+use crate::app::{JumpQuery, Route};
 use crate::components::{
-    mark_notifications_read, Composer, FormError, MembersPanel, TimelineView, TypingLine,
+    mark_notifications_read, Composer, FormError, MembersPanel, MessageEnv, PinsPanel, TimelineView,
+    TypingLine,
 };
 use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
-use crate::state::{ChatAction, ConversationKind, ConversationMeta, LiveAction};
+use crate::state::{ChatAction, ConversationKind, ConversationMeta, LiveAction, ReplyPreview};
+
+/// Older pages loaded at most while looking for a message to jump to.
+const JUMP_MAX_PAGES: u32 = 100;
+/// How long a jumped-to message stays highlighted (ms).
+const HIGHLIGHT_MS: u32 = 2_500;
+
+/// Scrolls the message with this id to the middle of the timeline.
+fn scroll_to_message(id: &str) {
+    let element =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&format!("msg-{id}")));
+    if let Some(element) = element {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
 
 /// Props of [`ChatPage`].
 #[derive(Properties, PartialEq)]
@@ -32,6 +49,22 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     let navigator = use_navigator();
     let live = use_live();
     let viewer = session.as_ref().and_then(|s| s.viewer().cloned());
+    let reply_to = use_state(|| None::<ReplyPreview>);
+    let jump_target = use_state(|| None::<String>);
+    let jump_pages = use_mut_ref(|| 0u32);
+    let highlighted = use_state(|| None::<String>);
+    let location = use_location();
+    let query_target = location.and_then(|l| l.query::<JumpQuery>().ok()).and_then(|q| q.m);
+
+    // `?m=<message id>` (from search or a notification) jumps to that message.
+    {
+        let jump_target = jump_target.clone();
+        use_effect_with(query_target, move |target| {
+            if target.is_some() {
+                jump_target.set(target.clone());
+            }
+        });
+    }
 
     // Watch who types here while on screen (and no toasts for this conversation).
     {
@@ -146,6 +179,58 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
 
     let sender = use_send_message(id.clone(), viewer.clone(), chat.dispatcher());
 
+    // Jumping: once the target is loaded, scroll to it and highlight it; until then
+    // load older pages (the message may be far back).
+    {
+        let (jump_target, jump_pages, highlighted, error) =
+            (jump_target.clone(), jump_pages.clone(), highlighted.clone(), error.clone());
+        let on_load_older = on_load_older.clone();
+        let found =
+            jump_target.as_ref().is_some_and(|t| timeline.as_ref().is_some_and(|tl| tl.contains_id(t)));
+        let has_older = timeline.as_ref().is_some_and(|t| t.has_older);
+        let count = timeline.as_ref().map_or(0, |t| t.messages.len());
+        use_effect_with(
+            ((*jump_target).clone(), found, loaded, has_older, count, *loading_older),
+            move |(target, found, loaded, has_older, _, loading)| {
+                let Some(target) = target.clone() else { return };
+                if *found {
+                    scroll_to_message(&target);
+                    highlighted.set(Some(target));
+                    jump_target.set(None);
+                    *jump_pages.borrow_mut() = 0;
+                    let highlighted = highlighted.clone();
+                    gloo::timers::callback::Timeout::new(HIGHLIGHT_MS, move || highlighted.set(None))
+                        .forget();
+                } else if *loaded && !*loading {
+                    let pages = *jump_pages.borrow();
+                    if *has_older && pages < JUMP_MAX_PAGES {
+                        *jump_pages.borrow_mut() = pages + 1;
+                        on_load_older.emit(());
+                    } else {
+                        jump_target.set(None);
+                        *jump_pages.borrow_mut() = 0;
+                        error.set(Some("That message is not available any more.".to_owned()));
+                    }
+                }
+            },
+        );
+    }
+    let on_jump = {
+        let jump_target = jump_target.clone();
+        Callback::from(move |id: String| jump_target.set(Some(id)))
+    };
+    let on_send = {
+        let (send, reply_to) = (sender.send.clone(), reply_to.clone());
+        Callback::from(move |body: String| {
+            send.emit((body, (*reply_to).clone()));
+            reply_to.set(None);
+        })
+    };
+    let on_cancel_reply = {
+        let reply_to = reply_to.clone();
+        Callback::from(move |_: ()| reply_to.set(None))
+    };
+
     let meta: Option<ConversationMeta> = timeline
         .as_ref()
         .and_then(|t| t.meta.clone())
@@ -196,10 +281,32 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
         Callback::from(move |_: MouseEvent| show_members.set(!*show_members))
     };
     let room_member = meta.as_ref().is_some_and(|m| m.kind == ConversationKind::Room && m.is_member);
+    let onpins_policy = {
+        let (chat, error, id) = (chat.dispatcher(), error.clone(), id.clone());
+        Callback::from(move |e: Event| {
+            let admin_only = e.target_unchecked_into::<web_sys::HtmlInputElement>().checked();
+            let (chat, error, id) = (chat.clone(), error.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match membership::set_pins_admin_only(id, admin_only).await {
+                    Ok(meta) => chat.dispatch(ChatAction::ConversationUpserted(meta)),
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            });
+        })
+    };
     let members_panel = match (&meta, room_member && *show_members) {
         (Some(m), true) => html! {
-            <MembersPanel conversation_id={id.clone()} viewer_id={viewer.as_ref().map(|v| v.id.clone())}
-                viewer_role={m.viewer_role} revision={member_revision} />
+            <>
+                if m.viewer_moderates() {
+                    <label class="room-setting">
+                        <input type="checkbox" data-testid="pins-admin-only" checked={m.pins_admin_only}
+                            onchange={onpins_policy} />
+                        { " Only owners and admins may pin messages" }
+                    </label>
+                }
+                <MembersPanel conversation_id={id.clone()} viewer_id={viewer.as_ref().map(|v| v.id.clone())}
+                    viewer_role={m.viewer_role} revision={member_revision} />
+            </>
         },
         _ => html! {},
     };
@@ -243,16 +350,37 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     };
 
     let timeline = timeline.unwrap_or_default();
+    let env = MessageEnv {
+        viewer_id: viewer.as_ref().map(|v| v.id.clone()),
+        viewer_username: viewer.as_ref().map(|v| v.username.clone()),
+        moderator: meta.as_ref().is_some_and(ConversationMeta::viewer_moderates),
+        may_pin: meta.as_ref().is_some_and(ConversationMeta::viewer_may_pin),
+        member: is_member && meta.is_some(),
+        highlighted: (*highlighted).clone(),
+        on_retry: sender.retry.clone(),
+        on_reply: {
+            let reply_to = reply_to.clone();
+            Callback::from(move |preview: ReplyPreview| reply_to.set(Some(preview)))
+        },
+        on_jump: on_jump.clone(),
+        on_error: {
+            let error = error.clone();
+            Callback::from(move |e: String| error.set(Some(e)))
+        },
+    };
+    let pinned = timeline.pinned.clone();
     html! {
         <div class="chat">
             { header }
             { members_panel }
+            if is_member && meta.is_some() {
+                <PinsPanel {pinned} on_jump={on_jump.clone()} />
+            }
             <FormError error={(*error).clone()} />
-            <TimelineView timeline={timeline} viewer_id={viewer.map(|v| v.id)}
-                loading_older={*loading_older} {on_load_older} on_retry={sender.retry.clone()} />
+            <TimelineView timeline={timeline} loading_older={*loading_older} {on_load_older} {env} />
             <TypingLine conversation_id={id.clone()} />
             if is_member {
-                <Composer on_send={sender.send.clone()} {on_typing} />
+                <Composer {on_send} {on_typing} reply_to={(*reply_to).clone()} {on_cancel_reply} />
             } else {
                 <div class="join-bar">
                     <span class="muted">{ "You are not a member of this room." }</span>

@@ -19,7 +19,13 @@ fn replace(list: &UseStateHandle<Option<Vec<Person>>>, person: &Person) {
     if let Some(current) = list.as_ref() {
         let updated = current
             .iter()
-            .map(|p| if p.user.id == person.user.id { person.clone() } else { p.clone() })
+            .map(|p| {
+                if p.user.id != person.user.id {
+                    return p.clone();
+                }
+                // Relation answers do not carry the bio: keep the one we have.
+                Person { bio: person.bio.clone().or_else(|| p.bio.clone()), ..person.clone() }
+            })
             .collect();
         list.set(Some(updated));
     }

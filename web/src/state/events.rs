@@ -71,6 +71,21 @@ pub fn apply_event(state: &mut ChatState, event: &ConversationEvent) -> bool {
                 t.mark_delivered(user, message_id);
             }
         }
+        EventPayload::MessageEdited(msg)
+        | EventPayload::MessageDeleted(msg)
+        | EventPayload::MessagePinned(msg)
+        | EventPayload::MessageUnpinned(msg) => {
+            state.update_message(conversation_id, msg);
+        }
+        EventPayload::ReactionsChanged { message_id, reactions } => {
+            state.set_reactions(conversation_id, message_id, reactions);
+        }
+        EventPayload::ConversationUpdated(meta) => {
+            let known = state.summary_mut(&meta.id).is_some() || state.timeline(&meta.id).is_some();
+            if known {
+                state.upsert_meta(meta.clone());
+            }
+        }
         EventPayload::Other => {}
     }
     true

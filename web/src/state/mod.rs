@@ -11,7 +11,7 @@ mod timeline;
 pub use live::{LiveAction, LiveState, NotificationItem, NotificationKind};
 pub use model::{
     ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
-    EventPayload, HistoryPage, Message, Role, UserRef,
+    EventPayload, HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
 };
 pub use store::{apply_event, ChatAction, ChatState};
 pub use timeline::Timeline;

@@ -2,7 +2,7 @@
 //! (those are converted in `api::convert`), so the store can be tested natively.
 
 /// A user as shown next to a message or in a member list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserRef {
     /// Global id.
     pub id: String,
@@ -13,9 +13,10 @@ pub struct UserRef {
 }
 
 /// Where a message is in its round trip to the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Delivery {
     /// Committed by the server (it has an id).
+    #[default]
     Confirmed,
     /// Sent optimistically, no answer yet.
     Pending,
@@ -23,8 +24,32 @@ pub enum Delivery {
     Failed(String),
 }
 
-/// One chat message, confirmed or still local.
+/// One emoji's reactions on a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionGroup {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: i64,
+    /// Whether the viewer is one of them.
+    pub reacted_by_viewer: bool,
+    /// Who reacted.
+    pub users: Vec<UserRef>,
+}
+
+/// The original a reply quotes, as far as the quote needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyPreview {
+    /// Global id of the original.
+    pub id: String,
+    /// Its author.
+    pub sender: UserRef,
+    /// Its text; `None` once deleted.
+    pub body: Option<String>,
+}
+
+/// One chat message, confirmed or still local.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     /// Global id; `None` until the server confirmed the message.
     pub id: Option<String>,
@@ -48,9 +73,26 @@ pub struct Message {
     /// Members other than the sender whose connections received it (reading implies
     /// receiving, though `seen_by` alone already means delivered).
     pub delivered_to: Vec<UserRef>,
+    /// RFC 3339 time of the last edit.
+    pub edited_at: Option<String>,
+    /// RFC 3339 deletion time: the message is a tombstone.
+    pub deleted_at: Option<String>,
+    /// The quoted original when this is a reply.
+    pub reply_to: Option<ReplyPreview>,
+    /// Reaction groups, in order of first reaction.
+    pub reactions: Vec<ReactionGroup>,
+    /// Whether it is pinned.
+    pub pinned: bool,
+    /// Lower-case usernames the server recognised as mentions.
+    pub mentions: Vec<String>,
 }
 
 impl Message {
+    /// Whether the message was deleted (a tombstone).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
     /// Stable key for rendering: the server id once known, else the client id.
     pub fn key(&self) -> String {
         match &self.id {
@@ -144,6 +186,8 @@ pub struct ConversationMeta {
     pub peer: Option<UserRef>,
     /// Messages from others the viewer has not read (server value when fetched).
     pub unread_count: i64,
+    /// Rooms: only owners and admins may pin.
+    pub pins_admin_only: bool,
 }
 
 /// A member's role in a room.
@@ -178,6 +222,17 @@ impl Role {
 }
 
 impl ConversationMeta {
+    /// Whether the viewer may moderate (delete others' messages): room owners and admins.
+    pub fn viewer_moderates(&self) -> bool {
+        self.kind == ConversationKind::Room && matches!(self.viewer_role, Some(Role::Owner | Role::Admin))
+    }
+
+    /// Whether the viewer may pin and unpin messages here.
+    pub fn viewer_may_pin(&self) -> bool {
+        self.is_member
+            && (!self.pins_admin_only || self.kind == ConversationKind::Direct || self.viewer_moderates())
+    }
+
     /// The name to show for this conversation.
     pub fn title(&self) -> String {
         if let (ConversationKind::Direct, Some(peer)) = (self.kind, &self.peer) {
@@ -211,6 +266,8 @@ pub struct HistoryPage {
     pub has_older: bool,
     /// Cursor to pass as `before` for the next older page.
     pub start_cursor: Option<String>,
+    /// The conversation's pinned messages, newest pin first.
+    pub pinned: Vec<Message>,
 }
 
 /// What happened in a conversation.
@@ -236,6 +293,23 @@ pub enum EventPayload {
         /// The newest message delivered to them.
         message_id: String,
     },
+    /// A message's text changed (the message as it is now).
+    MessageEdited(Message),
+    /// A message was deleted (the tombstone).
+    MessageDeleted(Message),
+    /// A message's reactions changed.
+    ReactionsChanged {
+        /// The message.
+        message_id: String,
+        /// All its reaction groups now.
+        reactions: Vec<ReactionGroup>,
+    },
+    /// A message was pinned.
+    MessagePinned(Message),
+    /// A message was unpinned.
+    MessageUnpinned(Message),
+    /// A conversation's name, topic or settings changed.
+    ConversationUpdated(ConversationMeta),
     /// An event kind this app does not show yet (its cursor still counts).
     Other,
 }

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::model::{
-    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery, HistoryPage, Message,
+    ConnectionState, ConversationEvent, ConversationMeta, ConversationSummary, Delivery, HistoryPage,
+    Message, ReactionGroup,
 };
 use super::time::sort_key;
 use super::timeline::Timeline;
@@ -70,6 +71,8 @@ pub enum ChatAction {
     SendStarted(Message),
     /// `sendMessage` answered with the committed message.
     SendConfirmed(Message),
+    /// A mutation (edit, delete, react, pin) answered with the message as it is now.
+    MessageUpdated(Message),
     /// `sendMessage` failed.
     SendFailed {
         /// Conversation id.
@@ -166,6 +169,50 @@ impl ChatState {
         }
         self.sort_conversations();
         true
+    }
+
+    /// Whether the viewer reacted: from the user list when it is complete (so a
+    /// payload resolved for someone else cannot mislead us), else the server's flag.
+    fn normalize_reactions(&self, reactions: &mut [ReactionGroup]) {
+        let Some(viewer) = self.viewer_id.as_deref() else { return };
+        for group in reactions {
+            if usize::try_from(group.count).is_ok_and(|n| n == group.users.len()) {
+                group.reacted_by_viewer = group.users.iter().any(|u| u.id == viewer);
+            }
+        }
+    }
+
+    /// Applies the server's current state of an existing message everywhere it shows.
+    fn update_message(&mut self, conversation_id: &str, msg: &Message) -> bool {
+        let mut msg = msg.clone();
+        msg.conversation_id = conversation_id.to_owned();
+        self.normalize_reactions(&mut msg.reactions);
+        let mut changed = self.timeline_mut(conversation_id).is_some_and(|t| t.update_message(&msg));
+        if let Some(last) = self
+            .summary_mut(conversation_id)
+            .and_then(|s| s.last_message.as_mut())
+            .filter(|m| m.id.is_some() && m.id == msg.id)
+        {
+            if last.body != msg.body || last.deleted_at != msg.deleted_at {
+                last.body.clone_from(&msg.body);
+                last.deleted_at.clone_from(&msg.deleted_at);
+                last.edited_at.clone_from(&msg.edited_at);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Replaces a message's reactions (from a `ReactionsChanged` event).
+    fn set_reactions(
+        &mut self,
+        conversation_id: &str,
+        message_id: &str,
+        reactions: &[ReactionGroup],
+    ) -> bool {
+        let mut reactions = reactions.to_vec();
+        self.normalize_reactions(&mut reactions);
+        self.timeline_mut(conversation_id).is_some_and(|t| t.set_reactions(message_id, &reactions))
     }
 
     fn upsert_meta(&mut self, meta: ConversationMeta) {
@@ -266,6 +313,10 @@ impl ChatState {
                 let listed = self.note_message(&msg);
                 return changed || listed;
             }
+            ChatAction::MessageUpdated(msg) => {
+                let conversation_id = msg.conversation_id.clone();
+                return self.update_message(&conversation_id, &msg);
+            }
             ChatAction::SendFailed { conversation_id, client_id, error } => {
                 return self
                     .timeline_mut(&conversation_id)
@@ -335,3 +386,7 @@ mod tests;
 #[cfg(test)]
 #[path = "read_tests.rs"]
 mod read_tests;
+
+#[cfg(test)]
+#[path = "message_events_tests.rs"]
+mod message_events_tests;

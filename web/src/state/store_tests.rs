@@ -21,6 +21,7 @@ pub(super) fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at:
         settled: true,
         seen_by: Vec::new(),
         delivered_to: Vec::new(),
+        ..Message::default()
     }
 }
 
@@ -36,6 +37,7 @@ pub(super) fn pending(conv: &str, client_id: &str) -> Message {
         settled: false,
         seen_by: Vec::new(),
         delivered_to: Vec::new(),
+        ..Message::default()
     }
 }
 
@@ -51,6 +53,7 @@ pub(super) fn meta(id: &str, at: &str) -> ConversationMeta {
         viewer_role: Some(crate::state::Role::Member),
         peer: None,
         unread_count: 0,
+        pins_admin_only: false,
     }
 }
 
@@ -79,6 +82,7 @@ pub(super) fn opened(history: Vec<Message>, has_older: bool) -> ChatState {
             messages: history,
             has_older,
             start_cursor: has_older.then(|| "page-1".to_owned()),
+            pinned: Vec::new(),
         },
         older: false,
     });
@@ -178,6 +182,7 @@ fn older_history_page_is_prepended_without_duplicates() {
             messages: vec![m("M1", 1), m("M2", 2), m("M3", 3)],
             has_older: false,
             start_cursor: Some("page-2".to_owned()),
+            pinned: Vec::new(),
         },
         older: true,
     });
@@ -199,7 +204,12 @@ fn events_during_first_load_are_kept_once() {
     let m1 = confirmed("C1", "M1", "a", "U2", "2024-01-01T00:00:01Z");
     state.apply(ChatAction::HistoryLoaded {
         meta: meta("C1", "2024-01-01T00:00:02Z"),
-        page: HistoryPage { messages: vec![m1, m2], has_older: false, start_cursor: None },
+        page: HistoryPage {
+            messages: vec![m1, m2],
+            has_older: false,
+            start_cursor: None,
+            pinned: Vec::new(),
+        },
         older: false,
     });
     assert_eq!(ids(&state, "C1"), vec!["M1", "M2", "M3"]);

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::model::{ConversationMeta, Delivery, HistoryPage, Message, UserRef};
+use super::model::{ConversationMeta, Delivery, HistoryPage, Message, ReactionGroup, UserRef};
 
 /// Messages of one conversation as far as loaded, plus paging state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20,6 +20,30 @@ pub struct Timeline {
     pub older_cursor: Option<String>,
     /// Bumped on member joins/leaves so the view refetches the member count.
     pub member_revision: u32,
+    /// Pinned messages, newest pin first.
+    pub pinned: Vec<Message>,
+}
+
+/// Copies what an edit, deletion, reaction or pin changes from `from` into `to`,
+/// keeping what only this client knows (receipts, delivery state).
+fn copy_server_state(to: &mut Message, from: &Message) -> bool {
+    let before = to.clone();
+    to.body.clone_from(&from.body);
+    to.edited_at.clone_from(&from.edited_at);
+    to.deleted_at.clone_from(&from.deleted_at);
+    to.reactions.clone_from(&from.reactions);
+    to.pinned = from.pinned;
+    to.mentions.clone_from(&from.mentions);
+    if to.reply_to.is_none() {
+        to.reply_to.clone_from(&from.reply_to);
+    }
+    if to.is_deleted() {
+        // A tombstone keeps no text, reactions or pin, whatever the answer carried.
+        to.body = None;
+        to.reactions.clear();
+        to.pinned = false;
+    }
+    *to != before
 }
 
 impl Timeline {
@@ -110,6 +134,59 @@ impl Timeline {
         changed
     }
 
+    /// Applies the server's current state of a message (edited, deleted, reacted,
+    /// pinned or unpinned): the message itself, the pinned list, and the quotes of
+    /// replies to it. Idempotent. Returns whether anything changed.
+    pub(crate) fn update_message(&mut self, msg: &Message) -> bool {
+        let Some(id) = msg.id.as_deref() else {
+            return false;
+        };
+        let mut changed = false;
+        let mut current = msg.clone();
+        if let Some(i) = self.index_of_id(id) {
+            changed |= copy_server_state(&mut self.messages[i], msg);
+            current = self.messages[i].clone();
+        } else if msg.is_deleted() {
+            current.body = None;
+            current.pinned = false;
+        }
+        for m in &mut self.messages {
+            if let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == id) {
+                if quote.body != current.body {
+                    quote.body.clone_from(&current.body);
+                    changed = true;
+                }
+            }
+        }
+        let pinned_at = self.pinned.iter().position(|p| p.id.as_deref() == Some(id));
+        match (current.pinned, pinned_at) {
+            (true, Some(i)) => changed |= copy_server_state(&mut self.pinned[i], &current),
+            (true, None) => {
+                self.pinned.insert(0, current);
+                changed = true;
+            }
+            (false, Some(i)) => {
+                self.pinned.remove(i);
+                changed = true;
+            }
+            (false, None) => {}
+        }
+        changed
+    }
+
+    /// Replaces a message's reaction groups. Returns whether anything changed.
+    pub(crate) fn set_reactions(&mut self, message_id: &str, reactions: &[ReactionGroup]) -> bool {
+        let mut changed = false;
+        let targets = self.messages.iter_mut().chain(self.pinned.iter_mut());
+        for m in targets.filter(|m| m.id.as_deref() == Some(message_id) && !m.is_deleted()) {
+            if m.reactions != reactions {
+                m.reactions = reactions.to_vec();
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Id of the newest confirmed message (what `markRead` should point at).
     pub fn newest_confirmed_id(&self) -> Option<&str> {
         self.messages.iter().rev().find_map(|m| m.id.as_deref())
@@ -177,6 +254,7 @@ impl Timeline {
             page_messages.append(&mut self.messages);
             self.messages = page_messages;
         } else if !self.loaded {
+            self.pinned = page.pinned;
             // Events that arrived while the page was in flight stay after it.
             let page_ids: HashSet<String> = page_messages.iter().filter_map(|m| m.id.clone()).collect();
             let live: Vec<Message> = std::mem::take(&mut self.messages)

@@ -53,6 +53,19 @@ pub struct LeaveRoomInput {
     conversation_id: ID,
 }
 
+/// Input of updateRoom (omitted fields keep their value).
+#[derive(InputObject)]
+pub struct UpdateRoomInput {
+    /// The room.
+    conversation_id: ID,
+    /// New name, 1–64 characters.
+    name: Option<String>,
+    /// New topic, up to 250 characters; empty clears it.
+    topic: Option<String>,
+    /// Only owners and admins may pin.
+    pins_admin_only: Option<bool>,
+}
+
 fn conversation_id(id: &ID) -> crate::error::ServiceResult<i64> {
     ids::decode(Kind::Conversation, id)
         .ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
@@ -167,6 +180,29 @@ impl ConversationMutation {
     ) -> async_graphql::Result<ConversationPayload> {
         let result = match conversation_id(&input.conversation_id) {
             Ok(id) => svc::leave_room(state(ctx), viewer(ctx), id).await,
+            Err(e) => Err(e),
+        };
+        ConversationPayload::from_result(result)
+    }
+
+    /// Renames a room, changes its topic or pin setting (owners and admins).
+    async fn update_room(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRoomInput,
+    ) -> async_graphql::Result<ConversationPayload> {
+        let result = match conversation_id(&input.conversation_id) {
+            Ok(id) => {
+                svc::update_room(
+                    state(ctx),
+                    viewer(ctx),
+                    id,
+                    input.name.as_deref(),
+                    input.topic.as_deref(),
+                    input.pins_admin_only,
+                )
+                .await
+            }
             Err(e) => Err(e),
         };
         ConversationPayload::from_result(result)

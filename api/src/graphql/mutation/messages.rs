@@ -6,7 +6,7 @@ use crate::error::UserError;
 use crate::graphql::types::{ConversationNode, MessageNode};
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
-use crate::services::{messages, reads};
+use crate::services::{message_actions, messages, reads};
 
 /// Result of message mutations.
 #[derive(SimpleObject)]
@@ -26,6 +26,53 @@ pub struct SendMessageInput {
     body: String,
     /// Client-chosen id (1–64 visible ASCII); retrying with it returns the first message.
     client_id: String,
+    /// The message this one answers (same conversation); its author is notified.
+    reply_to_id: Option<ID>,
+}
+
+/// Input of editMessage.
+#[derive(InputObject)]
+pub struct EditMessageInput {
+    /// The viewer's own message.
+    message_id: ID,
+    /// The new text, 1–4000 characters.
+    body: String,
+}
+
+/// Input of deleteMessage.
+#[derive(InputObject)]
+pub struct DeleteMessageInput {
+    /// The message (the viewer's own, or any in a room the viewer owns or administers).
+    message_id: ID,
+}
+
+/// Input of toggleReaction.
+#[derive(InputObject)]
+pub struct ToggleReactionInput {
+    /// The message.
+    message_id: ID,
+    /// One emoji (skin tones, flags and ZWJ sequences count as one).
+    emoji: String,
+    /// Omit to toggle; true or false to set (idempotent, for retries).
+    reacted: Option<bool>,
+}
+
+/// Input of pinMessage and unpinMessage.
+#[derive(InputObject)]
+pub struct PinMessageInput {
+    /// The message.
+    message_id: ID,
+}
+
+fn message_payload(
+    result: crate::error::ServiceResult<jeco_schema::models::Message>,
+) -> async_graphql::Result<MessagePayload> {
+    let (message, user_errors) = split(result)?;
+    Ok(MessagePayload { message: message.map(|row| MessageNode { row, sender: None }), user_errors })
+}
+
+fn message_id(id: &ID) -> Result<i64, crate::error::ServiceError> {
+    ids::decode(Kind::Message, id).ok_or_else(|| UserError::not_found("messageId", "message").into())
 }
 
 /// Message mutations.
@@ -40,12 +87,85 @@ impl MessageMutation {
         ctx: &Context<'_>,
         input: SendMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
+        let reply_to = match &input.reply_to_id {
+            Some(id) => match ids::decode(Kind::Message, id) {
+                Some(n) => Some(n),
+                None => return message_payload(Err(UserError::not_found("replyToId", "message").into())),
+            },
+            None => None,
+        };
         let result = match ids::decode(Kind::Conversation, &input.conversation_id) {
-            Some(id) => messages::send(state(ctx), viewer(ctx), id, &input.body, &input.client_id).await,
+            Some(id) => {
+                messages::send(state(ctx), viewer(ctx), id, &input.body, &input.client_id, reply_to).await
+            }
             None => Err(UserError::not_found("conversationId", "conversation").into()),
         };
-        let (message, user_errors) = split(result)?;
-        Ok(MessagePayload { message: message.map(|row| MessageNode { row, sender: None }), user_errors })
+        message_payload(result)
+    }
+
+    /// Changes the text of one of the viewer's messages ("edited" is shown).
+    async fn edit_message(
+        &self,
+        ctx: &Context<'_>,
+        input: EditMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let result = match message_id(&input.message_id) {
+            Ok(id) => message_actions::edit(state(ctx), viewer(ctx), id, &input.body).await,
+            Err(e) => Err(e),
+        };
+        message_payload(result)
+    }
+
+    /// Deletes a message, leaving a tombstone; deleting it again is a no-op.
+    async fn delete_message(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let result = match message_id(&input.message_id) {
+            Ok(id) => message_actions::delete(state(ctx), viewer(ctx), id).await,
+            Err(e) => Err(e),
+        };
+        message_payload(result)
+    }
+
+    /// Adds or removes the viewer's reaction with one emoji.
+    async fn toggle_reaction(
+        &self,
+        ctx: &Context<'_>,
+        input: ToggleReactionInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let result = match message_id(&input.message_id) {
+            Ok(id) => message_actions::react(state(ctx), viewer(ctx), id, &input.emoji, input.reacted).await,
+            Err(e) => Err(e),
+        };
+        message_payload(result)
+    }
+
+    /// Pins a message to its conversation (idempotent).
+    async fn pin_message(
+        &self,
+        ctx: &Context<'_>,
+        input: PinMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let result = match message_id(&input.message_id) {
+            Ok(id) => message_actions::set_pinned(state(ctx), viewer(ctx), id, true).await,
+            Err(e) => Err(e),
+        };
+        message_payload(result)
+    }
+
+    /// Unpins a message (idempotent).
+    async fn unpin_message(
+        &self,
+        ctx: &Context<'_>,
+        input: PinMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let result = match message_id(&input.message_id) {
+            Ok(id) => message_actions::set_pinned(state(ctx), viewer(ctx), id, false).await,
+            Err(e) => Err(e),
+        };
+        message_payload(result)
     }
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod contacts;
 mod conversations;
 mod messages;
+mod profile;
 mod typing;
 
 use async_graphql::MergedObject;
@@ -15,6 +16,7 @@ pub use accounts::REFRESH_COOKIE;
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
+    profile::ProfileMutation,
     conversations::ConversationMutation,
     messages::MessageMutation,
     messages::ReadMutation,

@@ -52,6 +52,13 @@ impl AccountQuery {
             },
             // Notifications are reached through `notifications`, not `node`.
             Kind::Notification => Ok(None),
+            Kind::AccessToken => {
+                let Some(viewer) = viewer else { return Ok(None) };
+                let row = jeco_schema::accounts::access_token(&mut c, n).await.map_err(internal)?;
+                Ok(row
+                    .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
+                    .map(|t| Node::AccessToken(crate::graphql::types::AccessTokenNode(t))))
+            }
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
                 let Some(m) =

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod conversations;
+mod search;
 mod users;
 
 use async_graphql::MergedObject;
@@ -12,5 +13,6 @@ pub struct Query(
     accounts::AccountQuery,
     conversations::ConversationQuery,
     users::UserQuery,
+    search::SearchQuery,
     crate::graphql::notifications::NotificationQuery,
 );

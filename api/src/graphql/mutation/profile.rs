@@ -1,0 +1,244 @@
+//! Profile, password and account mutations, and personal access tokens.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use crate::error::UserError;
+use crate::events::PublicUser;
+use crate::graphql::types::{AccessTokenNode, UserNode};
+use crate::graphql::{info, split, state, viewer};
+use crate::ids::{self, Kind};
+use crate::services::{profile, tokens};
+
+fn ok_payload(result: crate::error::ServiceResult<()>) -> async_graphql::Result<(bool, Vec<UserError>)> {
+    let (done, user_errors) = split(result)?;
+    Ok((done.is_some(), user_errors))
+}
+
+/// Result of changePassword.
+#[derive(SimpleObject)]
+pub struct ChangePasswordPayload {
+    /// Whether the password was changed (other sessions were ended).
+    ok: bool,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of requestPasswordReset.
+#[derive(SimpleObject)]
+pub struct RequestPasswordResetPayload {
+    /// Always true for a well-formed address, registered or not.
+    ok: bool,
+    /// Expected failures (malformed address, rate limit).
+    user_errors: Vec<UserError>,
+}
+
+/// Result of resetPassword.
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    /// Whether the password was set (every session was ended; log in again).
+    ok: bool,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of revokeAccessToken.
+#[derive(SimpleObject)]
+pub struct RevokeAccessTokenPayload {
+    /// Whether the token was revoked.
+    ok: bool,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of deleteAccount.
+#[derive(SimpleObject)]
+pub struct DeleteAccountPayload {
+    /// Whether the account was deleted.
+    ok: bool,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of updateProfile.
+#[derive(SimpleObject)]
+pub struct UpdateProfilePayload {
+    /// The viewer, updated.
+    user: Option<UserNode>,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of createAccessToken.
+#[derive(SimpleObject)]
+pub struct CreateAccessTokenPayload {
+    /// The token text, shown only in this response: use it as a bearer token.
+    token: Option<String>,
+    /// The token's details.
+    access_token: Option<AccessTokenNode>,
+    /// Expected failures.
+    user_errors: Vec<UserError>,
+}
+
+/// Input of updateProfile (omitted fields keep their value).
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// 1–64 characters.
+    display_name: Option<String>,
+    /// Up to 500 characters; empty clears it.
+    bio: Option<String>,
+}
+
+/// Input of changePassword.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    /// The password now.
+    current_password: String,
+    /// 8–128 characters.
+    new_password: String,
+}
+
+/// Input of requestPasswordReset.
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    /// The account's email.
+    email: String,
+}
+
+/// Input of resetPassword.
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the mailed link.
+    token: String,
+    /// 8–128 characters.
+    new_password: String,
+}
+
+/// Input of createAccessToken.
+#[derive(InputObject)]
+pub struct CreateAccessTokenInput {
+    /// What it is for, 1–64 characters.
+    name: String,
+    /// 1–3650 days; omit for no expiry.
+    expires_in_days: Option<i32>,
+}
+
+/// Input of revokeAccessToken.
+#[derive(InputObject)]
+pub struct RevokeAccessTokenInput {
+    /// The token's id.
+    id: ID,
+}
+
+/// Input of deleteAccount.
+#[derive(InputObject)]
+pub struct DeleteAccountInput {
+    /// The current password, to confirm.
+    password: String,
+}
+
+/// Profile and account mutations.
+#[derive(Default)]
+pub struct ProfileMutation;
+
+#[Object]
+impl ProfileMutation {
+    /// Changes the viewer's display name and bio.
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<UpdateProfilePayload> {
+        let result = profile::update_profile(
+            state(ctx),
+            viewer(ctx),
+            input.display_name.as_deref(),
+            input.bio.as_deref(),
+        )
+        .await;
+        let (user, user_errors) = split(result)?;
+        Ok(UpdateProfilePayload {
+            user: user.map(|u| UserNode { user: PublicUser::from(&u), email: Some(u.email.clone()) }),
+            user_errors,
+        })
+    }
+
+    /// Changes the viewer's password; every other session is ended.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<ChangePasswordPayload> {
+        let result = profile::change_password(
+            state(ctx),
+            &info(ctx).ip,
+            viewer(ctx),
+            &input.current_password,
+            &input.new_password,
+        )
+        .await;
+        let (ok, user_errors) = ok_payload(result)?;
+        Ok(ChangePasswordPayload { ok, user_errors })
+    }
+
+    /// Mails a reset link if the address is registered (same answer either way).
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> async_graphql::Result<RequestPasswordResetPayload> {
+        let result = profile::request_password_reset(state(ctx), &info(ctx).ip, &input.email).await;
+        let (ok, user_errors) = ok_payload(result)?;
+        Ok(RequestPasswordResetPayload { ok, user_errors })
+    }
+
+    /// Sets a new password with a mailed reset token (single use, one hour).
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> async_graphql::Result<ResetPasswordPayload> {
+        let result =
+            profile::reset_password(state(ctx), &info(ctx).ip, &input.token, &input.new_password).await;
+        let (ok, user_errors) = ok_payload(result)?;
+        Ok(ResetPasswordPayload { ok, user_errors })
+    }
+
+    /// Creates a personal access token for an integration.
+    async fn create_access_token(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccessTokenInput,
+    ) -> async_graphql::Result<CreateAccessTokenPayload> {
+        let result = tokens::create(state(ctx), viewer(ctx), &input.name, input.expires_in_days).await;
+        let (created, user_errors) = split(result)?;
+        let (row, token) =
+            created.map_or((None, None), |(row, token)| (Some(AccessTokenNode(row)), Some(token)));
+        Ok(CreateAccessTokenPayload { token, access_token: row, user_errors })
+    }
+
+    /// Revokes one of the viewer's personal access tokens.
+    async fn revoke_access_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeAccessTokenInput,
+    ) -> async_graphql::Result<RevokeAccessTokenPayload> {
+        let result = match ids::decode(Kind::AccessToken, &input.id) {
+            Some(id) => tokens::revoke(state(ctx), viewer(ctx), id).await,
+            None => Err(UserError::not_found("id", "access token").into()),
+        };
+        let (ok, user_errors) = ok_payload(result)?;
+        Ok(RevokeAccessTokenPayload { ok, user_errors })
+    }
+
+    /// Deletes the viewer's account (password required). Messages stay, shown
+    /// as from "Deleted user".
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAccountInput,
+    ) -> async_graphql::Result<DeleteAccountPayload> {
+        let result = profile::delete_account(state(ctx), viewer(ctx), &input.password).await;
+        let (ok, user_errors) = ok_payload(result)?;
+        Ok(DeleteAccountPayload { ok, user_errors })
+    }
+}

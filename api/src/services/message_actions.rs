@@ -1,0 +1,289 @@
+//! What people do with a message once it is sent: edit, delete, react, pin.
+//! Each is one transaction that locks the message row, checks who may act,
+//! writes, and appends its event; a repeat of the same request changes nothing
+//! and writes no event.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use jeco_schema::models::{Conversation, Member, Message};
+use jeco_schema::{message_ops, queries};
+
+use super::conversations::{access_conversation, append_event};
+use super::{conn, require, validate};
+use crate::auth::Viewer;
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
+use crate::events::{EventPayload, PublicUser, ReactionSet};
+use crate::state::AppState;
+
+/// Most different emoji one person may put on one message.
+pub const MAX_REACTIONS_PER_USER: i64 = 20;
+
+/// The locked message with its conversation and the viewer's membership; a
+/// message in a conversation the viewer is not in is `NOT_FOUND`, like one that
+/// does not exist.
+async fn access_message(
+    c: &mut AsyncPgConnection,
+    user_id: i64,
+    message_id: i64,
+) -> ServiceResult<(Message, Conversation, Member)> {
+    let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
+    let message = message_ops::lock_message(c, message_id).await?.ok_or_else(not_found)?;
+    let (conv, me) =
+        access_conversation(c, user_id, message.conversation_id).await.map_err(|_| not_found())?;
+    Ok((message, conv, me))
+}
+
+fn forbidden(message: &str) -> ServiceError {
+    UserError::on_field("messageId", UserErrorCode::Forbidden, message).into()
+}
+
+fn deleted() -> ServiceError {
+    UserError::on_field("messageId", UserErrorCode::Invalid, "the message was deleted").into()
+}
+
+async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
+    queries::users_by_ids(c, &[user_id])
+        .await?
+        .first()
+        .map(PublicUser::from)
+        .ok_or_else(|| ServiceError::Internal(format!("user {user_id} vanished")))
+}
+
+/// Changes the text of the viewer's own message. The same text again is a
+/// no-op (no event, `editedAt` unchanged).
+pub async fn edit(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    message_id: i64,
+    body: &str,
+) -> ServiceResult<Message> {
+    let user_id = require(viewer)?;
+    let body = validate::text("body", body, validate::MAX_BODY_CHARS, true)?;
+    let mut c = conn(state).await?;
+    let (message, changed) = c
+        .transaction(async |c| {
+            let (message, _, _) = access_message(c, user_id, message_id).await?;
+            if message.sender_id != user_id {
+                return Err(forbidden("only the author can edit a message"));
+            }
+            if message.deleted_at.is_some() {
+                return Err(deleted());
+            }
+            if message.body.as_deref() == Some(body.as_str()) {
+                return Ok((message, false));
+            }
+            let edited = message_ops::edit_message(c, message_id, &body).await?;
+            append_event(c, edited.conversation_id, &EventPayload::MessageEdited { message: edited.clone() })
+                .await?;
+            Ok::<_, ServiceError>((edited, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed(message.conversation_id);
+    }
+    Ok(message)
+}
+
+/// Deletes a message, leaving a tombstone: the author may, and so may a room's
+/// owner and admins. Deleting a tombstone again returns it unchanged.
+pub async fn delete(state: &AppState, viewer: Option<Viewer>, message_id: i64) -> ServiceResult<Message> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let (message, changed) = c
+        .transaction(async |c| {
+            let (message, conv, me) = access_message(c, user_id, message_id).await?;
+            let moderator = conv.kind == "room" && (me.role == "owner" || me.role == "admin");
+            if message.sender_id != user_id && !moderator {
+                return Err(forbidden("only the author or a room owner or admin can delete a message"));
+            }
+            if message.deleted_at.is_some() {
+                return Ok((message, false));
+            }
+            let tombstone = message_ops::tombstone_message(c, message_id).await?;
+            append_event(
+                c,
+                tombstone.conversation_id,
+                &EventPayload::MessageDeleted { message: tombstone.clone() },
+            )
+            .await?;
+            Ok::<_, ServiceError>((tombstone, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed(message.conversation_id);
+    }
+    Ok(message)
+}
+
+/// Whether `emoji` is one emoji (or a short emoji sequence: skin tones, ZWJ
+/// families, flags, keycaps) and nothing else: no letters, words or markup.
+pub fn valid_emoji(emoji: &str) -> bool {
+    let chars: Vec<char> = emoji.chars().collect();
+    if chars.is_empty() || chars.len() > 16 {
+        return false;
+    }
+    let pictographic = |c: char| {
+        matches!(c as u32,
+            0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2194..=0x21AA | 0x231A..=0x23FF
+            | 0x24C2 | 0x25AA..=0x27BF | 0x2934 | 0x2935 | 0x2B05..=0x2B55 | 0x3030 | 0x303D | 0x3297
+            | 0x3299 | 0x1F000..=0x1FAFF)
+    };
+    let joiner = |c: char| matches!(c as u32, 0xFE0F | 0x200D | 0x20E3 | 0xE0020..=0xE007F);
+    let mut any = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let keycap_base = (c.is_ascii_digit() || c == '#' || c == '*')
+            && chars.get(i + 1).is_some_and(|n| matches!(*n as u32, 0xFE0F | 0x20E3));
+        if pictographic(c) || keycap_base {
+            any = true;
+        } else if !joiner(c) {
+            return false;
+        }
+    }
+    any
+}
+
+async fn reaction_sets(c: &mut AsyncPgConnection, message_id: i64) -> ServiceResult<Vec<ReactionSet>> {
+    let rows = message_ops::reactions_on(c, &[message_id]).await?;
+    let mut ids: Vec<i64> = rows.iter().map(|(_, _, u)| *u).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let users = queries::users_by_ids(c, &ids).await?;
+    let mut sets: Vec<ReactionSet> = Vec::new();
+    for (_, emoji, user_id) in rows {
+        let Some(user) = users.iter().find(|u| u.id == user_id).map(PublicUser::from) else { continue };
+        match sets.iter_mut().find(|s| s.emoji == emoji) {
+            Some(set) => set.users.push(user),
+            None => sets.push(ReactionSet { emoji, users: vec![user] }),
+        }
+    }
+    Ok(sets)
+}
+
+/// Adds or removes the viewer's reaction. `reacted: None` toggles; `Some(on)`
+/// sets it, so a retried request is idempotent.
+pub async fn react(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    message_id: i64,
+    emoji: &str,
+    reacted: Option<bool>,
+) -> ServiceResult<Message> {
+    let user_id = require(viewer)?;
+    let emoji = emoji.trim();
+    if !valid_emoji(emoji) {
+        return Err(
+            UserError::on_field("emoji", UserErrorCode::Invalid, "emoji must be a single emoji").into()
+        );
+    }
+    let mut c = conn(state).await?;
+    let (message, changed) = c
+        .transaction(async |c| {
+            let (message, _, _) = access_message(c, user_id, message_id).await?;
+            if message.deleted_at.is_some() {
+                return Err(deleted());
+            }
+            let has = message_ops::reactions_on(c, &[message_id])
+                .await?
+                .iter()
+                .any(|(_, e, u)| *u == user_id && e == emoji);
+            let want = reacted.unwrap_or(!has);
+            if want == has {
+                return Ok((message, false));
+            }
+            if want {
+                if message_ops::reactions_by_user(c, message_id, user_id).await? >= MAX_REACTIONS_PER_USER {
+                    return Err(UserError::on_field(
+                        "emoji",
+                        UserErrorCode::Invalid,
+                        format!("at most {MAX_REACTIONS_PER_USER} different reactions per message"),
+                    )
+                    .into());
+                }
+                message_ops::add_reaction(c, message_id, user_id, emoji).await?;
+            } else {
+                message_ops::remove_reaction(c, message_id, user_id, emoji).await?;
+            }
+            let reactions = reaction_sets(c, message_id).await?;
+            append_event(
+                c,
+                message.conversation_id,
+                &EventPayload::ReactionsChanged { message_id, reactions },
+            )
+            .await?;
+            Ok::<_, ServiceError>((message, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed(message.conversation_id);
+    }
+    Ok(message)
+}
+
+/// Pins (`pin`) or unpins a message. Any member may, unless the room is set to
+/// `pinsAdminOnly`; then only its owner and admins. Idempotent.
+pub async fn set_pinned(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    message_id: i64,
+    pin: bool,
+) -> ServiceResult<Message> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    let (message, changed) = c
+        .transaction(async |c| {
+            let (message, conv, me) = access_message(c, user_id, message_id).await?;
+            if conv.pins_admin_only && !(me.role == "owner" || me.role == "admin") {
+                return Err(forbidden("only owners and admins can pin in this room"));
+            }
+            if message.deleted_at.is_some() {
+                return Err(deleted());
+            }
+            if message.pinned_at.is_some() == pin {
+                return Ok((message, false));
+            }
+            let updated = message_ops::set_pin(c, message_id, pin.then_some(user_id)).await?;
+            let by = public_user(c, user_id).await?;
+            let payload = if pin {
+                EventPayload::MessagePinned { message: updated.clone(), by }
+            } else {
+                EventPayload::MessageUnpinned { message: updated.clone(), by }
+            };
+            append_event(c, updated.conversation_id, &payload).await?;
+            Ok::<_, ServiceError>((updated, true))
+        })
+        .await?;
+    if changed {
+        state.hub.committed(message.conversation_id);
+    }
+    Ok(message)
+}
+
+/// The message a new message replies to: it must be in the same conversation
+/// (otherwise it is `NOT_FOUND`, whatever exists elsewhere).
+pub async fn reply_target(
+    c: &mut AsyncPgConnection,
+    conversation_id: i64,
+    reply_to: i64,
+) -> ServiceResult<Message> {
+    queries::messages_by_ids(c, &[reply_to])
+        .await?
+        .into_iter()
+        .find(|m| m.conversation_id == conversation_id)
+        .ok_or_else(|| UserError::not_found("replyToId", "message").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_emoji;
+
+    #[test]
+    fn emoji_are_accepted_and_anything_else_refused() {
+        for ok in ["👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "#️⃣", "©️", "☕"]
+        {
+            assert!(valid_emoji(ok), "{ok} should be accepted");
+        }
+        for bad in ["", "a", "ok", "👍a", "<b>", "1", "👍 👍", "\u{200D}", "\u{FE0F}", "🏳️‍🌈🏳️‍🌈🏳️‍🌈🏳️‍🌈🏳️‍🌈"]
+        {
+            assert!(!valid_emoji(bad), "{bad:?} should be refused");
+        }
+    }
+}

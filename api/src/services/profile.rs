@@ -1,0 +1,196 @@
+//! The account life cycle after registration: profile, password change,
+//! password reset by mail, account deletion.
+
+use chrono::{Duration, Utc};
+use diesel_async::AsyncConnection;
+use jeco_schema::models::User;
+use jeco_schema::{accounts, queries};
+
+use super::{conn, require, validate};
+use crate::auth::{self, Viewer};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
+use crate::events::PublicUser;
+use crate::state::AppState;
+
+/// How long a password-reset link works.
+pub const RESET_TTL: Duration = Duration::hours(1);
+/// Longest bio, in characters.
+pub const MAX_BIO_CHARS: usize = 500;
+
+/// Changes the viewer's display name and/or bio (an empty bio clears it).
+pub async fn update_profile(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    display_name: Option<&str>,
+    bio: Option<&str>,
+) -> ServiceResult<User> {
+    let user_id = require(viewer)?;
+    let display_name = display_name.map(|d| validate::text("displayName", d, 64, false)).transpose()?;
+    let bio = match bio.map(str::trim) {
+        Some("") => Some(None),
+        Some(b) => Some(Some(validate::text("bio", b, MAX_BIO_CHARS, true)?)),
+        None => None,
+    };
+    let mut c = conn(state).await?;
+    Ok(accounts::update_profile(&mut c, user_id, display_name.as_deref(), bio.as_ref().map(|b| b.as_deref()))
+        .await?)
+}
+
+async fn check_password(state: &AppState, user: &User, password: &str, field: &str) -> ServiceResult<()> {
+    let ok = state
+        .hasher
+        .verify(password.to_string(), Some(user.password_hash.clone()))
+        .await
+        .map_err(ServiceError::Internal)?;
+    if ok {
+        Ok(())
+    } else {
+        Err(UserError::on_field(field, UserErrorCode::InvalidCredentials, "the password is wrong").into())
+    }
+}
+
+async fn current_user(state: &AppState, user_id: i64) -> ServiceResult<User> {
+    let mut c = conn(state).await?;
+    queries::users_by_ids(&mut c, &[user_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| UserError::unauthenticated().into())
+}
+
+/// Changes the viewer's password after checking the current one, and ends
+/// every other login session (this one stays logged in).
+pub async fn change_password(
+    state: &AppState,
+    ip: &str,
+    viewer: Option<Viewer>,
+    current: &str,
+    new: &str,
+) -> ServiceResult<()> {
+    let user_id = require(viewer)?;
+    validate::password("newPassword", new)?;
+    if !state.auth_limiter.check(&ip.to_string()) {
+        return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
+    }
+    let user = current_user(state, user_id).await?;
+    check_password(state, &user, current, "currentPassword").await?;
+    let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
+    let keep = viewer.and_then(|v| v.session_id);
+    let mut c = conn(state).await?;
+    let revoked = c
+        .transaction(async |c| {
+            accounts::set_password_hash(c, user_id, &hash).await?;
+            Ok::<_, ServiceError>(accounts::revoke_sessions(c, user_id, keep).await?)
+        })
+        .await?;
+    for id in revoked {
+        state.sessions.remember(id, false);
+    }
+    Ok(())
+}
+
+/// Mails a single-use reset link if the address belongs to an account. The
+/// answer is the same either way, and the mail goes out after the answer, so
+/// neither the reply nor its timing tells whether the address is registered.
+pub async fn request_password_reset(state: &AppState, ip: &str, email: &str) -> ServiceResult<()> {
+    let email = validate::email(email)?;
+    if !state.auth_limiter.check(&ip.to_string()) || !state.auth_limiter.check(&format!("reset:{email}")) {
+        return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
+    }
+    let mut c = conn(state).await?;
+    let Some(user) = accounts::user_by_email(&mut c, &email).await? else {
+        return Ok(());
+    };
+    // 192 bits: unguessable, and short enough that the link usually fits a
+    // mail line unfolded.
+    let token = auth::random_token(24);
+    accounts::insert_password_reset(&mut c, user.id, &auth::sha256(&token), Utc::now() + RESET_TTL).await?;
+    let link = format!("{}/reset-password?token={token}", state.config.public_url);
+    let text = format!(
+        "Hello {},\n\nSomeone (hopefully you) asked to reset the password of your Jeco Chat account \
+         @{}.\nOpen this link within an hour to choose a new password (it works once):\n\n{link}\n\n\
+         If you did not ask for this, ignore this mail; your password stays as it is.\n",
+        user.display_name, user.username
+    );
+    let mailer = state.mailer.clone();
+    let to = user.email.clone();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&to, "Reset your Jeco Chat password", text).await {
+            tracing::error!("password reset mail not sent: {e}");
+        }
+    });
+    Ok(())
+}
+
+/// Sets a new password with a reset token (single use, expiring) and ends
+/// every session of the account.
+pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) -> ServiceResult<()> {
+    let invalid =
+        || UserError::on_field("token", UserErrorCode::Invalid, "this reset link is invalid or expired");
+    let token = token.trim();
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid().into());
+    }
+    validate::password("newPassword", new)?;
+    if !state.auth_limiter.check(&ip.to_string()) {
+        return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
+    }
+    let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
+    let mut c = conn(state).await?;
+    let revoked = c
+        .transaction(async |c| {
+            let Some(user_id) = accounts::take_password_reset(c, &auth::sha256(token)).await? else {
+                return Err(ServiceError::from(invalid()));
+            };
+            accounts::set_password_hash(c, user_id, &hash).await?;
+            Ok::<_, ServiceError>(accounts::revoke_sessions(c, user_id, None).await?)
+        })
+        .await?;
+    for id in revoked {
+        state.sessions.remember(id, false);
+    }
+    Ok(())
+}
+
+/// Deletes the viewer's account after checking the password. The row stays,
+/// anonymised ("Deleted user"), so other people's history keeps its shape:
+/// the person leaves every room, their sessions and tokens end, their handle
+/// and email become free. Messages stay (like Slack, Mattermost and Zulip do);
+/// direct conversations stay readable for the other person.
+pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: &str) -> ServiceResult<()> {
+    let user_id = require(viewer)?;
+    let user = current_user(state, user_id).await?;
+    check_password(state, &user, password, "password").await?;
+    let mut c = conn(state).await?;
+    let (left, sessions) = c
+        .transaction(async |c| {
+            let ids = queries::conversation_ids_of(c, user_id).await?;
+            let rooms: Vec<i64> = queries::conversations_by_ids(c, &ids)
+                .await?
+                .into_iter()
+                .filter(|v| v.kind == "room")
+                .map(|v| v.id)
+                .collect();
+            let sessions = accounts::revoke_sessions(c, user_id, None).await?;
+            let anonymised = accounts::anonymise_user(c, user_id).await?;
+            let gone = PublicUser::from(&anonymised);
+            let mut left = Vec::new();
+            for room in rooms {
+                queries::lock_conversation(c, room).await?;
+                super::conversations::depart(c, room, user_id, gone.clone()).await?;
+                left.push(room);
+            }
+            Ok::<_, ServiceError>((left, sessions))
+        })
+        .await?;
+    for id in sessions {
+        state.sessions.remember(id, false);
+    }
+    if let Some(session) = viewer.and_then(|v| v.session_id) {
+        state.sessions.remember(session, false);
+    }
+    for conversation_id in left {
+        state.hub.committed(conversation_id);
+    }
+    Ok(())
+}

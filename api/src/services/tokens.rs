@@ -1,0 +1,104 @@
+//! Personal access tokens for integrations: created and revoked by their
+//! owner, shown once, stored only as a SHA-256 hash, accepted wherever an
+//! access JWT is (HTTP bearer and the WebSocket `connection_init`).
+
+use chrono::{Duration, Utc};
+use jeco_schema::accounts;
+use jeco_schema::models::AccessToken;
+
+use super::{conn, require, validate};
+use crate::auth::{self, Viewer};
+use crate::error::{ServiceResult, UserError, UserErrorCode};
+use crate::state::AppState;
+
+/// Most unrevoked tokens one user may hold.
+pub const MAX_TOKENS: usize = 50;
+
+/// Creates a token; returns the row and the token text (shown only now).
+pub async fn create(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    name: &str,
+    expires_in_days: Option<i32>,
+) -> ServiceResult<(AccessToken, String)> {
+    let user_id = require(viewer)?;
+    let name = validate::text("name", name, 64, false)?;
+    let expires_at = match expires_in_days {
+        None => None,
+        Some(d) if (1..=3650).contains(&d) => Some(Utc::now() + Duration::days(i64::from(d))),
+        Some(_) => {
+            return Err(UserError::on_field(
+                "expiresInDays",
+                UserErrorCode::Invalid,
+                "expiresInDays must be between 1 and 3650",
+            )
+            .into())
+        }
+    };
+    let mut c = conn(state).await?;
+    if accounts::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
+        return Err(UserError::general(
+            UserErrorCode::Invalid,
+            format!("at most {MAX_TOKENS} access tokens; revoke one first"),
+        )
+        .into());
+    }
+    let secret = auth::random_token(32);
+    let row =
+        accounts::insert_access_token(&mut c, user_id, &name, &auth::sha256(&secret), expires_at).await?;
+    let token = format!("{}{}_{secret}", auth::PAT_PREFIX, row.id);
+    Ok((row, token))
+}
+
+/// Revokes one of the viewer's tokens.
+pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> ServiceResult<()> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    if !accounts::revoke_access_token(&mut c, user_id, id).await? {
+        return Err(UserError::not_found("id", "access token").into());
+    }
+    state.access_tokens.forget(id);
+    Ok(())
+}
+
+/// The viewer's unrevoked tokens, newest first.
+pub async fn list(state: &AppState, viewer: Option<Viewer>) -> ServiceResult<Vec<AccessToken>> {
+    let user_id = require(viewer)?;
+    let mut c = conn(state).await?;
+    Ok(accounts::access_tokens_of(&mut c, user_id).await?)
+}
+
+/// The viewer a presented token stands for, if it is valid now. Stamps
+/// `last_used_at` at most once a minute.
+pub async fn check(state: &AppState, id: i64, secret: &str) -> Option<Viewer> {
+    let row = match state.access_tokens.cached(id) {
+        Some(row) => row,
+        None => {
+            let mut c = state.pool.get().await.ok()?;
+            let row = accounts::access_token(&mut c, id).await.ok()?;
+            state.access_tokens.remember(id, row.clone());
+            row
+        }
+    }?;
+    let now = Utc::now();
+    let valid = row.revoked_at.is_none()
+        && row.expires_at.is_none_or(|e| e > now)
+        && row.secret_hash == auth::sha256(secret);
+    if !valid {
+        return None;
+    }
+    if row.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+        let mut stamped = row.clone();
+        stamped.last_used_at = Some(now);
+        state.access_tokens.remember(id, Some(stamped));
+        let pool = state.pool.clone();
+        tokio::spawn(async move {
+            if let Ok(mut c) = pool.get().await {
+                if let Err(e) = accounts::touch_access_token(&mut c, id).await {
+                    tracing::warn!(token_id = id, "could not stamp access token use: {e}");
+                }
+            }
+        });
+    }
+    Some(Viewer { user_id: row.user_id, session_id: None })
+}

@@ -1,0 +1,10 @@
+DROP TABLE access_tokens;
+DROP TABLE password_resets;
+DROP TABLE reactions;
+DROP INDEX messages_sender_idx;
+DROP INDEX messages_search_trgm;
+DROP INDEX messages_search_words;
+DROP INDEX messages_pinned_idx;
+ALTER TABLE messages DROP COLUMN pinned_by, DROP COLUMN pinned_at, DROP COLUMN reply_to_id;
+ALTER TABLE conversations DROP COLUMN pins_admin_only;
+ALTER TABLE users DROP COLUMN deleted_at, DROP COLUMN bio;

@@ -1,0 +1,136 @@
+//! Message search: word-prefix full-text matches (`simple` configuration, so no
+//! language is favoured) or substring matches (trigram index, for scripts that
+//! do not separate words with spaces), only in the searcher's conversations,
+//! newest first.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::models::{Message, User};
+use crate::schema::{messages, users};
+
+/// What to look for and where.
+#[derive(Debug, Clone, Default)]
+pub struct MessageSearch {
+    /// The searcher: only conversations they are a member of are searched.
+    pub viewer: i64,
+    /// The query as typed (trimmed, non-empty).
+    pub text: String,
+    /// Only this conversation.
+    pub conversation_id: Option<i64>,
+    /// Only this sender.
+    pub sender_id: Option<i64>,
+    /// Sent at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Sent before.
+    pub until: Option<DateTime<Utc>>,
+    /// Continue after this `(tx, id)` (going back in time).
+    pub before: Option<(i64, i64)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// The words of a query as the `simple` text-search parser would see them:
+/// runs of letters and digits, lower-cased, at most ten.
+pub fn query_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .take(10)
+        .collect()
+}
+
+/// A `to_tsquery` text requiring every word as a prefix: `'a':* & 'b':*`.
+/// Words hold only letters and digits, so no quoting is needed.
+pub fn prefix_tsquery(words: &[String]) -> String {
+    words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of matches with their senders, newest first.
+pub async fn search_messages(
+    conn: &mut AsyncPgConnection,
+    search: &MessageSearch,
+) -> QueryResult<Vec<(Message, User)>> {
+    let words = query_words(&search.text);
+    let tsquery = prefix_tsquery(&words);
+    let scope =
+        sql::<Bool>("messages.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ")
+            .bind::<BigInt, _>(search.viewer)
+            .sql(")");
+    let mut q = messages::table
+        .inner_join(users::table.on(users::id.eq(messages::sender_id)))
+        .filter(messages::deleted_at.is_null())
+        .filter(scope)
+        .select((Message::as_select(), User::as_select()))
+        .order((messages::tx.desc(), messages::id.desc()))
+        .limit(search.limit)
+        .into_boxed();
+    let like = like_pattern(&search.text);
+    // The expression must be the indexed one (messages_search_words) verbatim.
+    // A query without letters or digits (say "%") has no words: substring only.
+    q = if tsquery.is_empty() {
+        q.filter(sql::<Bool>("messages.body ILIKE ").bind::<Text, _>(like))
+    } else {
+        q.filter(
+            sql::<Bool>("(to_tsvector('simple', coalesce(messages.body, '')) @@ to_tsquery('simple', ")
+                .bind::<Text, _>(tsquery)
+                .sql(") OR messages.body ILIKE ")
+                .bind::<Text, _>(like)
+                .sql(")"),
+        )
+    };
+    if let Some(c) = search.conversation_id {
+        q = q.filter(messages::conversation_id.eq(c));
+    }
+    if let Some(s) = search.sender_id {
+        q = q.filter(messages::sender_id.eq(s));
+    }
+    if let Some(since) = search.since {
+        q = q.filter(messages::created_at.ge(since));
+    }
+    if let Some(until) = search.until {
+        q = q.filter(messages::created_at.lt(until));
+    }
+    if let Some((tx, id)) = search.before {
+        q = q.filter(
+            sql::<Bool>("(messages.tx, messages.id) < (")
+                .bind::<BigInt, _>(tx)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_anything_but_letters_and_digits() {
+        assert_eq!(query_words("Hello, wörld! 42x"), vec!["hello", "wörld", "42x"]);
+        assert_eq!(query_words("東京タワー 行く"), vec!["東京タワー", "行く"]);
+        assert_eq!(query_words("'; DROP TABLE--"), vec!["drop", "table"]);
+        assert!(query_words("!!! ...").is_empty());
+    }
+
+    #[test]
+    fn tsquery_requires_every_word_as_prefix() {
+        assert_eq!(prefix_tsquery(&query_words("ab cd")), "'ab':* & 'cd':*");
+        assert_eq!(prefix_tsquery(&[]), "");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,7 +1,7 @@
 //! The authorization matrix: every conversation-scoped operation, tried by an
 //! anonymous caller, a stranger, a plain member, an admin and the owner of a
-//! private room. Every denial is asserted to have written nothing. (Author-only
-//! operations, edit and delete, arrive with issue 4.)
+//! private room, and for message operations also the message's author. Every
+//! denial is asserted to have written nothing.
 
 use serde_json::{json, Value};
 
@@ -74,12 +74,20 @@ async fn every_mutation_by_every_role() {
     // Denials first (they must change nothing), then the allowed calls, in an
     // order where earlier ones do not undo later ones (leave and remove last).
     let (app, who, room, msg, other_id, stranger_id) = setup().await;
-    let roles =
-        [("anon", &who.anon), ("stranger", &who.stranger), ("member", &who.member), ("owner", &who.owner)];
+    // Indexes into the expected columns (anon, stranger, member, admin, owner).
+    // The admin's allowed calls are skipped below: they would remove the
+    // member the owner's call removes; its denials would still be checked.
+    let roles = [
+        ("anon", &who.anon, 0),
+        ("stranger", &who.stranger, 1),
+        ("member", &who.member, 2),
+        ("admin", &who.admin, 3),
+        ("owner", &who.owner, 4),
+    ];
     for (op, query, vars, expected) in mutations(&room, &msg, &other_id, &stranger_id) {
-        for (i, (role, token)) in roles.iter().enumerate() {
+        for (role, token, i) in &roles {
             let query = query.replace("$ROLE", role);
-            let want = expected[i];
+            let want = expected[*i];
             if want == "ok" {
                 continue;
             }
@@ -90,8 +98,9 @@ async fn every_mutation_by_every_role() {
         }
     }
     for (op, query, vars, expected) in mutations(&room, &msg, &other_id, &stranger_id) {
-        for (i, (role, token)) in roles.iter().enumerate() {
-            if expected[i] != "ok"
+        for (role, token, i) in &roles {
+            if expected[*i] != "ok"
+                || *role == "admin"
                 || (op == "leaveRoom" && *role == "owner")
                 || (op == "leaveRoom" && *role == "member")
             {
@@ -99,6 +108,57 @@ async fn every_mutation_by_every_role() {
             }
             let r = app.gql(token.as_deref(), &query.replace("$ROLE", role), vars.clone()).await;
             assert_eq!(r["data"][op]["userErrors"], json!([]), "{op} as {role}: {r}");
+        }
+    }
+}
+
+/// Message-scoped operations and room settings, by anonymous, stranger, plain
+/// member, the message's author (a plain member too), admin and owner.
+#[tokio::test]
+async fn every_message_operation_by_every_role_including_the_author() {
+    let (app, who, room, _, _, _) = setup().await;
+    let (author, author_id) = app.register("author").await;
+    app.gql(who.owner.as_deref(), "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ userErrors{ code } } }", json!({ "c": room, "u": author_id })).await;
+    let msg =
+        app.send(&author, &room, "by the author", "a-1").await["message"]["id"].as_str().unwrap().to_string();
+    let roles: [(&str, Option<&str>); 6] = [
+        ("anon", None),
+        ("stranger", who.stranger.as_deref()),
+        ("member", who.member.as_deref()),
+        ("author", Some(author.as_str())),
+        ("admin", who.admin.as_deref()),
+        ("owner", who.owner.as_deref()),
+    ];
+    let m = json!({ "m": msg });
+    let c = json!({ "c": room });
+    // (operation, query, variables, expected per role in the order above)
+    let ops: Vec<(&str, &str, &Value, [&str; 6])> = vec![
+        ("editMessage", "mutation($m: ID!){ editMessage(input:{messageId:$m, body:\"edited by $ROLE\"}){ userErrors{ code } } }", &m, ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok", "FORBIDDEN", "FORBIDDEN"]),
+        ("toggleReaction", "mutation($m: ID!){ toggleReaction(input:{messageId:$m, emoji:\"👍\"}){ userErrors{ code } } }", &m, ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok", "ok"]),
+        ("pinMessage", "mutation($m: ID!){ pinMessage(input:{messageId:$m}){ userErrors{ code } } }", &m, ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok", "ok"]),
+        ("unpinMessage", "mutation($m: ID!){ unpinMessage(input:{messageId:$m}){ userErrors{ code } } }", &m, ["UNAUTHENTICATED", "NOT_FOUND", "ok", "ok", "ok", "ok"]),
+        ("updateRoom", "mutation($c: ID!){ updateRoom(input:{conversationId:$c, topic:\"by $ROLE\"}){ userErrors{ code } } }", &c, ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "ok", "ok"]),
+        ("deleteMessage", "mutation($m: ID!){ deleteMessage(input:{messageId:$m}){ userErrors{ code } } }", &m, ["UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "ok", "ok", "ok"]),
+    ];
+    for (op, query, vars, expected) in &ops {
+        for (i, (role, token)) in roles.iter().enumerate() {
+            if expected[i] == "ok" {
+                continue;
+            }
+            let before = app.snapshot().await;
+            let r = app.gql(*token, &query.replace("$ROLE", role), (*vars).clone()).await;
+            assert_eq!(r["data"][op]["userErrors"][0]["code"], expected[i], "{op} as {role}: {r}");
+            assert_eq!(app.snapshot().await, before, "{op} as {role} wrote something");
+        }
+    }
+    // The allowed calls succeed (the delete last: a tombstone refuses edits;
+    // the first allowed delete makes the later ones no-ops, which succeed too).
+    for (op, query, vars, expected) in &ops {
+        for (i, (role, token)) in roles.iter().enumerate() {
+            if expected[i] == "ok" {
+                let r = app.gql(*token, &query.replace("$ROLE", role), (*vars).clone()).await;
+                assert_eq!(r["data"][op]["userErrors"], json!([]), "{op} as {role}: {r}");
+            }
         }
     }
 }

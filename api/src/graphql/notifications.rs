@@ -268,6 +268,9 @@ async fn relevant(
             message.sender_id != viewer
                 && member.contains(&ev.conversation_id)
                 && (direct.contains(&ev.conversation_id)
+                    // A reply may be to the viewer: whose message it answers is
+                    // not in the event, so look (one indexed read per reply).
+                    || message.reply_to_id.is_some()
                     || message.body.as_deref().is_some_and(|b| b.to_lowercase().contains(mention)))
         }
         _ => false,

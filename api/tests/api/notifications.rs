@@ -118,3 +118,36 @@ async fn bad_mark_reads_change_nothing() {
     let r = app.gql(Some(&bob), q, json!({ "i": { "ids": [bobs] } })).await;
     assert_eq!(r["data"]["markNotificationsRead"]["unreadCount"], 0);
 }
+
+/// A reply to your message in a room reaches you live (it names nobody, so only
+/// the reply link makes it yours).
+#[tokio::test]
+async fn replies_are_notified_live() {
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let (bob, _) = app.register("bob").await;
+    let room = app.create_room(&alice, "General").await;
+    app.join(&bob, &room).await;
+    let original = app.send(&bob, &room, "question?", "b1").await["message"]["id"].clone();
+    let mut ws = app.ws(&bob).await;
+    ws.send(
+        json!({ "id": "n", "type": "subscribe", "payload": { "query": SUB, "variables": { "a": null } } }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reply = |body: &str, id: &str| {
+        app.mutate(
+            Some(&alice),
+            "sendMessage",
+            "SendMessageInput",
+            json!({ "conversationId": room, "body": body, "clientId": id, "replyToId": original }),
+            "message{ id }",
+        )
+    };
+    reply("answer!", "a1").await;
+    let n = next_notification(&mut ws).await;
+    assert_eq!(n["notification"], json!({ "kind": "REPLY", "message": { "body": "answer!" } }));
+    // Alice's plain message in the room is not for bob.
+    app.send(&alice, &room, "unrelated", "a2").await;
+    assert!(ws.quiet_for(500).await);
+}

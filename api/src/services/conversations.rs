@@ -64,7 +64,8 @@ pub async fn visible_conversation(
     }
 }
 
-async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
+/// A user's public face, inside the caller's transaction.
+pub(crate) async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
     queries::users_by_ids(c, &[user_id])
         .await?
         .first()

@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use jeco_schema::models::{Conversation, Member, Message};
 use jeco_schema::{message_ops, queries};
 
-use super::conversations::{access_conversation, append_event};
+use super::conversations::{access_conversation, append_event, public_user};
 use super::{conn, require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
@@ -38,14 +38,6 @@ fn forbidden(message: &str) -> ServiceError {
 
 fn deleted() -> ServiceError {
     UserError::on_field("messageId", UserErrorCode::Invalid, "the message was deleted").into()
-}
-
-async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
-    queries::users_by_ids(c, &[user_id])
-        .await?
-        .first()
-        .map(PublicUser::from)
-        .ok_or_else(|| ServiceError::Internal(format!("user {user_id} vanished")))
 }
 
 /// Changes the text of the viewer's own message. The same text again is a

@@ -106,6 +106,16 @@ export async function registerViaUi(page, user) {
   await eventually('leaving /register', () => !new URL(page.url()).pathname.startsWith('/register'));
 }
 
+/** Logs in through the /login page; resolves once the app shows the viewer. */
+export async function loginViaUi(page, usernameOrEmail, password) {
+  await page.goto('/login');
+  await page.fill(tid('login-username'), usernameOrEmail);
+  await page.fill(tid('login-password'), password);
+  await page.click(tid('login-submit'));
+  await page.waitForSelector(tid('viewer-name'), { timeout: 15_000 });
+  await eventually('leaving /login', () => !new URL(page.url()).pathname.startsWith('/login'));
+}
+
 /** The conversation id of the chat page currently shown (/c/:id). */
 export function conversationIdFromUrl(page) {
   const match = /\/c\/([^/?#]+)/.exec(new URL(page.url()).pathname);

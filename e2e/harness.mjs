@@ -9,7 +9,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,6 +141,9 @@ export class JecoServer {
     };
     delete env.REDIS_URL;
     if (this.extraEnv.REDIS_URL) env.REDIS_URL = this.extraEnv.REDIS_URL;
+    // Mail goes to the outbox folder (see outbox()) unless a test asks for SMTP.
+    delete env.SMTP_URL;
+    if (this.extraEnv.SMTP_URL) env.SMTP_URL = this.extraEnv.SMTP_URL;
 
     // The port can linger for a moment after a stop: retry a few times.
     let lastError;
@@ -222,6 +225,28 @@ export class JecoServer {
       console.error(`could not drop ${this.database}: ${err.message}`);
     }
     await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** `$JECO_DATA_DIR/outbox`: where the server writes mail when SMTP_URL is unset. */
+  get outboxDir() {
+    return path.join(this.dataDir, 'outbox');
+  }
+
+  /** The mails in the outbox, oldest first: [{ file, raw }] (raw RFC 5322 text). */
+  async outbox() {
+    let names;
+    try {
+      names = (await readdir(this.outboxDir)).filter((n) => n.endsWith('.eml')).sort();
+    } catch (err) {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    }
+    return Promise.all(
+      names.map(async (name) => {
+        const file = path.join(this.outboxDir, name);
+        return { file, raw: await readFile(file, 'utf8') };
+      }),
+    );
   }
 
   async logTail(lines = 40) {

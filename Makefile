@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 BENCH_ARGS ?=
 
-.PHONY: run test bench fmt clean setup
+.PHONY: run test bench bench-search fmt clean setup
 .DEFAULT_GOAL := run
 
 ## run: install what is missing, build web + server, provision PostgreSQL, serve on :8080
@@ -16,6 +16,10 @@ test:
 ## bench: build the release server and run the fan-out benchmark (BENCH_ARGS="--quick")
 bench:
 	@scripts/bench.sh $(BENCH_ARGS)
+
+## bench-search: build the release server and run the message search benchmark on 1M messages (BENCH_ARGS="--quick")
+bench-search:
+	@scripts/bench-search.sh $(BENCH_ARGS)
 
 ## fmt: cargo fmt --all
 fmt:

@@ -1,13 +1,18 @@
 //! jeco-bench: room fan-out load test of Jeco Chat against a raw tokio-tungstenite broadcast
-//! server (the ceiling). See bench/README.md.
+//! server (the ceiling), and a message search latency bench. See bench/README.md.
 
 mod baseline;
+mod gql;
 mod http;
 mod load;
 mod procfs;
 mod run;
+mod search;
+mod search_report;
+mod seed;
 mod server;
 mod stats;
+mod words;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +23,10 @@ use clap::{Args, Parser, Subcommand};
 
 /// Command line.
 #[derive(Parser)]
-#[command(name = "jeco-bench", about = "Room fan-out bench: Jeco Chat vs a raw WebSocket broadcast server")]
+#[command(
+    name = "jeco-bench",
+    about = "Room fan-out bench (Jeco Chat vs a raw WebSocket broadcast server) and message search bench"
+)]
 struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -30,6 +38,8 @@ struct Cli {
 enum Command {
     /// Run the bench and write the markdown report.
     Run(RunArgs),
+    /// Seed a large message table and measure `searchMessages` against the server's request floor.
+    Search(SearchArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -70,6 +80,29 @@ struct RunArgs {
     baseline_only: bool,
 }
 
+/// Arguments of `search`.
+#[derive(Args)]
+struct SearchArgs {
+    /// The `jeco` server binary (e.g. $CARGO_TARGET_DIR/release/jeco).
+    #[arg(long)]
+    jeco_bin: PathBuf,
+    /// PostgreSQL server (a database path, if any, is ignored: a fresh `jeco_bench_search_<pid>` is made).
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
+    database_url: String,
+    /// Messages to seed [default: 1000000; --quick: 100000].
+    #[arg(long)]
+    messages: Option<u64>,
+    /// Measured requests per query kind [default: 200; --quick: 50].
+    #[arg(long)]
+    requests: Option<usize>,
+    /// Markdown report path.
+    #[arg(long, default_value = "bench/results/search.md")]
+    out: PathBuf,
+    /// Smoke run: 100,000 messages and 50 requests per kind (unless given explicitly).
+    #[arg(long)]
+    quick: bool,
+}
+
 /// Largest room size accepted (file descriptors and run time stay bounded).
 const MAX_MEMBERS: usize = 5000;
 
@@ -78,6 +111,21 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
+        Command::Search(args) => {
+            let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
+            let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });
+            if !(1_000..=20_000_000).contains(&messages) || !(1..=10_000).contains(&requests) {
+                bail!("--messages must be 1000..=20000000 and --requests 1..=10000");
+            }
+            search::run(search::Options {
+                jeco_bin: args.jeco_bin,
+                database_url: args.database_url,
+                messages,
+                requests,
+                out: args.out,
+            })
+            .await
+        }
         Command::Run(args) => {
             let members =
                 args.members.unwrap_or_else(|| if args.quick { vec![10, 100] } else { vec![10, 100, 1000] });

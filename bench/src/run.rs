@@ -10,10 +10,11 @@ use anyhow::{bail, Context, Result};
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
+use crate::gql::{self, create_room, join_room, register_users, BenchUser};
 use crate::load::{self, HttpSender, MessageSender, Shared};
+use crate::procfs;
 use crate::server::{free_port, Database, ServerProc};
 use crate::stats::{percentile, render_section, RunFigures, RunOutcome};
-use crate::{http, procfs};
 
 /// Settings of a run.
 pub struct Options {
@@ -37,17 +38,6 @@ pub struct Options {
 
 /// The subscription each jeco receiver runs.
 const SUBSCRIPTION: &str = "subscription($c: ID!){ conversationEvents(conversationId: $c){ cursor payload { __typename ... on MessageCreated { message { id body } } } } }";
-/// Registrations in flight at once (each hashes a password).
-const REGISTER_CONCURRENCY: usize = 8;
-/// joinRoom calls in flight at once.
-const JOIN_CONCURRENCY: usize = 16;
-
-/// A registered bench user.
-#[derive(Clone)]
-struct BenchUser {
-    /// Access token.
-    token: String,
-}
 
 /// jeco's state across member counts: binary, database, data dir, users registered so far.
 struct JecoEnv {
@@ -241,27 +231,9 @@ fn subscribe_frame(room_id: &str) -> String {
     .to_string()
 }
 
-/// Starts `jeco serve` on a fresh loopback port and waits for `/readyz`.
+/// Starts `jeco serve` for this environment (see [`gql::start_jeco`]).
 async fn start_jeco(env: &JecoEnv, log: &Path) -> Result<ServerProc> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let envs = [
-        ("DATABASE_URL", env.db.url.clone()),
-        ("JECO_BIND", addr.to_string()),
-        ("JECO_PUBLIC_URL", format!("http://{addr}")),
-        ("JECO_DATA_DIR", env.data_dir.display().to_string()),
-        ("JECO_SEND_RATE", "100000".to_string()),
-        ("JECO_AUTH_RATE", "100000".to_string()),
-        ("JECO_IP_RATE", "100000".to_string()),
-        ("RUST_LOG", "warn".to_string()),
-    ];
-    let mut server = ServerProc::spawn("jeco", &env.bin, &["serve"], &envs, addr, log)?;
-    match server.wait_ready(Some("/readyz"), Duration::from_secs(120)).await {
-        Ok(()) => Ok(server),
-        Err(e) => {
-            server.stop().await;
-            Err(e)
-        }
-    }
+    gql::start_jeco(&env.bin, &env.db.url, &env.data_dir, log).await
 }
 
 /// Measures jeco with `n` members in a fresh room.
@@ -323,96 +295,6 @@ async fn finish_setup<T>(server: ServerProc, result: Result<T>) -> Result<T> {
         );
     }
     result
-}
-
-/// Runs a GraphQL operation; fails on top-level `errors`; returns `data`.
-async fn graphql(
-    addr: SocketAddr,
-    token: Option<&str>,
-    query: &str,
-    variables: serde_json::Value,
-) -> Result<serde_json::Value> {
-    let body = serde_json::json!({ "query": query, "variables": variables });
-    let (status, json) = http::post_json(addr, "/graphql", token, &body).await?;
-    if let Some(errors) = json.get("errors").filter(|e| !e.is_null()) {
-        bail!("HTTP {status}, GraphQL errors: {errors}");
-    }
-    json.get("data").cloned().with_context(|| format!("HTTP {status}, no data: {json}"))
-}
-
-/// Fails when a mutation payload has userErrors.
-fn check_user_errors(payload: &serde_json::Value, what: &str) -> Result<()> {
-    match payload.get("userErrors").and_then(|e| e.as_array()) {
-        Some(errs) if !errs.is_empty() => bail!("{what}: userErrors {}", payload["userErrors"]),
-        _ => Ok(()),
-    }
-}
-
-/// Registers users until there are `n`.
-async fn register_users(addr: SocketAddr, users: &mut Vec<BenchUser>, n: usize) -> Result<()> {
-    const REGISTER: &str = "mutation($i: RegisterInput!){ register(input: $i){ accessToken user { id } userErrors { code message } } }";
-    let start = users.len();
-    let results: Vec<Result<BenchUser>> = futures_util::stream::iter(start..n)
-        .map(|i| async move {
-            let vars = serde_json::json!({ "i": {
-                "username": format!("bench_{i}"),
-                "email": format!("bench_{i}@bench.example.com"),
-                "password": format!("Bench-password-{i}-correct-horse"),
-                "displayName": format!("Bench {i}"),
-            } });
-            let data = graphql(addr, None, REGISTER, vars)
-                .await
-                .with_context(|| format!("registering bench_{i}"))?;
-            let payload = &data["register"];
-            check_user_errors(payload, "register")?;
-            let token = payload["accessToken"]
-                .as_str()
-                .with_context(|| format!("register returned no accessToken: {payload}"))?;
-            Ok(BenchUser { token: token.to_string() })
-        })
-        .buffered(REGISTER_CONCURRENCY)
-        .collect()
-        .await;
-    for r in results {
-        users.push(r?);
-    }
-    Ok(())
-}
-
-/// Creates a public room as `token`; returns its id.
-async fn create_room(addr: SocketAddr, token: &str, name: &str) -> Result<String> {
-    const CREATE: &str = "mutation($i: CreateRoomInput!){ createRoom(input: $i){ conversation { id } userErrors { code message } } }";
-    let data = graphql(
-        addr,
-        Some(token),
-        CREATE,
-        serde_json::json!({ "i": { "name": name, "visibility": "PUBLIC" } }),
-    )
-    .await
-    .context("createRoom")?;
-    let payload = &data["createRoom"];
-    check_user_errors(payload, "createRoom")?;
-    payload["conversation"]["id"]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("createRoom returned no id: {payload}"))
-}
-
-/// Makes every user join `room`.
-async fn join_room(addr: SocketAddr, users: &[BenchUser], room: &str) -> Result<()> {
-    const JOIN: &str = "mutation($i: JoinRoomInput!){ joinRoom(input: $i){ conversation { id } userErrors { code message } } }";
-    let results: Vec<Result<()>> = futures_util::stream::iter(users.iter())
-        .map(|u| async move {
-            let data =
-                graphql(addr, Some(&u.token), JOIN, serde_json::json!({ "i": { "conversationId": room } }))
-                    .await
-                    .context("joinRoom")?;
-            check_user_errors(&data["joinRoom"], "joinRoom")
-        })
-        .buffer_unordered(JOIN_CONCURRENCY)
-        .collect()
-        .await;
-    results.into_iter().collect()
 }
 
 /// Opens the receivers, warms up, runs the send phase and computes the figures.

@@ -195,6 +195,29 @@ impl Database {
         self.psql(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
     }
 
+    /// Runs an SQL script (fed on stdin) against this database; returns psql's unaligned,
+    /// tuples-only output.
+    pub fn sql(&self, script: &str) -> Result<String> {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new("psql")
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", &self.url, "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context("running psql (is the PostgreSQL client installed?)")?;
+        let mut stdin = child.stdin.take().context("psql stdin")?;
+        let script_owned = script.to_string();
+        let writer = std::thread::spawn(move || stdin.write_all(script_owned.as_bytes()));
+        let out = child.wait_with_output().context("waiting for psql")?;
+        writer.join().map_err(|_| anyhow::anyhow!("psql stdin writer panicked"))??;
+        if !out.status.success() {
+            let head: String = script.chars().take(200).collect();
+            bail!("psql script `{head}…` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Runs one SQL statement against the maintenance database.
     fn psql(&self, sql: &str) -> Result<()> {
         let out = std::process::Command::new("psql")

@@ -43,6 +43,10 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
     if let Some(existing) = queries::direct_conversation(&mut c, &key).await? {
         return Ok(existing);
     }
+    // A deleted account keeps its old conversations readable, but no new ones.
+    if other_row.deleted_at.is_some() {
+        return Err(UserError::not_found("userId", "user").into());
+    }
     let (me_user, other_user) = (PublicUser::from(me_row), PublicUser::from(other_row));
     let (conv, created) = c
         .transaction(async |c| {
@@ -85,11 +89,21 @@ pub async fn check_not_blocked(
     if conversation.kind != "direct" {
         return Ok(());
     }
-    if queries::blocked_by_members(c, conversation.id, sender).await?.is_empty() {
-        Ok(())
-    } else {
-        Err(refused())
+    if !queries::blocked_by_members(c, conversation.id, sender).await?.is_empty() {
+        return Err(refused());
     }
+    // Nobody would read a message to a deleted account.
+    let peers: Vec<i64> =
+        queries::direct_peers(c, sender, &[conversation.id]).await?.into_iter().map(|(_, u)| u).collect();
+    if queries::users_by_ids(c, &peers).await?.iter().any(|u| u.deleted_at.is_some()) {
+        return Err(UserError::on_field(
+            "conversationId",
+            UserErrorCode::Forbidden,
+            "this account was deleted; it cannot receive messages",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

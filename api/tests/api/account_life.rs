@@ -228,11 +228,19 @@ async fn access_tokens_work_over_http_and_websocket_until_revoked() {
 #[tokio::test]
 async fn deleting_an_account_anonymises_it_and_keeps_history() {
     let app = spawn_app().await;
-    let (alice, _) = app.register("alice").await;
+    let (alice, alice_id) = app.register("alice").await;
     let (bob, _) = app.register("bob").await;
+    let (carol, _) = app.register("carol").await;
     let room = app.create_room(&bob, "General").await;
     app.join(&alice, &room).await;
     app.send(&alice, &room, "bye all", "a-1").await;
+    let open = "mutation($u: ID!){ openDirectConversation(input:{userId:$u}){ conversation{ id } userErrors{ code } } }";
+    let dm = app.gql(Some(&bob), open, json!({ "u": alice_id })).await["data"]["openDirectConversation"]
+        ["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.send(&alice, &dm, "see you", "a-2").await;
     let wrong = app
         .mutate(Some(&alice), "deleteAccount", "DeleteAccountInput", json!({ "password": "nope" }), "ok")
         .await;
@@ -265,6 +273,22 @@ async fn deleting_an_account_anonymises_it_and_keeps_history() {
     );
     let found = app.gql(Some(&bob), "{ searchUsers(query: \"alice\"){ nodes { id } } }", json!({})).await;
     assert_eq!(found["data"]["searchUsers"]["nodes"], json!([]));
+    // The direct conversation stays readable for bob, but takes no new
+    // messages; nobody can open a new one with the deleted account.
+    let before = app.snapshot().await;
+    let sent = app.send(&bob, &dm, "are you there?", "b-1").await;
+    assert_eq!(sent["userErrors"][0]["code"], "FORBIDDEN", "{sent}");
+    let r = app.gql(Some(&carol), open, json!({ "u": alice_id })).await;
+    assert_eq!(r["data"]["openDirectConversation"]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(app.snapshot().await, before);
+    let h = app
+        .gql(
+            Some(&bob),
+            "query($c: ID!){ conversation(id: $c){ messages(last: 5){ nodes{ body } } } }",
+            json!({ "c": dm }),
+        )
+        .await;
+    assert_eq!(h["data"]["conversation"]["messages"]["nodes"], json!([{ "body": "see you" }]));
     // The handle is free again.
     app.register("alice").await;
 }

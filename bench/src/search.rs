@@ -182,6 +182,14 @@ async fn measure_all(
     let viewer_body = serde_json::json!({ "query": VIEWER });
     let before = http_series(addr, token, &viewer_body, opts.requests).await.context("baseline")?;
     let mut kinds = Vec::new();
+    let scope: Vec<i64> = db
+        .sql(&format!(
+            "SELECT string_agg(conversation_id::text, ',') FROM members WHERE user_id = {viewer_id}"
+        ))?
+        .trim()
+        .split(',')
+        .filter_map(|id| id.parse().ok())
+        .collect();
     for kind in query_kinds(&vocabulary()) {
         server.check_alive()?;
         let c = kind.in_one_conversation.then_some(room);
@@ -193,12 +201,12 @@ async fn measure_all(
             .with_context(|| format!("kind {}", kind.label))?;
         let hits = last["data"]["searchMessages"]["edges"].as_array().map_or(0, Vec::len);
         eprintln!("[search] {}: HTTP p50 {:.2} ms; SQL ...", kind.label, http.ms(50.0).unwrap_or(0.0));
-        let sql = search_sql(&kind, viewer_id, room_id);
+        let sql = search_sql(&kind, &scope, room_id);
         let (sql_series, plan) = sql_series(db, &sql)?;
         let matches = db
             .sql(&format!(
                 "SELECT count(*) FROM ({sql_unlimited}) m",
-                sql_unlimited = sql_where(&kind, viewer_id, room_id)
+                sql_unlimited = sql_where(&kind, &scope, room_id)
             ))?
             .trim()
             .parse()
@@ -254,29 +262,30 @@ async fn http_series(
 }
 
 /// The WHERE part of the server's search statement for `kind` (see `jeco_schema::search`).
-fn sql_where(kind: &QueryKind, viewer_id: i64, room_id: i64) -> String {
+/// The server passes the viewer's conversation ids (narrowed to the one
+/// conversation when filtered) as a literal list.
+fn sql_where(kind: &QueryKind, scope: &[i64], room_id: i64) -> String {
     let words = query_words(&kind.text);
     let tsquery: Vec<String> = words.iter().map(|w| format!("'{w}':*")).collect();
-    let mut s = format!(
+    let ids: Vec<String> =
+        scope.iter().filter(|id| !kind.in_one_conversation || **id == room_id).map(i64::to_string).collect();
+    format!(
         "SELECT messages.*, users.* FROM messages INNER JOIN users ON users.id = messages.sender_id \
          WHERE messages.deleted_at IS NULL \
-         AND messages.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = {viewer_id}) \
+         AND messages.conversation_id = ANY('{{{}}}'::bigint[]) \
          AND (to_tsvector('simple', coalesce(messages.body, '')) @@ to_tsquery('simple', {}) \
          OR messages.body ILIKE {})",
+        ids.join(","),
         quote(&tsquery.join(" & ")),
         quote(&like_pattern(&kind.text))
-    );
-    if kind.in_one_conversation {
-        s.push_str(&format!(" AND messages.conversation_id = {room_id}"));
-    }
-    s
+    )
 }
 
 /// The server's search statement for `kind`, first page (limit 20 + 1).
-pub fn search_sql(kind: &QueryKind, viewer_id: i64, room_id: i64) -> String {
+pub fn search_sql(kind: &QueryKind, scope: &[i64], room_id: i64) -> String {
     format!(
         "{} ORDER BY messages.tx DESC, messages.id DESC LIMIT {}",
-        sql_where(kind, viewer_id, room_id),
+        sql_where(kind, scope, room_id),
         PAGE + 1
     )
 }
@@ -353,14 +362,12 @@ mod tests {
     #[test]
     fn statement_has_the_server_shape() {
         let kind = QueryKind { label: "x", text: "Ab cd".into(), in_one_conversation: true };
-        let sql = search_sql(&kind, 7, 9);
-        assert!(sql.contains("(SELECT conversation_id FROM members WHERE user_id = 7)"), "{sql}");
+        let sql = search_sql(&kind, &[7, 9], 9);
+        assert!(sql.contains("messages.conversation_id = ANY('{9}'::bigint[])"), "{sql}");
         assert!(sql.contains("to_tsquery('simple', '''ab'':* & ''cd'':*')"), "{sql}");
         assert!(sql.contains("messages.body ILIKE '%Ab cd%'"), "{sql}");
-        assert!(sql.contains(
-            "AND messages.conversation_id = 9 ORDER BY messages.tx DESC, messages.id DESC LIMIT 21"
-        ));
+        assert!(sql.ends_with("ORDER BY messages.tx DESC, messages.id DESC LIMIT 21"), "{sql}");
         let other = QueryKind { in_one_conversation: false, ..kind };
-        assert!(!search_sql(&other, 7, 9).contains("conversation_id = 9"));
+        assert!(search_sql(&other, &[7, 9], 9).contains("ANY('{7,9}'::bigint[])"));
     }
 }

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::{Message, User};
-use crate::schema::{messages, users};
+use crate::schema::{members, messages, users};
 
 /// What to look for and where.
 #[derive(Debug, Clone, Default)]
@@ -61,14 +61,26 @@ pub async fn search_messages(
 ) -> QueryResult<Vec<(Message, User)>> {
     let words = query_words(&search.text);
     let tsquery = prefix_tsquery(&words);
-    let scope =
-        sql::<Bool>("messages.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ")
-            .bind::<BigInt, _>(search.viewer)
-            .sql(")");
+    // The viewer's conversations as a literal list, not a subquery: with the
+    // actual ids the planner knows how few of the table's rows are in scope, so
+    // a word common elsewhere but rare in the viewer's rooms does not send it
+    // walking the whole table newest first (2.5 s at 1M rows, 3 of 1,000 rooms;
+    // 47 ms this way).
+    let mut scope: Vec<i64> = members::table
+        .filter(members::user_id.eq(search.viewer))
+        .select(members::conversation_id)
+        .load(conn)
+        .await?;
+    if let Some(c) = search.conversation_id {
+        scope.retain(|id| *id == c);
+    }
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = messages::table
         .inner_join(users::table.on(users::id.eq(messages::sender_id)))
         .filter(messages::deleted_at.is_null())
-        .filter(scope)
+        .filter(messages::conversation_id.eq_any(scope))
         .select((Message::as_select(), User::as_select()))
         .order((messages::tx.desc(), messages::id.desc()))
         .limit(search.limit)
@@ -87,9 +99,6 @@ pub async fn search_messages(
                 .sql(")"),
         )
     };
-    if let Some(c) = search.conversation_id {
-        q = q.filter(messages::conversation_id.eq(c));
-    }
     if let Some(s) = search.sender_id {
         q = q.filter(messages::sender_id.eq(s));
     }

@@ -164,6 +164,54 @@ impl TokenKeys {
     }
 }
 
+/// Answers read from the database, trusted per instance for
+/// [`FRESHNESS`]. Something ended or revoked here is forgotten (or remembered as
+/// closed) at once; on the other instances it takes at most that long.
+pub struct FreshCache<V> {
+    seen: std::sync::Mutex<std::collections::HashMap<i64, (V, std::time::Instant)>>,
+}
+
+/// How long a [`FreshCache`] answer is trusted.
+pub const FRESHNESS: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl<V> Default for FreshCache<V> {
+    fn default() -> Self {
+        FreshCache { seen: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+}
+
+impl<V: Clone> FreshCache<V> {
+    /// A cached answer, if fresh.
+    pub fn cached(&self, id: i64) -> Option<V> {
+        let seen = self.seen.lock().ok()?;
+        seen.get(&id).filter(|(_, at)| at.elapsed() < FRESHNESS).map(|(v, _)| v.clone())
+    }
+
+    /// Records an answer.
+    pub fn remember(&self, id: i64, value: V) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() > 100_000 {
+                seen.retain(|_, (_, at)| at.elapsed() < FRESHNESS);
+            }
+            seen.insert(id, (value, std::time::Instant::now()));
+        }
+    }
+
+    /// Drops an answer (changed here).
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(&id);
+        }
+    }
+}
+
+/// Whether login sessions are open: access JWTs of a session that logged out or
+/// was revoked stop working instead of living on until they expire.
+pub type SessionCache = FreshCache<bool>;
+
+/// Personal access tokens as last read (`None`: no such token).
+pub type AccessTokenCache = FreshCache<Option<jeco_schema::models::AccessToken>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,70 +252,5 @@ mod tests {
         assert!(pool.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
         assert!(!pool.verify("wrong".into(), Some(hash)).await.unwrap());
         assert!(!pool.verify("jeco-dummy-password".into(), None).await.unwrap());
-    }
-}
-
-/// Whether sessions are still open, cached per instance for
-/// [`SessionCache::FRESH`]: access tokens of a session that logged out or was
-/// revoked stop working within that time everywhere, and at once on the
-/// instance that ended it (instead of living on until they expire).
-#[derive(Default)]
-pub struct SessionCache {
-    seen: std::sync::Mutex<std::collections::HashMap<i64, (bool, std::time::Instant)>>,
-}
-
-impl SessionCache {
-    /// How long a check is trusted.
-    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(10);
-
-    /// A cached answer, if fresh.
-    pub fn cached(&self, session_id: i64) -> Option<bool> {
-        let seen = self.seen.lock().ok()?;
-        seen.get(&session_id).filter(|(_, at)| at.elapsed() < Self::FRESH).map(|(open, _)| *open)
-    }
-
-    /// Records an answer.
-    pub fn remember(&self, session_id: i64, open: bool) {
-        if let Ok(mut seen) = self.seen.lock() {
-            if seen.len() > 100_000 {
-                seen.retain(|_, (_, at)| at.elapsed() < Self::FRESH);
-            }
-            seen.insert(session_id, (open, std::time::Instant::now()));
-        }
-    }
-}
-
-/// Personal access tokens as last read from the database, per instance, for
-/// [`SessionCache::FRESH`]: a revoked token stops working at once on the
-/// instance that revoked it and within that time everywhere else.
-#[derive(Default)]
-pub struct AccessTokenCache {
-    seen: std::sync::Mutex<
-        std::collections::HashMap<i64, (Option<jeco_schema::models::AccessToken>, std::time::Instant)>,
-    >,
-}
-
-impl AccessTokenCache {
-    /// A cached row (`Some(None)`: known not to exist), if fresh.
-    pub fn cached(&self, id: i64) -> Option<Option<jeco_schema::models::AccessToken>> {
-        let seen = self.seen.lock().ok()?;
-        seen.get(&id).filter(|(_, at)| at.elapsed() < SessionCache::FRESH).map(|(row, _)| row.clone())
-    }
-
-    /// Records a row as read.
-    pub fn remember(&self, id: i64, row: Option<jeco_schema::models::AccessToken>) {
-        if let Ok(mut seen) = self.seen.lock() {
-            if seen.len() > 100_000 {
-                seen.retain(|_, (_, at)| at.elapsed() < SessionCache::FRESH);
-            }
-            seen.insert(id, (row, std::time::Instant::now()));
-        }
-    }
-
-    /// Drops a token (revoked here).
-    pub fn forget(&self, id: i64) {
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.remove(&id);
-        }
     }
 }

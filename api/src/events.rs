@@ -127,6 +127,21 @@ pub struct ReactionSet {
     pub users: Vec<PublicUser>,
 }
 
+impl ReactionSet {
+    /// Groups `(emoji, user)` reactions (oldest first) by emoji, in order of
+    /// each emoji's first use: the one shape of events and of `Message.reactions`.
+    pub fn group(reactions: impl IntoIterator<Item = (String, PublicUser)>) -> Vec<ReactionSet> {
+        let mut sets: Vec<ReactionSet> = Vec::new();
+        for (emoji, user) in reactions {
+            match sets.iter_mut().find(|s| s.emoji == emoji) {
+                Some(set) => set.users.push(user),
+                None => sets.push(ReactionSet { emoji, users: vec![user] }),
+            }
+        }
+        sets
+    }
+}
+
 impl EventPayload {
     /// The user whose membership this event changes, if any.
     pub fn membership_of(&self) -> Option<i64> {

@@ -42,14 +42,6 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    /// The outbox folder, when mail goes to files.
-    pub fn outbox(&self) -> Option<&std::path::Path> {
-        match &self.transport {
-            Transport::Outbox(dir) => Some(dir),
-            Transport::Smtp(_) => None,
-        }
-    }
-
     /// Sends a plain-text mail. Errors are returned for logging; the text may
     /// hold a secret (a reset link), so it is never logged.
     pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), String> {

@@ -98,20 +98,6 @@ pub async fn remove_reaction(
     .map(|n| n > 0)
 }
 
-/// How many different emoji a user has put on a message.
-pub async fn reactions_by_user(
-    conn: &mut AsyncPgConnection,
-    message_id: i64,
-    user_id: i64,
-) -> QueryResult<i64> {
-    reactions::table
-        .filter(reactions::message_id.eq(message_id))
-        .filter(reactions::user_id.eq(user_id))
-        .count()
-        .get_result(conn)
-        .await
-}
-
 /// Reactions `(message id, emoji, user id)` on the given messages, oldest first.
 pub async fn reactions_on(
     conn: &mut AsyncPgConnection,

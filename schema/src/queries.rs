@@ -504,6 +504,23 @@ pub async fn blocked_by_members(
         .await
 }
 
+/// Whether another member of the conversation deleted their account.
+pub async fn has_deleted_member(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    except: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        members::table
+            .inner_join(users::table.on(users::id.eq(members::user_id)))
+            .filter(members::conversation_id.eq(conversation_id))
+            .filter(members::user_id.ne(except))
+            .filter(users::deleted_at.is_not_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Adds a contact (no-op if present).
 pub async fn add_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64) -> QueryResult<()> {
     diesel::insert_into(contacts::table)

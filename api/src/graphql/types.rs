@@ -437,15 +437,10 @@ impl MessageNode {
         ids.sort_unstable();
         ids.dedup();
         let users = ctx.data_unchecked::<Batch<UserLoader>>().load_many(ids).await?;
-        let mut groups: Vec<ReactionGroupNode> = Vec::new();
-        for (emoji, user_id) in rows {
-            let Some(user) = users.get(&user_id).cloned() else { continue };
-            match groups.iter_mut().find(|g| g.emoji == emoji) {
-                Some(g) => g.users.push(user),
-                None => groups.push(ReactionGroupNode { emoji, users: vec![user] }),
-            }
-        }
-        Ok(groups)
+        let sets = ReactionSet::group(
+            rows.into_iter().filter_map(|(emoji, user_id)| users.get(&user_id).cloned().map(|u| (emoji, u))),
+        );
+        Ok(sets.iter().map(ReactionGroupNode::from).collect())
     }
     /// Whether the message is pinned.
     async fn pinned(&self) -> bool {

@@ -93,9 +93,7 @@ pub async fn check_not_blocked(
         return Err(refused());
     }
     // Nobody would read a message to a deleted account.
-    let peers: Vec<i64> =
-        queries::direct_peers(c, sender, &[conversation.id]).await?.into_iter().map(|(_, u)| u).collect();
-    if queries::users_by_ids(c, &peers).await?.iter().any(|u| u.deleted_at.is_some()) {
+    if queries::has_deleted_member(c, conversation.id, sender).await? {
         return Err(UserError::on_field(
             "conversationId",
             UserErrorCode::Forbidden,

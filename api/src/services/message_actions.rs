@@ -139,15 +139,9 @@ async fn reaction_sets(c: &mut AsyncPgConnection, message_id: i64) -> ServiceRes
     ids.sort_unstable();
     ids.dedup();
     let users = queries::users_by_ids(c, &ids).await?;
-    let mut sets: Vec<ReactionSet> = Vec::new();
-    for (_, emoji, user_id) in rows {
-        let Some(user) = users.iter().find(|u| u.id == user_id).map(PublicUser::from) else { continue };
-        match sets.iter_mut().find(|s| s.emoji == emoji) {
-            Some(set) => set.users.push(user),
-            None => sets.push(ReactionSet { emoji, users: vec![user] }),
-        }
-    }
-    Ok(sets)
+    Ok(ReactionSet::group(rows.into_iter().filter_map(|(_, emoji, user_id)| {
+        users.iter().find(|u| u.id == user_id).map(|u| (emoji, PublicUser::from(u)))
+    })))
 }
 
 /// Adds or removes the viewer's reaction. `reacted: None` toggles; `Some(on)`
@@ -173,16 +167,20 @@ pub async fn react(
             if message.deleted_at.is_some() {
                 return Err(deleted());
             }
-            let has = message_ops::reactions_on(c, &[message_id])
+            // One read answers both "reacted already?" and "how many emoji?".
+            let mine: Vec<String> = message_ops::reactions_on(c, &[message_id])
                 .await?
-                .iter()
-                .any(|(_, e, u)| *u == user_id && e == emoji);
+                .into_iter()
+                .filter(|(_, _, u)| *u == user_id)
+                .map(|(_, e, _)| e)
+                .collect();
+            let has = mine.iter().any(|e| e == emoji);
             let want = reacted.unwrap_or(!has);
             if want == has {
                 return Ok((message, false));
             }
             if want {
-                if message_ops::reactions_by_user(c, message_id, user_id).await? >= MAX_REACTIONS_PER_USER {
+                if mine.len() as i64 >= MAX_REACTIONS_PER_USER {
                     return Err(UserError::on_field(
                         "emoji",
                         UserErrorCode::Invalid,

@@ -84,6 +84,8 @@ async fn changing_the_password_ends_other_sessions_only() {
     let app = spawn_app().await;
     let (here, _) = app.register("alice").await;
     let other = login(&app, "alice", "password-alice").await["accessToken"].as_str().unwrap().to_string();
+    let sessions_open = "SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL";
+    let (before, open_before) = (app.snapshot().await, app.scalar(sessions_open).await);
     let wrong = app
         .mutate(
             Some(&here),
@@ -104,6 +106,7 @@ async fn changing_the_password_ends_other_sessions_only() {
         )
         .await;
     assert_eq!(short["userErrors"][0]["field"], "newPassword");
+    assert_eq!((app.snapshot().await, app.scalar(sessions_open).await), (before, open_before));
     assert_eq!(login(&app, "alice", "password-alice").await["userErrors"], json!([]), "unchanged so far");
     let ok = app
         .mutate(
@@ -150,9 +153,13 @@ async fn password_reset_by_mail_works_once_and_says_the_same_for_unknown_address
             "ok",
         )
     };
-    // Bad token, bad password: refused, nothing changes.
+    // Bad token, bad password: refused, nothing changes (the token stays unused).
+    let unused = "SELECT count(*) AS n FROM password_resets WHERE used_at IS NULL";
+    let (before, unused_before) = (app.snapshot().await, app.scalar(unused).await);
     assert_eq!(reset("garbage".into(), "new-password-1").await["userErrors"][0]["field"], "token");
     assert_eq!(reset(token.clone(), "short").await["userErrors"][0]["field"], "newPassword");
+    assert_eq!((app.snapshot().await, app.scalar(unused).await), (before, unused_before));
+    assert_eq!(unused_before, 1);
     assert_eq!(login(&app, "alice", "password-alice").await["userErrors"], json!([]));
     assert_eq!(reset(token.clone(), "new-password-1").await["ok"], true);
     // Single use; every session ended.
@@ -241,10 +248,12 @@ async fn deleting_an_account_anonymises_it_and_keeps_history() {
         .unwrap()
         .to_string();
     app.send(&alice, &dm, "see you", "a-2").await;
+    let before = app.snapshot().await;
     let wrong = app
         .mutate(Some(&alice), "deleteAccount", "DeleteAccountInput", json!({ "password": "nope" }), "ok")
         .await;
     assert_eq!(code(&wrong), "INVALID_CREDENTIALS");
+    assert_eq!(app.snapshot().await, before, "a refused deletion writes nothing");
     assert_eq!(viewer(&app, &alice).await["username"], "alice");
     let ok = app
         .mutate(

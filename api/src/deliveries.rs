@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use diesel_async::AsyncConnection;
-use jeco_schema::{log, queries, PgPool};
+use jeco_schema::{queries, PgPool};
 
 use crate::events::{EventPayload, PublicUser};
 use crate::hub::EventHub;
+use crate::tx;
 
 /// How often recorded deliveries are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -54,37 +54,29 @@ impl Deliveries {
             return Ok(());
         }
         let mut c = self.pool.get().await.map_err(|e| e.to_string())?;
-        let published = c
-            .transaction(async |c| {
-                let moved = queries::advance_delivered(c, &batch).await?;
-                let conv_ids: Vec<i64> = moved.iter().map(|m| m.conversation_id).collect();
-                let direct: Vec<i64> = queries::conversations_by_ids(c, &conv_ids)
-                    .await?
-                    .into_iter()
-                    .filter(|cv| cv.kind == "direct")
-                    .map(|cv| cv.id)
-                    .collect();
-                let moved: Vec<_> =
-                    moved.into_iter().filter(|m| direct.contains(&m.conversation_id)).collect();
-                let user_ids: Vec<i64> = moved.iter().map(|m| m.user_id).collect();
-                let users = queries::users_by_ids(c, &user_ids).await?;
-                for m in &moved {
-                    let Some(user) = users.iter().find(|u| u.id == m.user_id) else { continue };
-                    let payload = EventPayload::DeliveryMoved {
-                        user: PublicUser::from(user),
-                        message_id: m.message_id,
-                    };
-                    let json = serde_json::to_value(&payload)
-                        .map_err(|_| diesel::result::Error::RollbackTransaction)?;
-                    log::append(c, m.conversation_id, &json).await?;
-                }
-                Ok::<_, diesel::result::Error>(moved.iter().map(|m| m.conversation_id).collect::<Vec<i64>>())
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        for conversation_id in published {
-            self.hub.committed(conversation_id);
-        }
+        // Only direct conversations get a `DeliveryMoved`; those are rung after commit.
+        tx::write_on(&mut c, &self.hub, async |tx| {
+            let moved = queries::advance_delivered(tx, &batch).await?;
+            let conv_ids: Vec<i64> = moved.iter().map(|m| m.conversation_id).collect();
+            let direct: Vec<i64> = queries::conversations_by_ids(tx, &conv_ids)
+                .await?
+                .into_iter()
+                .filter(|cv| cv.kind == "direct")
+                .map(|cv| cv.id)
+                .collect();
+            let moved: Vec<_> = moved.into_iter().filter(|m| direct.contains(&m.conversation_id)).collect();
+            let user_ids: Vec<i64> = moved.iter().map(|m| m.user_id).collect();
+            let users = queries::users_by_ids(tx, &user_ids).await?;
+            for m in &moved {
+                let Some(user) = users.iter().find(|u| u.id == m.user_id) else { continue };
+                let payload =
+                    EventPayload::DeliveryMoved { user: PublicUser::from(user), message_id: m.message_id };
+                tx.append(m.conversation_id, &payload).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(())
     }
 }

@@ -1,10 +1,18 @@
 //! The typed events a client can receive: one enum, stored as JSON in the
 //! event log by the service that made the change, in the same transaction.
+//! Events carry their own versioned shapes ([`dto`]), never the row structs,
+//! so a table change cannot make the stored log unreadable.
 
 use chrono::{DateTime, Utc};
 use jeco_schema::log::LogPos;
 use jeco_schema::models;
 use serde::{Deserialize, Serialize};
+
+pub mod dto;
+#[cfg(test)]
+mod tests;
+
+pub use dto::{ConversationV1, MemberV1, MessageV1};
 
 /// The public face of a user, as embedded in events (never email or hashes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,21 +50,21 @@ pub enum EventPayload {
     /// A message was sent.
     MessageCreated {
         /// The stored message.
-        message: models::Message,
+        message: MessageV1,
         /// Its sender, so subscribers need no lookup.
         sender: PublicUser,
     },
     /// Someone joined (or was added).
     MemberJoined {
         /// The membership.
-        member: models::Member,
+        member: MemberV1,
         /// The member.
         user: PublicUser,
     },
     /// A member's role changed.
     MemberRoleChanged {
         /// The membership, with the new role.
-        member: models::Member,
+        member: MemberV1,
         /// The member.
         user: PublicUser,
     },
@@ -83,12 +91,12 @@ pub enum EventPayload {
     /// A message's text was changed by its author.
     MessageEdited {
         /// The message as edited.
-        message: models::Message,
+        message: MessageV1,
     },
     /// A message became a tombstone.
     MessageDeleted {
         /// The tombstone (no body).
-        message: models::Message,
+        message: MessageV1,
     },
     /// Someone added or removed a reaction; the full new set.
     ReactionsChanged {
@@ -100,21 +108,21 @@ pub enum EventPayload {
     /// A message was pinned.
     MessagePinned {
         /// The message, pinned.
-        message: models::Message,
+        message: MessageV1,
         /// Who pinned it.
         by: PublicUser,
     },
     /// A message was unpinned.
     MessageUnpinned {
         /// The message, unpinned.
-        message: models::Message,
+        message: MessageV1,
         /// Who unpinned it.
         by: PublicUser,
     },
     /// A room's name, topic or settings changed.
     ConversationUpdated {
         /// The conversation as it is now.
-        conversation: models::Conversation,
+        conversation: ConversationV1,
     },
 }
 
@@ -175,7 +183,9 @@ pub struct LoggedEvent {
 }
 
 impl LoggedEvent {
-    /// Decodes a log row; `None` (logged) for a payload this build cannot read.
+    /// Decodes a log row; `None` (logged) for a payload this build cannot read:
+    /// an event kind it does not know, written by a newer build. Rows of
+    /// every known kind decode whatever columns were added since (see [`dto`]).
     pub fn from_row(row: jeco_schema::log::EventRow) -> Option<Self> {
         let pos = row.pos();
         match serde_json::from_value(row.payload) {

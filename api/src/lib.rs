@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod redis_broker;
 pub mod services;
 pub mod state;
+pub mod tx;
 pub mod ws;
 
 use std::net::SocketAddr;

@@ -247,8 +247,7 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
 
 async fn public_user(http: &Http, user_id: i64) -> Option<crate::events::PublicUser> {
     let mut c = http.state.pool.get().await.ok()?;
-    let users = jeco_schema::queries::users_by_ids(&mut c, &[user_id]).await.ok()?;
-    users.first().map(crate::events::PublicUser::from)
+    crate::services::access::public_user(&mut c, user_id).await.ok()
 }
 
 fn spawn_operation(

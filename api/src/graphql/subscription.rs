@@ -13,7 +13,7 @@ use crate::graphql::types::{ConversationEventNode, UserNode};
 use crate::graphql::{require_viewer, state};
 use crate::hub::Scope;
 use crate::ids::{self, Kind};
-use crate::services::conversations::access_conversation;
+use crate::services::access::access_conversation;
 use crate::services::typing::TYPING_TTL;
 
 /// Someone started or stopped typing.

@@ -695,17 +695,17 @@ impl ConversationEventNode {
         match &self.0.payload {
             EventPayload::MessageCreated { message, sender } => {
                 ConversationEventPayload::MessageCreated(MessageCreated {
-                    message: MessageNode { row: message.clone(), sender: Some(sender.clone()) },
+                    message: MessageNode { row: message.into(), sender: Some(sender.clone()) },
                 })
             }
             EventPayload::MemberJoined { member, user } => {
                 ConversationEventPayload::MemberJoined(MemberJoined {
-                    member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                    member: MemberNode { member: member.into(), user: Some(user.clone()) },
                 })
             }
             EventPayload::MemberRoleChanged { member, user } => {
                 ConversationEventPayload::MemberRoleChanged(MemberRoleChanged {
-                    member: MemberNode { member: member.clone(), user: Some(user.clone()) },
+                    member: MemberNode { member: member.into(), user: Some(user.clone()) },
                 })
             }
             EventPayload::DeliveryMoved { user, message_id } => {
@@ -725,12 +725,12 @@ impl ConversationEventNode {
             }),
             EventPayload::MessageEdited { message } => {
                 ConversationEventPayload::MessageEdited(MessageEdited {
-                    message: MessageNode { row: message.clone(), sender: None },
+                    message: MessageNode { row: message.into(), sender: None },
                 })
             }
             EventPayload::MessageDeleted { message } => {
                 ConversationEventPayload::MessageDeleted(MessageDeleted {
-                    message: MessageNode { row: message.clone(), sender: None },
+                    message: MessageNode { row: message.into(), sender: None },
                 })
             }
             EventPayload::ReactionsChanged { message_id, reactions } => {
@@ -741,19 +741,19 @@ impl ConversationEventNode {
             }
             EventPayload::MessagePinned { message, by } => {
                 ConversationEventPayload::MessagePinned(MessagePinned {
-                    message: MessageNode { row: message.clone(), sender: None },
+                    message: MessageNode { row: message.into(), sender: None },
                     by: UserNode { user: by.clone(), email: None },
                 })
             }
             EventPayload::MessageUnpinned { message, by } => {
                 ConversationEventPayload::MessageUnpinned(MessageUnpinned {
-                    message: MessageNode { row: message.clone(), sender: None },
+                    message: MessageNode { row: message.into(), sender: None },
                     by: UserNode { user: by.clone(), email: None },
                 })
             }
             EventPayload::ConversationUpdated { conversation } => {
                 ConversationEventPayload::ConversationUpdated(ConversationUpdated {
-                    conversation: ConversationNode(conversation.clone()),
+                    conversation: ConversationNode(conversation.into()),
                 })
             }
         }

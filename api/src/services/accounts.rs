@@ -2,7 +2,6 @@
 //! rotation with reuse detection, logout.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use jeco_schema::models::{NewSession, NewUser, User};
 use jeco_schema::queries;
 
@@ -10,6 +9,7 @@ use super::{conn, validate};
 use crate::auth::{self, Viewer};
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
+use crate::tx;
 
 /// Failed logins allowed per (account, address) within the window.
 const MAX_FAILURES: i32 = 5;
@@ -64,36 +64,23 @@ pub async fn register(state: &AppState, ip: &str, input: Registration) -> Servic
     };
     check_auth_rate(state, ip)?;
     let hash = state.hasher.hash(input.password).await.map_err(ServiceError::Internal)?;
-    let mut c = conn(state).await?;
-    let created = c
-        .transaction(async |c| {
-            let Some(user) = queries::insert_user(
-                c,
-                &NewUser {
-                    username: &username,
-                    email: &email,
-                    display_name: &display_name,
-                    password_hash: &hash,
-                },
+    // A taken name or email writes nothing and rolls back.
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let new =
+            NewUser { username: &username, email: &email, display_name: &display_name, password_hash: &hash };
+        let Some(user) = queries::insert_user(tx, &new).await? else {
+            let field =
+                if queries::user_by_username(tx, &username).await?.is_some() { "username" } else { "email" };
+            return Err(UserError::on_field(
+                field,
+                UserErrorCode::Taken,
+                format!("this {field} is already registered"),
             )
-            .await?
-            else {
-                let field = if queries::user_by_username(c, &username).await?.is_some() {
-                    "username"
-                } else {
-                    "email"
-                };
-                return Ok(Err(UserError::on_field(
-                    field,
-                    UserErrorCode::Taken,
-                    format!("this {field} is already registered"),
-                )));
-            };
-            let creds = open_session(state, c, user).await?;
-            Ok::<_, ServiceError>(Ok(creds))
-        })
-        .await?;
-    Ok(created?)
+            .into());
+        };
+        open_session(state, tx, user).await
+    })
+    .await
 }
 
 async fn open_session(

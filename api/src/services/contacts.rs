@@ -6,6 +6,7 @@ use super::{conn, require};
 use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
+use crate::tx;
 
 /// What to do with another user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,14 +36,17 @@ pub async fn set(
     if queries::users_by_ids(&mut c, &[other]).await?.is_empty() {
         return Err(UserError::not_found("userId", "user").into());
     }
-    match relation {
-        Relation::AddContact => queries::add_contact(&mut c, me, other).await?,
-        Relation::RemoveContact => queries::remove_contact(&mut c, me, other).await?,
-        Relation::Block => {
-            queries::block(&mut c, me, other).await?;
-            queries::remove_contact(&mut c, me, other).await?;
+    tx::write_on(&mut c, &state.hub, async |tx| {
+        match relation {
+            Relation::AddContact => queries::add_contact(tx, me, other).await?,
+            Relation::RemoveContact => queries::remove_contact(tx, me, other).await?,
+            Relation::Block => {
+                queries::block(tx, me, other).await?;
+                queries::remove_contact(tx, me, other).await?;
+            }
+            Relation::Unblock => queries::unblock(tx, me, other).await?,
         }
-        Relation::Unblock => queries::unblock(&mut c, me, other).await?,
-    }
-    Ok(other)
+        Ok(other)
+    })
+    .await
 }

@@ -1,15 +1,14 @@
 //! Direct conversations: exactly one per pair of users.
 
-use diesel_async::AsyncConnection;
 use jeco_schema::models::{Conversation, NewConversation};
 use jeco_schema::queries;
 
-use super::conversations::append_event;
 use super::{conn, require};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
-use crate::events::{EventPayload, PublicUser};
+use crate::events::{EventPayload, MemberV1, PublicUser};
 use crate::state::AppState;
+use crate::tx;
 
 /// The pair key: the same whoever opens it.
 pub fn direct_key(a: i64, b: i64) -> String {
@@ -48,36 +47,31 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
         return Err(UserError::not_found("userId", "user").into());
     }
     let (me_user, other_user) = (PublicUser::from(me_row), PublicUser::from(other_row));
-    let (conv, created) = c
-        .transaction(async |c| {
-            let new = NewConversation {
-                kind: "direct",
-                name: None,
-                topic: None,
-                visibility: "private",
-                created_by: Some(me),
-                direct_key: Some(&key),
-            };
-            let Some(conv) = queries::insert_conversation(c, &new).await? else {
-                // The other side opened it at the same moment.
-                let existing = queries::direct_conversation(c, &key)
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("direct key conflict without a row".into()))?;
-                return Ok::<_, ServiceError>((existing, false));
-            };
-            for user in [&me_user, &other_user] {
-                let member = queries::insert_member(c, conv.id, user.id, "member")
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("new conversation had members".into()))?;
-                append_event(c, conv.id, &EventPayload::MemberJoined { member, user: user.clone() }).await?;
-            }
-            Ok((conv, true))
-        })
-        .await?;
-    if created {
-        state.hub.committed(conv.id);
-    }
-    Ok(conv)
+    tx::write_on(&mut c, &state.hub, async |tx| {
+        let new = NewConversation {
+            kind: "direct",
+            name: None,
+            topic: None,
+            visibility: "private",
+            created_by: Some(me),
+            direct_key: Some(&key),
+        };
+        let Some(conv) = queries::insert_conversation(tx, &new).await? else {
+            // The other side opened it at the same moment.
+            return queries::direct_conversation(tx, &key)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("direct key conflict without a row".into()));
+        };
+        for user in [&me_user, &other_user] {
+            let member = queries::insert_member(tx, conv.id, user.id, "member")
+                .await?
+                .ok_or_else(|| ServiceError::Internal("new conversation had members".into()))?;
+            let member = MemberV1::from(&member);
+            tx.append(conv.id, &EventPayload::MemberJoined { member, user: user.clone() }).await?;
+        }
+        Ok(conv)
+    })
+    .await
 }
 
 /// `FORBIDDEN` when a member of this direct conversation blocked the sender.

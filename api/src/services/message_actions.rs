@@ -3,34 +3,20 @@
 //! writes, and appends its event; a repeat of the same request changes nothing
 //! and writes no event.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use jeco_schema::models::{Conversation, Member, Message};
+use diesel_async::AsyncPgConnection;
+use jeco_schema::models::Message;
 use jeco_schema::{message_ops, queries};
 
-use super::conversations::{access_conversation, append_event, public_user};
-use super::{conn, require, validate};
+use super::access::{access_message, public_user};
+use super::{require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
-use crate::events::{EventPayload, PublicUser, ReactionSet};
+use crate::events::{EventPayload, MessageV1, PublicUser, ReactionSet};
 use crate::state::AppState;
+use crate::tx;
 
 /// Most different emoji one person may put on one message.
 pub const MAX_REACTIONS_PER_USER: i64 = 20;
-
-/// The locked message with its conversation and the viewer's membership; a
-/// message in a conversation the viewer is not in is `NOT_FOUND`, like one that
-/// does not exist.
-async fn access_message(
-    c: &mut AsyncPgConnection,
-    user_id: i64,
-    message_id: i64,
-) -> ServiceResult<(Message, Conversation, Member)> {
-    let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
-    let message = message_ops::lock_message(c, message_id).await?.ok_or_else(not_found)?;
-    let (conv, me) =
-        access_conversation(c, user_id, message.conversation_id).await.map_err(|_| not_found())?;
-    Ok((message, conv, me))
-}
 
 fn forbidden(message: &str) -> ServiceError {
     UserError::on_field("messageId", UserErrorCode::Forbidden, message).into()
@@ -50,60 +36,47 @@ pub async fn edit(
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     let body = validate::text("body", body, validate::MAX_BODY_CHARS, true)?;
-    let mut c = conn(state).await?;
-    let (message, changed) = c
-        .transaction(async |c| {
-            let (message, _, _) = access_message(c, user_id, message_id).await?;
-            if message.sender_id != user_id {
-                return Err(forbidden("only the author can edit a message"));
-            }
-            if message.deleted_at.is_some() {
-                return Err(deleted());
-            }
-            if message.body.as_deref() == Some(body.as_str()) {
-                return Ok((message, false));
-            }
-            let edited = message_ops::edit_message(c, message_id, &body).await?;
-            append_event(c, edited.conversation_id, &EventPayload::MessageEdited { message: edited.clone() })
-                .await?;
-            Ok::<_, ServiceError>((edited, true))
-        })
-        .await?;
-    if changed {
-        state.hub.committed(message.conversation_id);
-    }
-    Ok(message)
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (message, _, _) = access_message(tx, user_id, message_id).await?;
+        if message.sender_id != user_id {
+            return Err(forbidden("only the author can edit a message"));
+        }
+        if message.deleted_at.is_some() {
+            return Err(deleted());
+        }
+        if message.body.as_deref() == Some(body.as_str()) {
+            return Ok(message);
+        }
+        let edited = message_ops::edit_message(tx, message_id, &body).await?;
+        tx.append(edited.conversation_id, &EventPayload::MessageEdited { message: MessageV1::from(&edited) })
+            .await?;
+        Ok(edited)
+    })
+    .await
 }
 
 /// Deletes a message, leaving a tombstone: the author may, and so may a room's
 /// owner and admins. Deleting a tombstone again returns it unchanged.
 pub async fn delete(state: &AppState, viewer: Option<Viewer>, message_id: i64) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
-    let mut c = conn(state).await?;
-    let (message, changed) = c
-        .transaction(async |c| {
-            let (message, conv, me) = access_message(c, user_id, message_id).await?;
-            let moderator = conv.kind == "room" && (me.role == "owner" || me.role == "admin");
-            if message.sender_id != user_id && !moderator {
-                return Err(forbidden("only the author or a room owner or admin can delete a message"));
-            }
-            if message.deleted_at.is_some() {
-                return Ok((message, false));
-            }
-            let tombstone = message_ops::tombstone_message(c, message_id).await?;
-            append_event(
-                c,
-                tombstone.conversation_id,
-                &EventPayload::MessageDeleted { message: tombstone.clone() },
-            )
-            .await?;
-            Ok::<_, ServiceError>((tombstone, true))
-        })
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (message, conv, me) = access_message(tx, user_id, message_id).await?;
+        let moderator = conv.kind == "room" && (me.role == "owner" || me.role == "admin");
+        if message.sender_id != user_id && !moderator {
+            return Err(forbidden("only the author or a room owner or admin can delete a message"));
+        }
+        if message.deleted_at.is_some() {
+            return Ok(message);
+        }
+        let tombstone = message_ops::tombstone_message(tx, message_id).await?;
+        tx.append(
+            tombstone.conversation_id,
+            &EventPayload::MessageDeleted { message: MessageV1::from(&tombstone) },
+        )
         .await?;
-    if changed {
-        state.hub.committed(message.conversation_id);
-    }
-    Ok(message)
+        Ok(tombstone)
+    })
+    .await
 }
 
 /// Whether `emoji` is one emoji (or a short emoji sequence: skin tones, ZWJ
@@ -160,52 +133,41 @@ pub async fn react(
             UserError::on_field("emoji", UserErrorCode::Invalid, "emoji must be a single emoji").into()
         );
     }
-    let mut c = conn(state).await?;
-    let (message, changed) = c
-        .transaction(async |c| {
-            let (message, _, _) = access_message(c, user_id, message_id).await?;
-            if message.deleted_at.is_some() {
-                return Err(deleted());
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (message, _, _) = access_message(tx, user_id, message_id).await?;
+        if message.deleted_at.is_some() {
+            return Err(deleted());
+        }
+        // One read answers both "reacted already?" and "how many emoji?".
+        let mine: Vec<String> = message_ops::reactions_on(tx, &[message_id])
+            .await?
+            .into_iter()
+            .filter(|(_, _, u)| *u == user_id)
+            .map(|(_, e, _)| e)
+            .collect();
+        let has = mine.iter().any(|e| e == emoji);
+        let want = reacted.unwrap_or(!has);
+        if want == has {
+            return Ok(message);
+        }
+        if want {
+            if mine.len() as i64 >= MAX_REACTIONS_PER_USER {
+                return Err(UserError::on_field(
+                    "emoji",
+                    UserErrorCode::Invalid,
+                    format!("at most {MAX_REACTIONS_PER_USER} different reactions per message"),
+                )
+                .into());
             }
-            // One read answers both "reacted already?" and "how many emoji?".
-            let mine: Vec<String> = message_ops::reactions_on(c, &[message_id])
-                .await?
-                .into_iter()
-                .filter(|(_, _, u)| *u == user_id)
-                .map(|(_, e, _)| e)
-                .collect();
-            let has = mine.iter().any(|e| e == emoji);
-            let want = reacted.unwrap_or(!has);
-            if want == has {
-                return Ok((message, false));
-            }
-            if want {
-                if mine.len() as i64 >= MAX_REACTIONS_PER_USER {
-                    return Err(UserError::on_field(
-                        "emoji",
-                        UserErrorCode::Invalid,
-                        format!("at most {MAX_REACTIONS_PER_USER} different reactions per message"),
-                    )
-                    .into());
-                }
-                message_ops::add_reaction(c, message_id, user_id, emoji).await?;
-            } else {
-                message_ops::remove_reaction(c, message_id, user_id, emoji).await?;
-            }
-            let reactions = reaction_sets(c, message_id).await?;
-            append_event(
-                c,
-                message.conversation_id,
-                &EventPayload::ReactionsChanged { message_id, reactions },
-            )
-            .await?;
-            Ok::<_, ServiceError>((message, true))
-        })
-        .await?;
-    if changed {
-        state.hub.committed(message.conversation_id);
-    }
-    Ok(message)
+            message_ops::add_reaction(tx, message_id, user_id, emoji).await?;
+        } else {
+            message_ops::remove_reaction(tx, message_id, user_id, emoji).await?;
+        }
+        let reactions = reaction_sets(tx, message_id).await?;
+        tx.append(message.conversation_id, &EventPayload::ReactionsChanged { message_id, reactions }).await?;
+        Ok(message)
+    })
+    .await
 }
 
 /// Pins (`pin`) or unpins a message. Any member may, unless the room is set to
@@ -217,34 +179,28 @@ pub async fn set_pinned(
     pin: bool,
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
-    let mut c = conn(state).await?;
-    let (message, changed) = c
-        .transaction(async |c| {
-            let (message, conv, me) = access_message(c, user_id, message_id).await?;
-            if conv.pins_admin_only && !(me.role == "owner" || me.role == "admin") {
-                return Err(forbidden("only owners and admins can pin in this room"));
-            }
-            if message.deleted_at.is_some() {
-                return Err(deleted());
-            }
-            if message.pinned_at.is_some() == pin {
-                return Ok((message, false));
-            }
-            let updated = message_ops::set_pin(c, message_id, pin.then_some(user_id)).await?;
-            let by = public_user(c, user_id).await?;
-            let payload = if pin {
-                EventPayload::MessagePinned { message: updated.clone(), by }
-            } else {
-                EventPayload::MessageUnpinned { message: updated.clone(), by }
-            };
-            append_event(c, updated.conversation_id, &payload).await?;
-            Ok::<_, ServiceError>((updated, true))
-        })
-        .await?;
-    if changed {
-        state.hub.committed(message.conversation_id);
-    }
-    Ok(message)
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (message, conv, me) = access_message(tx, user_id, message_id).await?;
+        if conv.pins_admin_only && !(me.role == "owner" || me.role == "admin") {
+            return Err(forbidden("only owners and admins can pin in this room"));
+        }
+        if message.deleted_at.is_some() {
+            return Err(deleted());
+        }
+        if message.pinned_at.is_some() == pin {
+            return Ok(message);
+        }
+        let updated = message_ops::set_pin(tx, message_id, pin.then_some(user_id)).await?;
+        let by = public_user(tx, user_id).await?;
+        let payload = if pin {
+            EventPayload::MessagePinned { message: MessageV1::from(&updated), by }
+        } else {
+            EventPayload::MessageUnpinned { message: MessageV1::from(&updated), by }
+        };
+        tx.append(updated.conversation_id, &payload).await?;
+        Ok(updated)
+    })
+    .await
 }
 
 /// The message a new message replies to: it must be in the same conversation

@@ -1,17 +1,17 @@
 //! Sending messages: validated, rate limited, idempotent on the sender's
 //! client id, acknowledged only after commit.
 
-use diesel_async::AsyncConnection;
 use jeco_schema::models::{Message, NewMessage};
 use jeco_schema::queries;
 
-use super::conversations::{access_conversation, append_event};
+use super::access::{access_conversation, public_user};
 use super::direct::check_not_blocked;
 use super::{conn, require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
-use crate::events::{EventPayload, PublicUser};
+use crate::events::{EventPayload, MessageV1};
 use crate::state::AppState;
+use crate::tx;
 
 /// Sends a message. A retry with the same `client_id` (from any device or
 /// instance) returns the first message and writes nothing.
@@ -37,53 +37,42 @@ pub async fn send(
             UserError::general(UserErrorCode::RateLimited, "you are sending too fast; slow down").into()
         );
     }
-    let (message, created, typing_user) = c
-        .transaction(async |c| {
-            let (conversation, _) = access_conversation(c, user_id, conversation_id).await?;
-            check_not_blocked(c, &conversation, user_id).await?;
-            if let Some(target) = reply_to {
-                super::message_actions::reply_target(c, conversation_id, target).await?;
-            }
-            let new = NewMessage {
-                conversation_id,
-                sender_id: user_id,
-                body: &body,
-                client_id: &client_id,
-                reply_to_id: reply_to,
-            };
-            let Some(message) = queries::insert_message(c, &new).await? else {
-                // A concurrent retry committed first; answer with its message.
-                let first = queries::message_by_client_id(c, user_id, &client_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
-                return Ok((first, false, None));
-            };
-            let sender = queries::users_by_ids(c, &[user_id])
-                .await?
-                .first()
-                .map(PublicUser::from)
-                .ok_or_else(|| ServiceError::Internal("sender vanished".into()))?;
-            queries::touch_conversation(c, conversation_id, message.created_at).await?;
-            super::notifications::for_message(c, &conversation, &message).await?;
-            append_event(
-                c,
-                conversation_id,
-                &EventPayload::MessageCreated { message: message.clone(), sender: sender.clone() },
-            )
-            .await?;
-            Ok::<_, ServiceError>((message, true, Some(sender)))
-        })
-        .await?;
-    if created {
-        state.hub.committed(conversation_id);
-        // Sending ends "typing" for everyone watching.
-        if let Some(user) = typing_user {
-            state.hub.publish_ephemeral(crate::events::Ephemeral::Typing {
-                conversation_id,
-                user,
-                typing: false,
-            });
+    let (message, sender) = tx::write_on(&mut c, &state.hub, async |tx| {
+        let (conversation, _) = access_conversation(tx, user_id, conversation_id).await?;
+        check_not_blocked(tx, &conversation, user_id).await?;
+        if let Some(target) = reply_to {
+            super::message_actions::reply_target(tx, conversation_id, target).await?;
         }
+        let new = NewMessage {
+            conversation_id,
+            sender_id: user_id,
+            body: &body,
+            client_id: &client_id,
+            reply_to_id: reply_to,
+        };
+        let Some(message) = queries::insert_message(tx, &new).await? else {
+            // A concurrent retry committed first; answer with its message.
+            let first = queries::message_by_client_id(tx, user_id, &client_id)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
+            return Ok((first, None));
+        };
+        let sender = public_user(tx, user_id).await?;
+        queries::touch_conversation(tx, conversation_id, message.created_at).await?;
+        super::notifications::for_message(tx, &conversation, &message).await?;
+        let payload =
+            EventPayload::MessageCreated { message: MessageV1::from(&message), sender: sender.clone() };
+        tx.append(conversation_id, &payload).await?;
+        Ok((message, Some(sender)))
+    })
+    .await?;
+    // Sending ends "typing" for everyone watching (after the message's ring).
+    if let Some(user) = sender {
+        state.hub.publish_ephemeral(crate::events::Ephemeral::Typing {
+            conversation_id,
+            user,
+            typing: false,
+        });
     }
     Ok(message)
 }

@@ -1,7 +1,14 @@
-//! The only way to change anything: one async function per write. Each checks
-//! access, writes in one transaction (appending its events to the log), and
-//! rings the broker only after commit.
+//! Every change a user asks for: one async function per write, called by the
+//! GraphQL resolvers and HTTP handlers. Each checks access ([`access`]) and
+//! writes in one transaction through [`crate::tx`], which appends its events to the
+//! log and rings the broker only after the commit. Writes nobody asks for
+//! directly are made where they are recorded: delivery receipts
+//! (`crate::deliveries`, through the same helper) and the last-use stamp
+//! of a personal access token, made when the token is checked. Sign-in flows
+//! that must keep a write although they answer with an error (a reused refresh
+//! token revokes its session) write outside a transaction on purpose.
 
+pub mod access;
 pub mod accounts;
 pub mod contacts;
 pub mod conversations;

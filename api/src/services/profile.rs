@@ -2,7 +2,6 @@
 //! password reset by mail, account deletion.
 
 use chrono::{Duration, Utc};
-use diesel_async::AsyncConnection;
 use jeco_schema::models::User;
 use jeco_schema::{accounts, queries};
 
@@ -11,6 +10,7 @@ use crate::auth::{self, Viewer};
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::PublicUser;
 use crate::state::AppState;
+use crate::tx;
 
 /// How long a password-reset link works.
 pub const RESET_TTL: Duration = Duration::hours(1);
@@ -76,13 +76,11 @@ pub async fn change_password(
     check_password(state, &user, current, "currentPassword").await?;
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
     let keep = viewer.and_then(|v| v.session_id);
-    let mut c = conn(state).await?;
-    let revoked = c
-        .transaction(async |c| {
-            accounts::set_password_hash(c, user_id, &hash).await?;
-            Ok::<_, ServiceError>(accounts::revoke_sessions(c, user_id, keep).await?)
-        })
-        .await?;
+    let revoked = tx::write(&state.pool, &state.hub, async |tx| {
+        accounts::set_password_hash(tx, user_id, &hash).await?;
+        Ok(accounts::revoke_sessions(tx, user_id, keep).await?)
+    })
+    .await?;
     for id in revoked {
         state.sessions.remember(id, false);
     }
@@ -136,16 +134,14 @@ pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) 
         return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
     }
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
-    let mut c = conn(state).await?;
-    let revoked = c
-        .transaction(async |c| {
-            let Some(user_id) = accounts::take_password_reset(c, &auth::sha256(token)).await? else {
-                return Err(ServiceError::from(invalid()));
-            };
-            accounts::set_password_hash(c, user_id, &hash).await?;
-            Ok::<_, ServiceError>(accounts::revoke_sessions(c, user_id, None).await?)
-        })
-        .await?;
+    let revoked = tx::write(&state.pool, &state.hub, async |tx| {
+        let Some(user_id) = accounts::take_password_reset(tx, &auth::sha256(token)).await? else {
+            return Err(ServiceError::from(invalid()));
+        };
+        accounts::set_password_hash(tx, user_id, &hash).await?;
+        Ok(accounts::revoke_sessions(tx, user_id, None).await?)
+    })
+    .await?;
     for id in revoked {
         state.sessions.remember(id, false);
     }
@@ -161,36 +157,30 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
     let user_id = require(viewer)?;
     let user = current_user(state, user_id).await?;
     check_password(state, &user, password, "password").await?;
-    let mut c = conn(state).await?;
-    let (left, sessions) = c
-        .transaction(async |c| {
-            let ids = queries::conversation_ids_of(c, user_id).await?;
-            let rooms: Vec<i64> = queries::conversations_by_ids(c, &ids)
-                .await?
-                .into_iter()
-                .filter(|v| v.kind == "room")
-                .map(|v| v.id)
-                .collect();
-            let sessions = accounts::revoke_sessions(c, user_id, None).await?;
-            let anonymised = accounts::anonymise_user(c, user_id).await?;
-            let gone = PublicUser::from(&anonymised);
-            let mut left = Vec::new();
-            for room in rooms {
-                queries::lock_conversation(c, room).await?;
-                super::conversations::depart(c, room, user_id, gone.clone()).await?;
-                left.push(room);
-            }
-            Ok::<_, ServiceError>((left, sessions))
-        })
-        .await?;
+    // Each room's `MemberLeft` rings it after the commit.
+    let sessions = tx::write(&state.pool, &state.hub, async |tx| {
+        let ids = queries::conversation_ids_of(tx, user_id).await?;
+        let rooms: Vec<i64> = queries::conversations_by_ids(tx, &ids)
+            .await?
+            .into_iter()
+            .filter(|v| v.kind == "room")
+            .map(|v| v.id)
+            .collect();
+        let sessions = accounts::revoke_sessions(tx, user_id, None).await?;
+        let anonymised = accounts::anonymise_user(tx, user_id).await?;
+        let gone = PublicUser::from(&anonymised);
+        for room in rooms {
+            queries::lock_conversation(tx, room).await?;
+            super::conversations::depart(tx, room, user_id, gone.clone()).await?;
+        }
+        Ok(sessions)
+    })
+    .await?;
     for id in sessions {
         state.sessions.remember(id, false);
     }
     if let Some(session) = viewer.and_then(|v| v.session_id) {
         state.sessions.remember(session, false);
-    }
-    for conversation_id in left {
-        state.hub.committed(conversation_id);
     }
     Ok(())
 }

@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use jeco_schema::queries;
-
-use super::conversations::access_conversation;
+use super::access::{access_conversation, public_user};
 use super::{conn, require};
 use crate::auth::Viewer;
-use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
-use crate::events::{Ephemeral, PublicUser};
+use crate::error::{ServiceResult, UserError, UserErrorCode};
+use crate::events::Ephemeral;
 use crate::state::AppState;
 
 /// How long "is typing" lasts without a renewal.
@@ -28,11 +26,7 @@ pub async fn set_typing(
     if !state.typing_limiter.check(&user_id) {
         return Err(UserError::general(UserErrorCode::RateLimited, "typing updates are too frequent").into());
     }
-    let user = queries::users_by_ids(&mut c, &[user_id])
-        .await?
-        .first()
-        .map(PublicUser::from)
-        .ok_or_else(|| ServiceError::Internal("typist vanished".into()))?;
+    let user = public_user(&mut c, user_id).await?;
     state.hub.publish_ephemeral(Ephemeral::Typing { conversation_id, user, typing });
     Ok(())
 }

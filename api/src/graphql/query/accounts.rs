@@ -8,7 +8,7 @@ use crate::events::PublicUser;
 use crate::graphql::state;
 use crate::graphql::types::{load_user, viewer_id, ConversationNode, MessageNode, Node, UserNode};
 use crate::ids::{self, Kind};
-use crate::services::conversations::{access_conversation, visible_conversation};
+use crate::services::access::{access_conversation, visible_conversation};
 
 /// Account queries.
 #[derive(Default)]

@@ -9,7 +9,7 @@ use crate::graphql::connection::forward;
 use crate::graphql::types::{viewer_id, ConversationNode};
 use crate::graphql::{require_viewer, state};
 use crate::ids::{self, Kind};
-use crate::services::conversations::visible_conversation;
+use crate::services::access::visible_conversation;
 
 /// Conversation queries.
 #[derive(Default)]

@@ -1,0 +1,71 @@
+//! Named access checks and the public-user mapping, shared by every service
+//! (and the GraphQL reads): a conversation or message the viewer may not see is
+//! the same `NOT_FOUND` a stranger gets for an id that does not exist.
+
+use diesel_async::AsyncPgConnection;
+use jeco_schema::models::{Conversation, Member, Message};
+use jeco_schema::{message_ops, queries};
+
+use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::events::PublicUser;
+
+/// The conversation if `user_id` is a member, else the same `NOT_FOUND` a
+/// stranger gets for an id that does not exist.
+pub async fn access_conversation(
+    c: &mut AsyncPgConnection,
+    user_id: i64,
+    conversation_id: i64,
+) -> ServiceResult<(Conversation, Member)> {
+    let member = queries::member(c, conversation_id, user_id).await?;
+    let conversation = match &member {
+        Some(_) => queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next(),
+        None => None,
+    };
+    match (conversation, member) {
+        (Some(conv), Some(m)) => Ok((conv, m)),
+        _ => Err(UserError::not_found("conversationId", "conversation").into()),
+    }
+}
+
+/// Visible without membership: public rooms only.
+pub async fn visible_conversation(
+    c: &mut AsyncPgConnection,
+    user_id: Option<i64>,
+    conversation_id: i64,
+) -> ServiceResult<Option<Conversation>> {
+    let Some(conv) = queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    if conv.visibility == "public" && conv.kind == "room" {
+        return Ok(Some(conv));
+    }
+    match user_id {
+        Some(u) if queries::member(c, conversation_id, u).await?.is_some() => Ok(Some(conv)),
+        _ => Ok(None),
+    }
+}
+
+/// The message, locked for the caller's transaction, with its conversation and
+/// the viewer's membership; a message in a conversation the viewer is not in
+/// is `NOT_FOUND`, like one that does not exist.
+pub async fn access_message(
+    c: &mut AsyncPgConnection,
+    user_id: i64,
+    message_id: i64,
+) -> ServiceResult<(Message, Conversation, Member)> {
+    let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
+    let message = message_ops::lock_message(c, message_id).await?.ok_or_else(not_found)?;
+    let (conv, me) =
+        access_conversation(c, user_id, message.conversation_id).await.map_err(|_| not_found())?;
+    Ok((message, conv, me))
+}
+
+/// A user's public face (as events carry it); a missing row is internal, since
+/// callers only ask for users they just saw.
+pub async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
+    queries::users_by_ids(c, &[user_id])
+        .await?
+        .first()
+        .map(PublicUser::from)
+        .ok_or_else(|| ServiceError::Internal(format!("user {user_id} vanished")))
+}

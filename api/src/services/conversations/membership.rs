@@ -1,0 +1,225 @@
+//! Who is in a room: join, leave, invite, remove, and the owner's role changes.
+//! A room never loses its last owner: when the owner goes, the longest-standing
+//! admin (or member) takes over.
+
+use diesel_async::AsyncPgConnection;
+use jeco_schema::models::Conversation;
+use jeco_schema::queries;
+
+use super::may_manage;
+use crate::auth::Viewer;
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
+use crate::events::{EventPayload, MemberV1, PublicUser};
+use crate::services::access::{access_conversation, public_user};
+use crate::services::require;
+use crate::state::AppState;
+use crate::tx::{self, Tx};
+
+/// Joins a public room. Joining a room one is already in changes nothing.
+pub async fn join_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let conv = queries::lock_conversation(tx, conversation_id).await?;
+        let is_member = queries::member(tx, conversation_id, user_id).await?.is_some();
+        let Some(conv) = conv.filter(|cv| is_member || (cv.kind == "room" && cv.visibility == "public"))
+        else {
+            return Err(ServiceError::from(UserError::not_found("conversationId", "room")));
+        };
+        if is_member {
+            return Ok(conv);
+        }
+        let member = queries::insert_member(tx, conversation_id, user_id, "member")
+            .await?
+            .ok_or_else(|| ServiceError::Internal("membership appeared under lock".into()))?;
+        let user = public_user(tx, user_id).await?;
+        tx.append(conversation_id, &EventPayload::MemberJoined { member: MemberV1::from(&member), user })
+            .await?;
+        Ok(conv)
+    })
+    .await
+}
+
+/// Leaves a room. When the last owner leaves, the longest-standing member
+/// becomes owner so the room is never left without one.
+pub async fn leave_room(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (conv, _) = access_conversation(tx, user_id, conversation_id).await?;
+        if conv.kind != "room" {
+            return Err(ServiceError::from(UserError::on_field(
+                "conversationId",
+                UserErrorCode::Forbidden,
+                "direct conversations cannot be left",
+            )));
+        }
+        queries::lock_conversation(tx, conversation_id).await?;
+        let Some(left) = queries::delete_member(tx, conversation_id, user_id).await? else {
+            return Err(UserError::not_found("conversationId", "conversation").into());
+        };
+        if left.role == "owner" {
+            promote_successor(tx, conversation_id).await?;
+        }
+        let user = public_user(tx, user_id).await?;
+        tx.append(conversation_id, &EventPayload::MemberLeft { user }).await?;
+        Ok(conv)
+    })
+    .await
+}
+
+/// Removes a member from a room inside the caller's transaction (the
+/// conversation already locked), handing ownership on if needed, and logs
+/// `MemberLeft` with `user` as shown from now on.
+pub(crate) async fn depart(
+    tx: &mut Tx<'_>,
+    conversation_id: i64,
+    user_id: i64,
+    user: PublicUser,
+) -> ServiceResult<()> {
+    if let Some(left) = queries::delete_member(tx, conversation_id, user_id).await? {
+        if left.role == "owner" {
+            promote_successor(tx, conversation_id).await?;
+        }
+        tx.append(conversation_id, &EventPayload::MemberLeft { user }).await?;
+    }
+    Ok(())
+}
+
+async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
+    let remaining = queries::members_of(c, conversation_id, None, 100).await?;
+    if remaining.iter().any(|m| m.role == "owner") {
+        return Ok(());
+    }
+    let successor = remaining.iter().find(|m| m.role == "admin").or(remaining.first());
+    if let Some(m) = successor {
+        queries::set_role(c, conversation_id, m.user_id, "owner").await?;
+    }
+    Ok(())
+}
+
+/// Adds `invitee` to a room. Owners and admins may invite; in public rooms any
+/// member may (anyone could join anyway). Inviting a member changes nothing.
+pub async fn invite(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    invitee: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
+        if conv.kind != "room" {
+            return Err(ServiceError::from(UserError::on_field(
+                "conversationId",
+                UserErrorCode::Forbidden,
+                "direct conversations have exactly two members",
+            )));
+        }
+        if conv.visibility != "public" && !may_manage(&me.role) {
+            return Err(UserError::on_field(
+                "conversationId",
+                UserErrorCode::Forbidden,
+                "only owners and admins can invite",
+            )
+            .into());
+        }
+        let Some(user) = queries::users_by_ids(tx, &[invitee]).await?.first().map(PublicUser::from) else {
+            return Err(UserError::not_found("userId", "user").into());
+        };
+        queries::lock_conversation(tx, conversation_id).await?;
+        let Some(member) = queries::insert_member(tx, conversation_id, invitee, "member").await? else {
+            return Ok(conv);
+        };
+        tx.append(conversation_id, &EventPayload::MemberJoined { member: MemberV1::from(&member), user })
+            .await?;
+        Ok(conv)
+    })
+    .await
+}
+
+/// Removes someone else from a room: owners may remove anyone but themselves,
+/// admins only plain members. The removed member's subscriptions stop.
+pub async fn remove_member(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    target: i64,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    if target == user_id {
+        return Err(UserError::on_field("userId", UserErrorCode::Invalid, "use leaveRoom to leave").into());
+    }
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
+        queries::lock_conversation(tx, conversation_id).await?;
+        let Some(them) = queries::member(tx, conversation_id, target).await? else {
+            return Err(ServiceError::from(UserError::not_found("userId", "member")));
+        };
+        let allowed = conv.kind == "room"
+            && match me.role.as_str() {
+                "owner" => true,
+                "admin" => them.role == "member",
+                _ => false,
+            };
+        if !allowed {
+            return Err(UserError::on_field(
+                "userId",
+                UserErrorCode::Forbidden,
+                "you cannot remove this member",
+            )
+            .into());
+        }
+        queries::delete_member(tx, conversation_id, target).await?;
+        let user = public_user(tx, target).await?;
+        tx.append(conversation_id, &EventPayload::MemberLeft { user }).await?;
+        Ok(conv)
+    })
+    .await
+}
+
+/// Makes a member an admin or a plain member again. Only the owner may, and
+/// not for themself (ownership moves only when the owner leaves).
+pub async fn set_role(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    conversation_id: i64,
+    target: i64,
+    admin: bool,
+) -> ServiceResult<Conversation> {
+    let user_id = require(viewer)?;
+    tx::write(&state.pool, &state.hub, async |tx| {
+        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
+        queries::lock_conversation(tx, conversation_id).await?;
+        let Some(them) = queries::member(tx, conversation_id, target).await? else {
+            return Err(ServiceError::from(UserError::not_found("userId", "member")));
+        };
+        if me.role != "owner" || conv.kind != "room" || them.role == "owner" {
+            return Err(UserError::on_field(
+                "userId",
+                UserErrorCode::Forbidden,
+                "only the owner can change roles",
+            )
+            .into());
+        }
+        let role = if admin { "admin" } else { "member" };
+        if them.role == role {
+            return Ok(conv);
+        }
+        queries::set_role(tx, conversation_id, target, role).await?;
+        let member = queries::member(tx, conversation_id, target)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("member vanished under lock".into()))?;
+        let user = public_user(tx, target).await?;
+        let member = MemberV1::from(&member);
+        tx.append(conversation_id, &EventPayload::MemberRoleChanged { member, user }).await?;
+        Ok(conv)
+    })
+    .await
+}

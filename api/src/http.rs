@@ -35,9 +35,9 @@ pub struct Http {
 pub fn sdl() -> String {
     use async_graphql::{SDLExportOptions, Schema};
     let schema = Schema::build(
-        graphql::query::Query::default(),
-        graphql::mutation::Mutation::default(),
-        graphql::subscription::Subscription,
+        graphql::Query::default(),
+        graphql::Mutation::default(),
+        graphql::Subscription::default(),
     )
     .finish();
     schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
@@ -122,7 +122,7 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>,
 }
 
 fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
-    let name = graphql::mutation::REFRESH_COOKIE;
+    let name = graphql::REFRESH_COOKIE;
     headers
         .get_all(COOKIE)
         .iter()

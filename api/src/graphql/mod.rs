@@ -1,21 +1,67 @@
-//! The GraphQL schema, split by area and merged here.
+//! The GraphQL schema, one module per feature (its object types next to its
+//! resolvers), merged here into the three roots. Resolvers only extract, call
+//! one service function or named query, and map the result.
 
-pub mod connection;
+pub mod accounts;
+pub mod conversations;
+pub mod cursor;
+pub mod events;
 pub mod loaders;
-pub mod mutation;
+pub mod messages;
+pub mod node;
 pub mod notifications;
-pub mod query;
-pub mod subscription;
-pub mod types;
+pub mod pagination;
+pub mod presence;
+pub mod search;
+pub mod tokens;
+pub mod typing;
+pub mod users;
 
-use async_graphql::{Context, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
+
+pub use accounts::REFRESH_COOKIE;
 
 use crate::auth::Viewer;
-use crate::error::{internal, ServiceError, ServiceResult, UserError};
+use crate::error::{bad_request, internal, ServiceError, ServiceResult, UserError};
 use crate::state::AppState;
 
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    users::UserQuery,
+    node::NodeQuery,
+    conversations::ConversationQuery,
+    events::EventQuery,
+    search::SearchQuery,
+    tokens::AccessTokenQuery,
+    notifications::NotificationQuery,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountMutation,
+    users::ProfileMutation,
+    tokens::AccessTokenMutation,
+    conversations::ConversationMutation,
+    messages::MessageMutation,
+    messages::ReadMutation,
+    users::ContactMutation,
+    typing::TypingMutation,
+    notifications::NotificationMutation,
+);
+
+/// The subscription root.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    events::EventSubscription,
+    typing::TypingSubscription,
+    presence::PresenceSubscription,
+    notifications::NotificationSubscription,
+);
+
 /// The schema type.
-pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted (GraphiQL's introspection query needs 13).
 pub const MAX_DEPTH: usize = 15;
@@ -24,7 +70,7 @@ pub const MAX_COMPLEXITY: usize = 1000;
 
 /// Builds the schema with its limits.
 pub fn build(state: AppState) -> AppSchema {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -79,5 +125,19 @@ pub fn split<T>(result: ServiceResult<T>) -> async_graphql::Result<(Option<T>, V
         Ok(v) => Ok((Some(v), Vec::new())),
         Err(ServiceError::User(e)) => Ok((None, vec![e])),
         Err(ServiceError::Internal(detail)) => Err(internal(detail)),
+    }
+}
+
+/// Maps a service result without a value to (`ok`, userErrors).
+pub fn ok_payload(result: ServiceResult<()>) -> async_graphql::Result<(bool, Vec<UserError>)> {
+    let (done, user_errors) = split(result)?;
+    Ok((done.is_some(), user_errors))
+}
+
+/// A service failure as a top-level error, for queries (which have no userErrors).
+pub fn service_error(e: ServiceError) -> async_graphql::Error {
+    match e {
+        ServiceError::User(u) => bad_request(u.message),
+        ServiceError::Internal(detail) => internal(detail),
     }
 }

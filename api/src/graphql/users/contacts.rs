@@ -2,9 +2,9 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::conversations::ConversationPayload;
+use super::{load_user, UserNode};
 use crate::error::{ServiceResult, UserError};
-use crate::graphql::types::{load_user, UserNode};
+use crate::graphql::conversations::ConversationPayload;
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
 use crate::services::contacts::{self, Relation};

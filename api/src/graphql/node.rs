@@ -1,36 +1,24 @@
-//! Queries about users and the node interface.
+//! The `Node` interface and `node(id:)`: any object by global id, or null
+//! when it does not exist or the viewer may not see it.
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Interface, Object, ID};
 use jeco_schema::queries;
 
-use crate::error::internal;
-use crate::events::PublicUser;
+use super::conversations::ConversationNode;
+use super::messages::MessageNode;
+use super::tokens::AccessTokenNode;
+use super::users::{load_user, viewer_id, UserNode};
+use crate::error::{internal, ServiceError};
 use crate::graphql::state;
-use crate::graphql::types::{load_user, viewer_id, ConversationNode, MessageNode, Node, UserNode};
 use crate::ids::{self, Kind};
 use crate::services::access::{access_conversation, visible_conversation};
 
-/// Account queries.
+/// The `node` query.
 #[derive(Default)]
-pub struct AccountQuery;
+pub struct NodeQuery;
 
 #[Object]
-impl AccountQuery {
-    /// The logged-in user; null when anonymous.
-    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
-        let Some(id) = viewer_id(ctx) else { return Ok(None) };
-        let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::users_by_ids(&mut c, &[id]).await.map_err(internal)?.into_iter().next();
-        Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: Some(u.email) }))
-    }
-
-    /// A user by username (case-insensitive).
-    async fn user(&self, ctx: &Context<'_>, username: String) -> async_graphql::Result<Option<UserNode>> {
-        let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::user_by_username(&mut c, &username).await.map_err(internal)?;
-        Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: None }))
-    }
-
+impl NodeQuery {
     /// Any object by global id; null when it does not exist or is not visible.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((kind, n)) = ids::decode_any(&id) else { return Ok(None) };
@@ -57,7 +45,7 @@ impl AccountQuery {
                 let row = jeco_schema::accounts::access_token(&mut c, n).await.map_err(internal)?;
                 Ok(row
                     .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
-                    .map(|t| Node::AccessToken(crate::graphql::types::AccessTokenNode(t))))
+                    .map(|t| Node::AccessToken(AccessTokenNode(t))))
             }
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
@@ -68,10 +56,24 @@ impl AccountQuery {
                 };
                 match access_conversation(&mut c, viewer, m.conversation_id).await {
                     Ok(_) => Ok(Some(Node::Message(MessageNode { row: m, sender: None }))),
-                    Err(crate::error::ServiceError::User(_)) => Ok(None),
+                    Err(ServiceError::User(_)) => Ok(None),
                     Err(e) => Err(internal(e)),
                 }
             }
         }
     }
+}
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    /// A user.
+    User(UserNode),
+    /// A conversation.
+    Conversation(ConversationNode),
+    /// A message.
+    Message(MessageNode),
+    /// A personal access token (its owner only).
+    AccessToken(AccessTokenNode),
 }

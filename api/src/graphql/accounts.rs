@@ -1,5 +1,6 @@
-//! Account mutations. The web app asks for the refresh token in an HttpOnly
-//! cookie (`refreshTokenInCookie`), so scripts never see it.
+//! Accounts and sessions: register, login, refresh and logout. The web app
+//! asks for the refresh token in an HttpOnly cookie (`refreshTokenInCookie`),
+//! so scripts never see it.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::SESSION_TTL;
 use crate::error::UserError;
 use crate::events::PublicUser;
-use crate::graphql::types::UserNode;
+use crate::graphql::users::UserNode;
 use crate::graphql::{info, split, state, viewer};
 use crate::services::accounts::{self, Credentials, Registration};
 

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
+use super::MessageNode;
 use crate::error::UserError;
-use crate::graphql::types::{ConversationNode, MessageNode};
+use crate::graphql::conversations::ConversationNode;
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
 use crate::services::{message_actions, messages, reads};

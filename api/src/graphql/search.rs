@@ -1,23 +1,16 @@
-//! Message search and the viewer's access tokens.
+//! Message search: `searchMessages`, whose edges carry a highlighted snippet.
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
-use crate::error::{bad_request, internal, ServiceError};
+use super::cursor::Cursor;
+use super::messages::{MessageConnection, MessageNode, SearchMatch, TextRange};
+use super::pagination::Page;
+use super::{service_error, state, viewer};
 use crate::events::PublicUser;
-use crate::graphql::connection::forward;
-use crate::graphql::types::{AccessTokenNode, MessageConnection, MessageNode, SearchMatch, TextRange};
-use crate::graphql::{state, viewer};
 use crate::ids::{self, Kind};
-use crate::services::{search, tokens};
-
-fn service_error(e: ServiceError) -> async_graphql::Error {
-    match e {
-        ServiceError::User(u) => bad_request(u.message),
-        ServiceError::Internal(detail) => internal(detail),
-    }
-}
+use crate::services::search;
 
 /// Search queries.
 #[derive(Default)]
@@ -40,11 +33,8 @@ impl SearchQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<MessageConnection> {
-        let page = forward(first, after)?;
-        let before = match page.cursor.as_deref() {
-            Some(c) => Some(ids::parse_message_cursor(c).ok_or_else(|| bad_request("invalid cursor"))?),
-            None => None,
-        };
+        let page = Page::forward(first, after, Cursor::message)?;
+        let before = page.key()?;
         // An id of the wrong kind matches nothing, like an id that does not exist.
         let decode = |id: &Option<ID>, kind| match id {
             Some(id) => ids::decode(kind, id).map(Some).ok_or(()),
@@ -56,12 +46,10 @@ impl SearchQuery {
             return Ok(Connection::new(false, false));
         };
         let filters = search::Filters { conversation_id, sender_id, since, until };
-        let hits = search::search(state(ctx), viewer(ctx), &query, filters, before, page.limit + 1)
+        let hits = search::search(state(ctx), viewer(ctx), &query, filters, before, page.fetch())
             .await
             .map_err(service_error)?;
-        let more = hits.len() as i64 > page.limit;
-        let mut conn = Connection::new(before.is_some(), more);
-        conn.edges.extend(hits.into_iter().take(page.limit as usize).map(|hit| {
+        Ok(page.connection(hits, |hit| {
             let highlights = hit
                 .highlights
                 .iter()
@@ -71,17 +59,10 @@ impl SearchQuery {
                 })
                 .collect();
             Edge::with_additional_fields(
-                ids::message_cursor(hit.message.tx, hit.message.id),
+                Cursor::Message(hit.message.tx, hit.message.id).encode(),
                 MessageNode { sender: Some(PublicUser::from(&hit.sender)), row: hit.message },
                 SearchMatch { snippet: Some(hit.snippet), highlights: Some(highlights) },
             )
-        }));
-        Ok(conn)
-    }
-
-    /// The viewer's personal access tokens, newest first.
-    async fn access_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AccessTokenNode>> {
-        let rows = tokens::list(state(ctx), viewer(ctx)).await.map_err(service_error)?;
-        Ok(rows.into_iter().map(AccessTokenNode).collect())
+        }))
     }
 }

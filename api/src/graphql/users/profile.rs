@@ -1,18 +1,12 @@
-//! Profile, password and account mutations, and personal access tokens.
+//! Profile, password and account-deletion mutations.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
 
+use super::UserNode;
 use crate::error::UserError;
 use crate::events::PublicUser;
-use crate::graphql::types::{AccessTokenNode, UserNode};
-use crate::graphql::{info, split, state, viewer};
-use crate::ids::{self, Kind};
-use crate::services::{profile, tokens};
-
-fn ok_payload(result: crate::error::ServiceResult<()>) -> async_graphql::Result<(bool, Vec<UserError>)> {
-    let (done, user_errors) = split(result)?;
-    Ok((done.is_some(), user_errors))
-}
+use crate::graphql::{info, ok_payload, split, state, viewer};
+use crate::services::profile;
 
 /// Result of changePassword.
 #[derive(SimpleObject)]
@@ -41,15 +35,6 @@ pub struct ResetPasswordPayload {
     user_errors: Vec<UserError>,
 }
 
-/// Result of revokeAccessToken.
-#[derive(SimpleObject)]
-pub struct RevokeAccessTokenPayload {
-    /// Whether the token was revoked.
-    ok: bool,
-    /// Expected failures.
-    user_errors: Vec<UserError>,
-}
-
 /// Result of deleteAccount.
 #[derive(SimpleObject)]
 pub struct DeleteAccountPayload {
@@ -64,17 +49,6 @@ pub struct DeleteAccountPayload {
 pub struct UpdateProfilePayload {
     /// The viewer, updated.
     user: Option<UserNode>,
-    /// Expected failures.
-    user_errors: Vec<UserError>,
-}
-
-/// Result of createAccessToken.
-#[derive(SimpleObject)]
-pub struct CreateAccessTokenPayload {
-    /// The token text, shown only in this response: use it as a bearer token.
-    token: Option<String>,
-    /// The token's details.
-    access_token: Option<AccessTokenNode>,
     /// Expected failures.
     user_errors: Vec<UserError>,
 }
@@ -111,22 +85,6 @@ pub struct ResetPasswordInput {
     token: String,
     /// 8–128 characters.
     new_password: String,
-}
-
-/// Input of createAccessToken.
-#[derive(InputObject)]
-pub struct CreateAccessTokenInput {
-    /// What it is for, 1–64 characters.
-    name: String,
-    /// 1–3650 days; omit for no expiry.
-    expires_in_days: Option<i32>,
-}
-
-/// Input of revokeAccessToken.
-#[derive(InputObject)]
-pub struct RevokeAccessTokenInput {
-    /// The token's id.
-    id: ID,
 }
 
 /// Input of deleteAccount.
@@ -201,33 +159,6 @@ impl ProfileMutation {
             profile::reset_password(state(ctx), &info(ctx).ip, &input.token, &input.new_password).await;
         let (ok, user_errors) = ok_payload(result)?;
         Ok(ResetPasswordPayload { ok, user_errors })
-    }
-
-    /// Creates a personal access token for an integration.
-    async fn create_access_token(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateAccessTokenInput,
-    ) -> async_graphql::Result<CreateAccessTokenPayload> {
-        let result = tokens::create(state(ctx), viewer(ctx), &input.name, input.expires_in_days).await;
-        let (created, user_errors) = split(result)?;
-        let (row, token) =
-            created.map_or((None, None), |(row, token)| (Some(AccessTokenNode(row)), Some(token)));
-        Ok(CreateAccessTokenPayload { token, access_token: row, user_errors })
-    }
-
-    /// Revokes one of the viewer's personal access tokens.
-    async fn revoke_access_token(
-        &self,
-        ctx: &Context<'_>,
-        input: RevokeAccessTokenInput,
-    ) -> async_graphql::Result<RevokeAccessTokenPayload> {
-        let result = match ids::decode(Kind::AccessToken, &input.id) {
-            Some(id) => tokens::revoke(state(ctx), viewer(ctx), id).await,
-            None => Err(UserError::not_found("id", "access token").into()),
-        };
-        let (ok, user_errors) = ok_payload(result)?;
-        Ok(RevokeAccessTokenPayload { ok, user_errors })
     }
 
     /// Deletes the viewer's account (password required). Messages stay, shown

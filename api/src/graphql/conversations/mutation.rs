@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
+use super::{ConversationNode, Visibility};
 use crate::error::UserError;
-use crate::graphql::types::{ConversationNode, Visibility};
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
 use crate::services::conversations::{self as svc, Visibility as SvcVisibility};

@@ -1,0 +1,246 @@
+//! Conversations: rooms and direct conversations, their members, the
+//! conversation queries and the room mutations.
+
+mod mutation;
+mod query;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, Object, ID};
+use chrono::{DateTime, Utc};
+use jeco_schema::models;
+use jeco_schema::queries::{self, Direction};
+
+pub use mutation::{ConversationMutation, ConversationPayload};
+pub use query::ConversationQuery;
+
+use super::cursor::Cursor;
+use super::loaders::{
+    Batch, LastMessageLoader, MemberCountLoader, PeerLoader, PinnedLoader, RoleLoader, UnreadLoader,
+};
+use super::messages::{MessageConnection, MessageNode, SearchMatch};
+use super::pagination::Page;
+use super::state;
+use super::users::{load_user, UserNode};
+use crate::error::{internal, ServiceError};
+use crate::events::PublicUser;
+use crate::ids::{self, Kind};
+use crate::services::access::access_conversation;
+
+/// Room or direct conversation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ConversationKind {
+    /// A named room.
+    Room,
+    /// Between two users.
+    Direct,
+}
+
+/// Who may find and join a room.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Visibility {
+    /// Anyone.
+    Public,
+    /// Invited users only.
+    Private,
+}
+
+/// A member's role.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MemberRole {
+    /// Created the room (or inherited it).
+    Owner,
+    /// Moderates.
+    Admin,
+    /// Takes part.
+    Member,
+}
+
+impl MemberRole {
+    /// From the stored text.
+    pub fn parse(role: &str) -> MemberRole {
+        match role {
+            "owner" => MemberRole::Owner,
+            "admin" => MemberRole::Admin,
+            _ => MemberRole::Member,
+        }
+    }
+}
+
+/// A membership.
+pub struct MemberNode {
+    /// The row.
+    pub member: models::Member,
+    /// The user, when already known (events carry it).
+    pub user: Option<PublicUser>,
+}
+
+#[Object(name = "Member")]
+impl MemberNode {
+    /// The member.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
+        match &self.user {
+            Some(u) => Ok(UserNode { user: u.clone(), email: None }),
+            None => load_user(ctx, self.member.user_id).await,
+        }
+    }
+    /// Role.
+    async fn role(&self) -> MemberRole {
+        MemberRole::parse(&self.member.role)
+    }
+    /// Join time.
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.member.joined_at
+    }
+}
+
+/// A room or a direct conversation the viewer may see.
+pub struct ConversationNode(pub models::Conversation);
+
+async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
+    match ctx.data_opt::<Batch<RoleLoader>>() {
+        Some(loader) => Ok(loader.load_one(conversation_id).await?.as_deref().map(MemberRole::parse)),
+        None => Ok(None),
+    }
+}
+
+#[Object(name = "Conversation")]
+impl ConversationNode {
+    /// Global id.
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(Kind::Conversation, self.0.id)
+    }
+    /// ROOM or DIRECT.
+    async fn kind(&self) -> ConversationKind {
+        if self.0.kind == "direct" {
+            ConversationKind::Direct
+        } else {
+            ConversationKind::Room
+        }
+    }
+    /// Room name.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// Room topic.
+    async fn topic(&self) -> Option<&str> {
+        self.0.topic.as_deref()
+    }
+    /// PUBLIC or PRIVATE.
+    async fn visibility(&self) -> Visibility {
+        if self.0.visibility == "public" {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        }
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Time of the newest message (or creation).
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+    /// Number of members.
+    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(ctx.data_unchecked::<Batch<MemberCountLoader>>().load_one(self.0.id).await?.unwrap_or(0))
+    }
+    /// Members, in join order.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, MemberNode>> {
+        let page = Page::forward(first, after, Cursor::joined)?;
+        let key = page.key()?;
+        let mut c = state(ctx).pool.get().await.map_err(internal)?;
+        let rows = queries::members_of(&mut c, self.0.id, key, page.fetch()).await.map_err(internal)?;
+        Ok(page.connection(rows, |m| {
+            Edge::new(Cursor::Joined(m.joined_at, m.user_id).encode(), MemberNode { member: m, user: None })
+        }))
+    }
+    /// Messages in the server's order (oldest first). Page backwards from the
+    /// newest with `last`/`before`. Members only.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<MessageConnection> {
+        let page = Page::new(first, after, last, before, Cursor::message)?;
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Err(async_graphql::Error::new("join the conversation to read its messages"));
+        }
+        let key = page.key()?;
+        let direction = if page.backward { Direction::Backward } else { Direction::Forward };
+        let mut c = state(ctx).pool.get().await.map_err(internal)?;
+        let rows =
+            queries::timeline(&mut c, self.0.id, key, direction, page.fetch()).await.map_err(internal)?;
+        Ok(page.connection(rows, |(m, sender)| {
+            Edge::with_additional_fields(
+                Cursor::Message(m.tx, m.id).encode(),
+                MessageNode { row: m, sender: Some(PublicUser::from(&sender)) },
+                SearchMatch::default(),
+            )
+        }))
+    }
+    /// The newest message (members only; null otherwise).
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Ok(None);
+        }
+        let last = ctx.data_unchecked::<Batch<LastMessageLoader>>().load_one(self.0.id).await?;
+        Ok(last.map(|row| MessageNode { row, sender: None }))
+    }
+    /// Pinned messages, newest pin first (members only; empty otherwise).
+    async fn pinned_messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageNode>> {
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let pinned =
+            ctx.data_unchecked::<Batch<PinnedLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(pinned.into_iter().map(|row| MessageNode { row, sender: None }).collect())
+    }
+    /// Rooms: only owners and admins may pin.
+    async fn pins_admin_only(&self) -> bool {
+        self.0.pins_admin_only
+    }
+    /// The viewer's role; null when not a member.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberRole>> {
+        viewer_role(ctx, self.0.id).await
+    }
+    /// Messages from others the viewer has not read yet (0 for non-members).
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        match ctx.data_opt::<Batch<UnreadLoader>>() {
+            Some(loader) => Ok(loader.load_one(self.0.id).await?.unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+    /// In a direct conversation, the other person; null for rooms.
+    async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
+        let Some(loader) = ctx.data_opt::<Batch<PeerLoader>>() else { return Ok(None) };
+        if self.0.kind != "direct" {
+            return Ok(None);
+        }
+        match loader.load_one(self.0.id).await? {
+            Some(id) => Ok(Some(load_user(ctx, id).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The id of a conversation the viewer belongs to; the same "not found" for
+/// one that does not exist, is of another kind, or is not theirs.
+pub async fn member_conversation(ctx: &Context<'_>, viewer: i64, id: &ID) -> async_graphql::Result<i64> {
+    let not_found = || async_graphql::Error::new("conversation not found");
+    let n = ids::decode(Kind::Conversation, id).ok_or_else(not_found)?;
+    let mut c = state(ctx).pool.get().await.map_err(internal)?;
+    match access_conversation(&mut c, viewer, n).await {
+        Ok(_) => Ok(n),
+        Err(ServiceError::User(_)) => Err(not_found()),
+        Err(e) => Err(internal(e)),
+    }
+}

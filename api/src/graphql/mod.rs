@@ -51,7 +51,9 @@ pub struct Mutation(
     notifications::NotificationMutation,
 );
 
-/// The subscription root.
+// The subscription root. Not a doc comment: `MergedSubscription` would
+// publish it as a description the exported SDL has never had.
+#[allow(missing_docs)]
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     events::EventSubscription,

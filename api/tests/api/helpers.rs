@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::ops::op;
 use diesel::sql_types::BigInt;
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -189,8 +190,8 @@ impl TestApp {
         let r = self
             .gql(
                 None,
-                "mutation($i: RegisterInput!){ register(input:$i){ accessToken user{ id } userErrors{ code message } } }",
-                json!({ "i": { "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") } }),
+                op("Register"),
+                json!({ "input": { "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") } }),
             )
             .await;
         let p = &r["data"]["register"];
@@ -200,26 +201,14 @@ impl TestApp {
 
     /// Creates a public room; returns its id.
     pub async fn create_room(&self, token: &str, name: &str) -> String {
-        let r = self
-            .gql(
-                Some(token),
-                "mutation($i: CreateRoomInput!){ createRoom(input:$i){ conversation{ id } userErrors{ code message } } }",
-                json!({ "i": { "name": name } }),
-            )
-            .await;
+        let r = self.gql(Some(token), op("CreateRoom"), json!({ "input": { "name": name } })).await;
         assert_eq!(r["data"]["createRoom"]["userErrors"], json!([]), "{r}");
         r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string()
     }
 
     /// Joins a room, asserting success.
     pub async fn join(&self, token: &str, room: &str) {
-        let r = self
-            .gql(
-                Some(token),
-                "mutation($i: JoinRoomInput!){ joinRoom(input:$i){ userErrors{ code } } }",
-                json!({ "i": { "conversationId": room } }),
-            )
-            .await;
+        let r = self.gql(Some(token), op("JoinRoom"), json!({ "input": { "conversationId": room } })).await;
         assert_eq!(r["data"]["joinRoom"]["userErrors"], json!([]), "{r}");
     }
 
@@ -228,8 +217,8 @@ impl TestApp {
         let r = self
             .gql(
                 Some(token),
-                "mutation($i: SendMessageInput!){ sendMessage(input:$i){ message{ id body clientId } userErrors{ field code message } } }",
-                json!({ "i": { "conversationId": room, "body": body, "clientId": client_id } }),
+                op("SendMessage"),
+                json!({ "input": { "conversationId": room, "body": body, "clientId": client_id } }),
             )
             .await;
         r["data"]["sendMessage"].clone()

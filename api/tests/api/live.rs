@@ -4,9 +4,10 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 async fn event_cursor(app: &TestApp, token: &str) -> String {
-    let r = app.gql(Some(token), "{ eventCursor }", json!({})).await;
+    let r = app.gql(Some(token), op("EventCursor"), json!({})).await;
     r["data"]["eventCursor"].as_str().unwrap().to_string()
 }
 

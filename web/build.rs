@@ -28,8 +28,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         options.set_fragments_other_variant(true);
         let module = generate_module_token_stream_from_string(op.document, &schema, options)
             .map_err(|e| format!("operation {}: {e}", op.name))?;
-        writeln!(out, "#[doc = {:?}]\npub struct {};\n{module}\n", op.doc, op.name)?;
+        writeln!(out, "#[doc = {:?}]\npub struct {};\n{module}\n", format!(" {}", op.doc), op.name)?;
     }
-    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("ops.rs"), out)?;
+    // Pretty-printed, so that a compile error in the generated code points at a readable line.
+    let file: syn::File = syn::parse_str(&out)?;
+    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("ops.rs"), prettyplease::unparse(&file))?;
     Ok(())
 }

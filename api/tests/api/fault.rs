@@ -128,7 +128,7 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
                         .http
                         .post(app.url("/graphql"))
                         .bearer_auth(&token)
-                        .json(&json!({ "query": "mutation($i: SendMessageInput!){ sendMessage(input:$i){ message{ id } userErrors{ code } } }", "variables": { "i": { "conversationId": room, "body": body, "clientId": body } } }))
+                        .json(&json!({ "query": op("SendMessage"), "variables": { "input": { "conversationId": room, "body": body, "clientId": body } } }))
                         .send()
                         .await;
                     if let Ok(resp) = sent {

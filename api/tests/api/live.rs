@@ -70,12 +70,7 @@ async fn leaving_ends_a_single_conversation_stream() {
     let mut ws = app.ws(&bob).await;
     ws.subscribe_events("1", Some(&room), None).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    app.gql(
-        Some(&bob),
-        "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }",
-        json!({ "c": room }),
-    )
-    .await;
+    app.gql(Some(&bob), op("LeaveRoom"), json!({ "input": { "conversationId": room } })).await;
     ws.event_where("1", |e| e["payload"]["__typename"] == "MemberLeft").await;
     assert_eq!(ws.recv().await.unwrap(), json!({ "type": "complete", "id": "1" }));
     app.send(&alice, &room, "after leaving", "z").await;

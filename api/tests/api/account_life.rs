@@ -288,7 +288,7 @@ async fn deleting_an_account_anonymises_it_and_keeps_history() {
     let before = app.snapshot().await;
     let sent = app.send(&bob, &dm, "are you there?", "b-1").await;
     assert_eq!(sent["userErrors"][0]["code"], "FORBIDDEN", "{sent}");
-    let r = app.gql(Some(&carol), open, json!({ "u": alice_id })).await;
+    let r = app.gql(Some(&carol), open, json!({ "input": { "userId": alice_id } })).await;
     assert_eq!(r["data"]["openDirectConversation"]["userErrors"][0]["code"], "NOT_FOUND");
     assert_eq!(app.snapshot().await, before);
     let h = app

@@ -27,7 +27,6 @@ user_from!(
     login::AuthFieldsUser,
     refresh_session::AuthFieldsUser,
     convs::ConversationsConversationsNodesLastMessageSender,
-    ev::ConversationEventsConversationEventsPayloadOnReactionsChangedReactionsUsers,
     ev::ConversationEventsConversationEventsPayloadOnMemberJoinedMemberUser,
     ev::ConversationEventsConversationEventsPayloadOnMemberLeftUser,
     ev::ConversationEventsConversationEventsPayloadOnReadReceiptMovedUser,
@@ -52,14 +51,14 @@ impl From<convs::ConversationsConversationsNodesLastMessage> for Message {
     }
 }
 
-/// `From` impls for one operation module's `MessageFields` fragment (every module
-/// generates its own copy of the fragment's types).
+/// `From` impls for one operation module's `MessageFields` and `ReactionFields` fragments
+/// (every module generates its own copy of the fragments' types).
 macro_rules! message_fields_from {
     ($($m:ident),* $(,)?) => {$(
-        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::MessageFieldsReactionsUsers);
+        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::ReactionFieldsUsers);
 
-        impl From<$m::MessageFieldsReactions> for ReactionGroup {
-            fn from(r: $m::MessageFieldsReactions) -> Self {
+        impl From<$m::ReactionFields> for ReactionGroup {
+            fn from(r: $m::ReactionFields) -> Self {
                 ReactionGroup {
                     emoji: r.emoji,
                     count: r.count,
@@ -198,16 +197,7 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
             P::MessageUnpinned(p) => EventPayload::MessageUnpinned(p.message.into()),
             P::ReactionsChanged(p) => EventPayload::ReactionsChanged {
                 message_id: p.message_id,
-                reactions: p
-                    .reactions
-                    .into_iter()
-                    .map(|r| ReactionGroup {
-                        emoji: r.emoji,
-                        count: r.count,
-                        reacted_by_viewer: r.reacted_by_viewer,
-                        users: r.users.into_iter().map(UserRef::from).collect(),
-                    })
-                    .collect(),
+                reactions: p.reactions.into_iter().map(ReactionGroup::from).collect(),
             },
             P::ConversationUpdated(p) => {
                 EventPayload::ConversationUpdated(ConversationMeta::from(&p.conversation))

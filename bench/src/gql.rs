@@ -46,6 +46,12 @@ pub async fn start_jeco(bin: &Path, db_url: &str, data_dir: &Path, log: &Path) -
     }
 }
 
+/// The document of operation `name` (`graphql/operations/`, with its fragments): the
+/// benches set up with the same calls the web app makes.
+pub fn op(name: &str) -> Result<&'static str> {
+    jeco_operations::document(name).with_context(|| format!("no graphql/operations/{name}.graphql"))
+}
+
 /// Runs a GraphQL operation; fails on top-level `errors`; returns `data`.
 pub async fn graphql(
     addr: SocketAddr,
@@ -71,17 +77,17 @@ pub fn check_user_errors(payload: &serde_json::Value, what: &str) -> Result<()> 
 
 /// Registers users until there are `n`.
 pub async fn register_users(addr: SocketAddr, users: &mut Vec<BenchUser>, n: usize) -> Result<()> {
-    const REGISTER: &str = "mutation($i: RegisterInput!){ register(input: $i){ accessToken user { id } userErrors { code message } } }";
+    let register = op("Register")?;
     let start = users.len();
     let results: Vec<Result<BenchUser>> = futures_util::stream::iter(start..n)
         .map(|i| async move {
-            let vars = serde_json::json!({ "i": {
+            let vars = serde_json::json!({ "input": {
                 "username": format!("bench_{i}"),
                 "email": format!("bench_{i}@bench.example.com"),
                 "password": format!("Bench-password-{i}-correct-horse"),
                 "displayName": format!("Bench {i}"),
             } });
-            let data = graphql(addr, None, REGISTER, vars)
+            let data = graphql(addr, None, register, vars)
                 .await
                 .with_context(|| format!("registering bench_{i}"))?;
             let payload = &data["register"];
@@ -102,12 +108,11 @@ pub async fn register_users(addr: SocketAddr, users: &mut Vec<BenchUser>, n: usi
 
 /// Creates a public room as `token`; returns its id.
 pub async fn create_room(addr: SocketAddr, token: &str, name: &str) -> Result<String> {
-    const CREATE: &str = "mutation($i: CreateRoomInput!){ createRoom(input: $i){ conversation { id } userErrors { code message } } }";
     let data = graphql(
         addr,
         Some(token),
-        CREATE,
-        serde_json::json!({ "i": { "name": name, "visibility": "PUBLIC" } }),
+        op("CreateRoom")?,
+        serde_json::json!({ "input": { "name": name, "visibility": "PUBLIC" } }),
     )
     .await
     .context("createRoom")?;
@@ -121,13 +126,17 @@ pub async fn create_room(addr: SocketAddr, token: &str, name: &str) -> Result<St
 
 /// Makes every user join `room`.
 pub async fn join_room(addr: SocketAddr, users: &[BenchUser], room: &str) -> Result<()> {
-    const JOIN: &str = "mutation($i: JoinRoomInput!){ joinRoom(input: $i){ conversation { id } userErrors { code message } } }";
+    let join = op("JoinRoom")?;
     let results: Vec<Result<()>> = futures_util::stream::iter(users.iter())
         .map(|u| async move {
-            let data =
-                graphql(addr, Some(&u.token), JOIN, serde_json::json!({ "i": { "conversationId": room } }))
-                    .await
-                    .context("joinRoom")?;
+            let data = graphql(
+                addr,
+                Some(&u.token),
+                join,
+                serde_json::json!({ "input": { "conversationId": room } }),
+            )
+            .await
+            .context("joinRoom")?;
             check_user_errors(&data["joinRoom"], "joinRoom")
         })
         .buffer_unordered(JOIN_CONCURRENCY)

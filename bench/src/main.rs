@@ -2,14 +2,17 @@
 //! server (the ceiling), and a message search latency bench. See bench/README.md.
 
 mod baseline;
+mod frames;
 mod gql;
 mod http;
 mod load;
+mod measure;
 mod procfs;
 mod run;
 mod search;
 mod search_report;
 mod seed;
+mod sender;
 mod server;
 mod stats;
 mod words;

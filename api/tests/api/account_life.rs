@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 fn code(payload: &Value) -> &str {
     payload["userErrors"][0]["code"].as_str().unwrap_or("none")
@@ -241,9 +242,9 @@ async fn deleting_an_account_anonymises_it_and_keeps_history() {
     let room = app.create_room(&bob, "General").await;
     app.join(&alice, &room).await;
     app.send(&alice, &room, "bye all", "a-1").await;
-    let open = "mutation($u: ID!){ openDirectConversation(input:{userId:$u}){ conversation{ id } userErrors{ code } } }";
-    let dm = app.gql(Some(&bob), open, json!({ "u": alice_id })).await["data"]["openDirectConversation"]
-        ["conversation"]["id"]
+    let open = op("OpenDirectConversation");
+    let dm = app.gql(Some(&bob), open, json!({ "input": { "userId": alice_id } })).await["data"]
+        ["openDirectConversation"]["conversation"]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -287,7 +288,7 @@ async fn deleting_an_account_anonymises_it_and_keeps_history() {
     let before = app.snapshot().await;
     let sent = app.send(&bob, &dm, "are you there?", "b-1").await;
     assert_eq!(sent["userErrors"][0]["code"], "FORBIDDEN", "{sent}");
-    let r = app.gql(Some(&carol), open, json!({ "u": alice_id })).await;
+    let r = app.gql(Some(&carol), open, json!({ "input": { "userId": alice_id } })).await;
     assert_eq!(r["data"]["openDirectConversation"]["userErrors"][0]["code"], "NOT_FOUND");
     assert_eq!(app.snapshot().await, before);
     let h = app

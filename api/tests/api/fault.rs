@@ -4,6 +4,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::ops::op;
 
 /// Starts the real `jeco` binary as a child process (so it can be SIGKILLed).
 pub async fn spawn_process(
@@ -64,7 +65,7 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
         b.join(&r, &room).await;
         readers.push(r);
     }
-    let start = b.gql(Some(&owner), "{ eventCursor }", json!({})).await["data"]["eventCursor"]
+    let start = b.gql(Some(&owner), op("EventCursor"), json!({})).await["data"]["eventCursor"]
         .as_str()
         .unwrap()
         .to_string();
@@ -127,7 +128,7 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
                         .http
                         .post(app.url("/graphql"))
                         .bearer_auth(&token)
-                        .json(&json!({ "query": "mutation($i: SendMessageInput!){ sendMessage(input:$i){ message{ id } userErrors{ code } } }", "variables": { "i": { "conversationId": room, "body": body, "clientId": body } } }))
+                        .json(&json!({ "query": op("SendMessage"), "variables": { "input": { "conversationId": room, "body": body, "clientId": body } } }))
                         .send()
                         .await;
                     if let Ok(resp) = sent {

@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::ops::op;
+
 /// Base URL of the test PostgreSQL server (without database name).
 pub fn pg_base() -> String {
     std::env::var("JECO_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
@@ -189,8 +191,8 @@ impl TestApp {
         let r = self
             .gql(
                 None,
-                "mutation($i: RegisterInput!){ register(input:$i){ accessToken user{ id } userErrors{ code message } } }",
-                json!({ "i": { "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") } }),
+                op("Register"),
+                json!({ "input": { "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") } }),
             )
             .await;
         let p = &r["data"]["register"];
@@ -200,26 +202,14 @@ impl TestApp {
 
     /// Creates a public room; returns its id.
     pub async fn create_room(&self, token: &str, name: &str) -> String {
-        let r = self
-            .gql(
-                Some(token),
-                "mutation($i: CreateRoomInput!){ createRoom(input:$i){ conversation{ id } userErrors{ code message } } }",
-                json!({ "i": { "name": name } }),
-            )
-            .await;
+        let r = self.gql(Some(token), op("CreateRoom"), json!({ "input": { "name": name } })).await;
         assert_eq!(r["data"]["createRoom"]["userErrors"], json!([]), "{r}");
         r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string()
     }
 
     /// Joins a room, asserting success.
     pub async fn join(&self, token: &str, room: &str) {
-        let r = self
-            .gql(
-                Some(token),
-                "mutation($i: JoinRoomInput!){ joinRoom(input:$i){ userErrors{ code } } }",
-                json!({ "i": { "conversationId": room } }),
-            )
-            .await;
+        let r = self.gql(Some(token), op("JoinRoom"), json!({ "input": { "conversationId": room } })).await;
         assert_eq!(r["data"]["joinRoom"]["userErrors"], json!([]), "{r}");
     }
 
@@ -228,8 +218,8 @@ impl TestApp {
         let r = self
             .gql(
                 Some(token),
-                "mutation($i: SendMessageInput!){ sendMessage(input:$i){ message{ id body clientId } userErrors{ field code message } } }",
-                json!({ "i": { "conversationId": room, "body": body, "clientId": client_id } }),
+                op("SendMessage"),
+                json!({ "input": { "conversationId": room, "body": body, "clientId": client_id } }),
             )
             .await;
         r["data"]["sendMessage"].clone()

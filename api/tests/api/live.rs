@@ -4,9 +4,10 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 async fn event_cursor(app: &TestApp, token: &str) -> String {
-    let r = app.gql(Some(token), "{ eventCursor }", json!({})).await;
+    let r = app.gql(Some(token), op("EventCursor"), json!({})).await;
     r["data"]["eventCursor"].as_str().unwrap().to_string()
 }
 
@@ -69,12 +70,7 @@ async fn leaving_ends_a_single_conversation_stream() {
     let mut ws = app.ws(&bob).await;
     ws.subscribe_events("1", Some(&room), None).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    app.gql(
-        Some(&bob),
-        "mutation($c: ID!){ leaveRoom(input:{conversationId:$c}){ userErrors{ code } } }",
-        json!({ "c": room }),
-    )
-    .await;
+    app.gql(Some(&bob), op("LeaveRoom"), json!({ "input": { "conversationId": room } })).await;
     ws.event_where("1", |e| e["payload"]["__typename"] == "MemberLeft").await;
     assert_eq!(ws.recv().await.unwrap(), json!({ "type": "complete", "id": "1" }));
     app.send(&alice, &room, "after leaving", "z").await;

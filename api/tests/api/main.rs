@@ -14,6 +14,7 @@ mod live;
 mod message_features;
 mod messages;
 mod notifications;
+mod ops;
 mod presence;
 mod private_rooms;
 mod reads;

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 const MSG: &str = "message{ id body editedAt deletedAt pinned replyToId replyTo{ id body } reactions{ emoji count reactedByViewer users{ username } } }";
 
@@ -250,7 +251,7 @@ async fn changes_are_live_and_replayed_after_a_disconnect() {
     let (alice, bob, room, id) = setup(&app).await;
     // Start from a cursor taken before "ping", so the stream has it whether the
     // subscription registers before or after the send commits.
-    let head = app.gql(Some(&alice), "{ eventCursor }", json!({})).await["data"]["eventCursor"].clone();
+    let head = app.gql(Some(&alice), op("EventCursor"), json!({})).await["data"]["eventCursor"].clone();
     let mut ws = app.ws(&alice).await;
     ws.subscribe_events("s", Some(&room), head.as_str()).await;
     app.send(&bob, &room, "ping", "b-2").await;

@@ -1,19 +1,14 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 const LIST: &str = "{ unreadNotificationCount notifications(first: 10){ nodes{ id kind actor{ username } message{ body } conversation{ kind } readAt } } }";
 const SUB: &str =
     "subscription($a: String){ notifications(after:$a){ cursor notification{ kind message{ body } } } }";
 
 async fn dm(app: &TestApp, token: &str, user: &str) -> String {
-    let r = app
-        .gql(
-            Some(token),
-            "mutation($u: ID!){ openDirectConversation(input:{userId:$u}){ conversation{ id } } }",
-            json!({ "u": user }),
-        )
-        .await;
+    let r = app.gql(Some(token), op("OpenDirectConversation"), json!({ "input": { "userId": user } })).await;
     r["data"]["openDirectConversation"]["conversation"]["id"].as_str().unwrap().to_string()
 }
 

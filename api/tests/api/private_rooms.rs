@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 const INVITE: &str = "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ conversation{ memberCount } userErrors{ field code } } }";
 const REMOVE: &str = "mutation($c: ID!, $u: ID!){ removeMember(input:{conversationId:$c, userId:$u}){ conversation{ memberCount } userErrors{ field code } } }";
@@ -13,11 +14,7 @@ async fn call(app: &TestApp, token: Option<&str>, q: &str, c: &str, u: &str) -> 
 
 async fn private_room(app: &TestApp, token: &str) -> String {
     let r = app
-        .gql(
-            Some(token),
-            "mutation{ createRoom(input:{name:\"Secret\", visibility: PRIVATE}){ conversation{ id } } }",
-            json!({}),
-        )
+        .gql(Some(token), op("CreateRoom"), json!({ "input": { "name": "Secret", "visibility": "PRIVATE" } }))
         .await;
     r["data"]["createRoom"]["conversation"]["id"].as_str().unwrap().to_string()
 }

@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 const MARK: &str = "mutation($c: ID!, $m: ID!){ markRead(input:{conversationId:$c, upToMessageId:$m}){ conversation{ unreadCount } userErrors{ field code } } }";
 
@@ -127,13 +128,8 @@ async fn delivered_means_one_of_their_connections_got_it() {
     let app = spawn_app().await;
     let (alice, _) = app.register("alice").await;
     let (bob, bob_id) = app.register("bob").await;
-    let r = app
-        .gql(
-            Some(&alice),
-            "mutation($u: ID!){ openDirectConversation(input:{userId:$u}){ conversation{ id } } }",
-            json!({ "u": bob_id }),
-        )
-        .await;
+    let r =
+        app.gql(Some(&alice), op("OpenDirectConversation"), json!({ "input": { "userId": bob_id } })).await;
     let dm = r["data"]["openDirectConversation"]["conversation"]["id"].as_str().unwrap().to_string();
     // Bob is offline: sent, not delivered.
     app.send(&alice, &dm, "while away", "w").await;

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::ops::op;
 
 const SEARCH: &str = "query($q: String!, $c: ID, $s: ID, $since: DateTime, $until: DateTime, $first: Int, $after: String){ searchMessages(query: $q, conversationId: $c, senderId: $s, since: $since, until: $until, first: $first, after: $after){ edges{ cursor snippet highlights{ start end } node{ body sender{ username } conversation{ name } } } pageInfo{ hasNextPage endCursor } } }";
 
@@ -78,12 +79,7 @@ async fn finds_words_in_any_language_newest_first_only_where_the_viewer_is() {
     // Deleted messages are not found; after leaving a room, its messages are not either.
     let sql = "SELECT count(*) AS n FROM messages WHERE body LIKE '%deploy%'";
     assert_eq!(app.scalar(sql).await, 3);
-    app.gql(
-        Some(&bob),
-        "mutation($i: LeaveRoomInput!){ leaveRoom(input:$i){ userErrors{ code } } }",
-        json!({ "i": { "conversationId": room } }),
-    )
-    .await;
+    app.gql(Some(&bob), op("LeaveRoom"), json!({ "input": { "conversationId": room } })).await;
     assert_eq!(bodies(&search(&app, &bob, json!({ "q": "deploy" })).await), ["deploy keys are in the vault"]);
 }
 

@@ -23,11 +23,10 @@ macro_rules! user_from {
 }
 
 user_from!(
-    register::RegisterRegisterUser,
-    login::LoginLoginUser,
-    refresh_session::RefreshSessionRefreshSessionUser,
+    register::AuthFieldsUser,
+    login::AuthFieldsUser,
+    refresh_session::AuthFieldsUser,
     convs::ConversationsConversationsNodesLastMessageSender,
-    ev::ConversationEventsConversationEventsPayloadOnReactionsChangedReactionsUsers,
     ev::ConversationEventsConversationEventsPayloadOnMemberJoinedMemberUser,
     ev::ConversationEventsConversationEventsPayloadOnMemberLeftUser,
     ev::ConversationEventsConversationEventsPayloadOnReadReceiptMovedUser,
@@ -52,14 +51,14 @@ impl From<convs::ConversationsConversationsNodesLastMessage> for Message {
     }
 }
 
-/// `From` impls for one operation module's `MessageFields` fragment (every module
-/// generates its own copy of the fragment's types).
+/// `From` impls for one operation module's `MessageFields` and `ReactionFields` fragments
+/// (every module generates its own copy of the fragments' types).
 macro_rules! message_fields_from {
     ($($m:ident),* $(,)?) => {$(
-        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::MessageFieldsReactionsUsers);
+        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::ReactionFieldsUsers);
 
-        impl From<$m::MessageFieldsReactions> for ReactionGroup {
-            fn from(r: $m::MessageFieldsReactions) -> Self {
+        impl From<$m::ReactionFields> for ReactionGroup {
+            fn from(r: $m::ReactionFields) -> Self {
                 ReactionGroup {
                     emoji: r.emoji,
                     count: r.count,
@@ -110,10 +109,11 @@ message_fields_from!(
     unpin_message,
 );
 
+/// `From` impls for one operation module's `ConversationFields` fragment.
 macro_rules! meta_from {
-    ($($t:ty => $module:ident),* $(,)?) => {$(
-        impl From<&$t> for ConversationMeta {
-            fn from(c: &$t) -> Self {
+    ($($module:ident),* $(,)?) => {$(
+        impl From<&$module::ConversationFields> for ConversationMeta {
+            fn from(c: &$module::ConversationFields) -> Self {
                 ConversationMeta {
                     id: c.id.clone(),
                     kind: match c.kind {
@@ -144,30 +144,30 @@ macro_rules! meta_from {
 }
 
 meta_from!(
-    convs::ConversationsConversationsNodes => convs,
-    hist::ConversationHistoryConversation => hist,
-    info::ConversationInfoConversation => info,
-    create_room::CreateRoomCreateRoomConversation => create_room,
-    join_room::JoinRoomJoinRoomConversation => join_room,
-    open_dm::OpenDirectConversationOpenDirectConversationConversation => open_dm,
-    invite_to_room::InviteToRoomInviteToRoomConversation => invite_to_room,
-    remove_member::RemoveMemberRemoveMemberConversation => remove_member,
-    leave_room::LeaveRoomLeaveRoomConversation => leave_room,
-    ev::ConversationEventsConversationEventsPayloadOnConversationUpdatedConversation => ev,
-    update_room::UpdateRoomUpdateRoomConversation => update_room,
+    convs,
+    hist,
+    info,
+    create_room,
+    join_room,
+    open_dm,
+    invite_to_room,
+    remove_member,
+    leave_room,
+    ev,
+    update_room,
 );
 
 impl From<convs::ConversationsConversationsNodes> for ConversationSummary {
     fn from(c: convs::ConversationsConversationsNodes) -> Self {
-        let meta = ConversationMeta::from(&c);
-        let unread = c.unread_count;
+        let meta = ConversationMeta::from(&c.conversation_fields);
+        let unread = c.conversation_fields.unread_count;
         ConversationSummary { meta, last_message: c.last_message.map(Message::from), unread }
     }
 }
 
 /// Splits a history answer into the conversation header and the page of messages.
 pub fn history(c: hist::ConversationHistoryConversation) -> (ConversationMeta, HistoryPage) {
-    let meta = ConversationMeta::from(&c);
+    let meta = ConversationMeta::from(&c.conversation_fields);
     let page = HistoryPage {
         messages: c
             .messages
@@ -197,16 +197,7 @@ impl From<ev::ConversationEventsConversationEvents> for ConversationEvent {
             P::MessageUnpinned(p) => EventPayload::MessageUnpinned(p.message.into()),
             P::ReactionsChanged(p) => EventPayload::ReactionsChanged {
                 message_id: p.message_id,
-                reactions: p
-                    .reactions
-                    .into_iter()
-                    .map(|r| ReactionGroup {
-                        emoji: r.emoji,
-                        count: r.count,
-                        reacted_by_viewer: r.reacted_by_viewer,
-                        users: r.users.into_iter().map(UserRef::from).collect(),
-                    })
-                    .collect(),
+                reactions: p.reactions.into_iter().map(ReactionGroup::from).collect(),
             },
             P::ConversationUpdated(p) => {
                 EventPayload::ConversationUpdated(ConversationMeta::from(&p.conversation))

@@ -13,7 +13,8 @@ use crate::user_errors;
 const NOTIFICATIONS_SHOWN: i64 = 30;
 
 /// Builds a [`NotificationItem`] from one of the generated notification types (the
-/// query and the subscription select the same fields into different types).
+/// query and the subscription share the `NotificationFields` fragment, but each
+/// operation module generates its own copy of its types).
 macro_rules! notification_item {
     ($module:ident, $n:expr) => {{
         let n = $n;

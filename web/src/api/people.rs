@@ -38,32 +38,43 @@ pub enum Relation {
     Unblock,
 }
 
+/// `From` impls for each operation module's `ContactFields` fragment (no bio).
 macro_rules! person_from {
-    ($bio:ident => $($t:ty),* $(,)?) => {$(
+    ($($t:ty),* $(,)?) => {$(
         impl From<$t> for Person {
             fn from(u: $t) -> Self {
                 Person {
                     user: UserRef { id: u.id, username: u.username, display_name: u.display_name },
                     is_contact: u.is_contact,
                     is_blocked: u.is_blocked,
-                    bio: person_from!(@bio $bio u),
+                    bio: None,
                 }
             }
         }
     )*};
-    (@bio with $u:ident) => { $u.bio };
-    (@bio without $u:ident) => { None };
 }
 
-person_from!(with => search_users::SearchUsersSearchUsersNodes, contacts::ContactsContactsNodes);
-
 person_from!(
-    without =>
-    add_contact::AddContactAddContactUser,
-    remove_contact::RemoveContactRemoveContactUser,
-    block_user::BlockUserBlockUserUser,
-    unblock_user::UnblockUserUnblockUserUser,
+    search_users::ContactFields,
+    contacts::ContactFields,
+    add_contact::ContactFields,
+    remove_contact::ContactFields,
+    block_user::ContactFields,
+    unblock_user::ContactFields,
 );
+
+/// `From` impls for the user lists, which carry the bio next to the contact fields.
+macro_rules! listed_person_from {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for Person {
+            fn from(n: $t) -> Self {
+                Person { bio: n.bio, ..Person::from(n.contact_fields) }
+            }
+        }
+    )*};
+}
+
+listed_person_from!(search_users::SearchUsersSearchUsersNodes, contacts::ContactsContactsNodes);
 
 fn missing(what: &str) -> ApiError {
     ApiError::Decode(format!("no {what} in the answer"))

@@ -10,8 +10,6 @@ mod typing;
 
 use async_graphql::MergedObject;
 
-pub use accounts::REFRESH_COOKIE;
-
 /// The mutation root.
 #[derive(MergedObject, Default)]
 pub struct Mutation(

@@ -1,8 +1,8 @@
 //! HTTP guards every entry point applies before doing any work: the client's
 //! address (and the `X-Forwarded-For` trust rule), the per-address rate, the
 //! browser Origin allow-list, and the credentials a request carries (bearer
-//! header, refresh cookie). Shared by the GraphQL routes and the WebSocket
-//! upgrade, so neither imports the other.
+//! header, refresh cookie, WebSocket `connection_init` token). Shared by the
+//! GraphQL routes and the WebSocket handler, so neither imports the other.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -70,6 +70,34 @@ pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<View
     state.auth.authenticate(token).await.map(Some).ok_or_else(unauthorized)
 }
 
+/// A token was presented but is invalid, expired or revoked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidToken;
+
+/// The viewer from a WebSocket `connection_init` payload, `Ok(None)` when it
+/// carries no token.
+pub async fn init_viewer(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<Option<Viewer>, InvalidToken> {
+    match init_token(payload) {
+        None => Ok(None),
+        Some(token) => state.auth.authenticate(&token).await.map(Some).ok_or(InvalidToken),
+    }
+}
+
+/// The token from `{ "authToken": t }` or `{ "Authorization": "Bearer t" }`.
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    if let Some(t) = payload.get("authToken").and_then(|v| v.as_str()) {
+        return Some(t.to_string());
+    }
+    ["Authorization", "authorization"]
+        .iter()
+        .filter_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
+        .next()
+}
+
 /// The refresh token from its cookie, if a non-empty one was sent.
 pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
     headers
@@ -81,4 +109,36 @@ pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .find(|(k, _)| *k == REFRESH_COOKIE)
         .map(|(_, v)| v.to_string())
         .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn init_tokens_come_from_either_field() {
+        assert_eq!(init_token(&json!({ "authToken": "t1" })).as_deref(), Some("t1"));
+        assert_eq!(init_token(&json!({ "Authorization": "Bearer t2" })).as_deref(), Some("t2"));
+        assert_eq!(init_token(&json!({ "authorization": "t3" })).as_deref(), Some("t3"));
+        assert_eq!(
+            init_token(&json!({ "authToken": "t1", "Authorization": "Bearer t2" })).as_deref(),
+            Some("t1")
+        );
+        assert_eq!(init_token(&json!({})), None);
+        assert_eq!(init_token(&serde_json::Value::Null), None);
+    }
+
+    #[test]
+    fn the_refresh_cookie_is_found_among_others_and_empty_means_none() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(refresh_cookie(&headers), None);
+        headers.append(COOKIE, HeaderValue::from_static("a=1; jeco_refresh=12.secret; b=2"));
+        assert_eq!(refresh_cookie(&headers).as_deref(), Some("12.secret"));
+        let mut empty = HeaderMap::new();
+        empty.append(COOKIE, HeaderValue::from_static("jeco_refresh="));
+        assert_eq!(refresh_cookie(&empty), None);
+    }
 }

@@ -106,18 +106,6 @@ fn text(v: serde_json::Value) -> Message {
     Message::Text(v.to_string().into())
 }
 
-/// The token from `{ "authToken": t }` or `{ "Authorization": "Bearer t" }`.
-fn token_of(payload: &serde_json::Value) -> Option<String> {
-    if let Some(t) = payload.get("authToken").and_then(|v| v.as_str()) {
-        return Some(t.to_string());
-    }
-    ["Authorization", "authorization"]
-        .iter()
-        .filter_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
-        .next()
-}
-
 /// Outcome of one finished operation task.
 struct Done {
     id: String,
@@ -194,12 +182,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             break Some(Close(4429, "Too many initialisation requests".into()));
                         }
                         let payload = payload.unwrap_or(serde_json::Value::Null);
-                        let viewer = match token_of(&payload) {
-                            None => None,
-                            Some(t) => match ep.state.auth.authenticate(&t).await {
-                                Some(v) => Some(v),
-                                None => break Some(Close(4403, "Forbidden".into())),
-                            },
+                        let viewer = match guards::init_viewer(&ep.state, &payload).await {
+                            Ok(v) => v,
+                            Err(guards::InvalidToken) => break Some(Close(4403, "Forbidden".into())),
                         };
                         if let Some(v) = viewer {
                             online_as = public_user(ep, v.user_id).await;

@@ -5,8 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN};
+use axum::extract::{ConnectInfo, FromRef, Query, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,8 +15,8 @@ use serde::Deserialize;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::auth::Viewer;
 use crate::graphql::{self, AppSchema, RequestInfo};
+use crate::guards::{self, error_response};
 use crate::state::AppState;
 
 /// Largest GraphQL request body.
@@ -29,6 +29,20 @@ pub struct Http {
     pub state: AppState,
     /// The schema.
     pub schema: AppSchema,
+}
+
+// Handlers that need only part of the router state (the WebSocket upgrade)
+// extract that part, so they need not know this type.
+impl FromRef<Http> for AppState {
+    fn from_ref(http: &Http) -> Self {
+        http.state.clone()
+    }
+}
+
+impl FromRef<Http> for AppSchema {
+    fn from_ref(http: &Http) -> Self {
+        http.schema.clone()
+    }
 }
 
 /// The SDL of the schema (what `export-schema` prints and the drift test checks).
@@ -98,75 +112,12 @@ async fn readyz(State(http): State<Http>) -> Response {
     (status, Json(serde_json::json!({ "database": db_ok, "broker": broker_ok }))).into_response()
 }
 
-/// A GraphQL-shaped error response with an HTTP status.
-pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "errors": [{ "message": message }] }))).into_response()
-}
-
-/// Whether a browser Origin may talk to us (absent Origin = not a browser).
-pub fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers.get(ORIGIN).map(|o| o.to_str()) {
-        None => true,
-        Some(Ok(origin)) => state.allowed_origins.iter().any(|a| a == origin.trim_end_matches('/')),
-        Some(Err(_)) => false,
-    }
-}
-
-/// The viewer from `Authorization: Bearer` (access JWT of an open session or
-/// personal access token), `Ok(None)` when absent, `Err` when present but
-/// invalid, expired or revoked.
-async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ()> {
-    let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
-    let token = value.to_str().map_err(drop)?.strip_prefix("Bearer ").ok_or(())?;
-    state.authenticate(token).await.map(Some).ok_or(())
-}
-
-fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
-    let name = graphql::REFRESH_COOKIE;
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .filter(|v| !v.is_empty())
-}
-
-/// The client's address: the peer, or behind a trusted proxy the last hop it
-/// appended to `X-Forwarded-For` (earlier hops are client-controlled).
-pub fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    if !state.config.trust_forwarded_for {
-        return peer.ip();
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-        .next_back()
-        .unwrap_or(peer.ip())
-}
-
-/// `429` when the client address is over its request rate.
-pub fn over_ip_rate(state: &AppState, ip: IpAddr) -> Option<Response> {
-    (!state.ip_limiter.check(&ip))
-        .then(|| error_response(StatusCode::TOO_MANY_REQUESTS, "too many requests; slow down"))
-}
-
 async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_graphql::Request) -> Response {
-    let viewer = match bearer(&http.state, headers).await {
+    let viewer = match guards::bearer(&http.state, headers).await {
         Ok(v) => v,
-        Err(()) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "invalid, expired or revoked access token (or the session has ended); log in again",
-            )
-        }
+        Err(refused) => return refused,
     };
-    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: refresh_cookie(headers) };
+    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: guards::refresh_cookie(headers) };
     let request =
         graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);
     let response = http.schema.execute(request).await;
@@ -183,8 +134,8 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ip = client_ip(&http.state, peer, &headers);
-    if let Some(refused) = over_ip_rate(&http.state, ip) {
+    let ip = guards::client_ip(&http.state, peer, &headers);
+    if let Some(refused) = guards::over_ip_rate(&http.state, ip) {
         return refused;
     }
     // JSON only: an HTML form cannot send it cross-site without a CORS
@@ -197,8 +148,8 @@ async fn graphql_post(
     if !json {
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
-    if !origin_allowed(&http.state, &headers) {
-        return error_response(StatusCode::FORBIDDEN, "origin not allowed");
+    if let Some(refused) = guards::foreign_origin(&http.state, &headers) {
+        return refused;
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -234,8 +185,8 @@ async fn graphql_get(
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let ip = client_ip(&http.state, peer, &headers);
-    if let Some(refused) = over_ip_rate(&http.state, ip) {
+    let ip = guards::client_ip(&http.state, peer, &headers);
+    if let Some(refused) = guards::over_ip_rate(&http.state, ip) {
         return refused;
     }
     let Ok(Query(params)) = params else {

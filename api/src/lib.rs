@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod guards;
 pub mod http;
 pub mod hub;
 pub mod ids;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jeco_schema::PgPool;
 
-use crate::auth::{PasswordHasherPool, TokenKeys};
+use crate::auth::{Authenticator, PasswordHasherPool, TokenKeys};
 use crate::config::Config;
 use crate::hub::EventHub;
 use crate::ratelimit::Limiter;
@@ -21,8 +21,8 @@ pub struct AppState {
     pub allowed_origins: Arc<Vec<String>>,
     /// Live event delivery.
     pub hub: EventHub,
-    /// Access-token keys.
-    pub keys: TokenKeys,
+    /// Credential checks (bearer tokens, open sessions) and access-token issue.
+    pub auth: Authenticator,
     /// Password hashing.
     pub hasher: PasswordHasherPool,
     /// sendMessage per user.
@@ -41,10 +41,6 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Delivery receipts waiting to be written.
     pub deliveries: Arc<crate::deliveries::Deliveries>,
-    /// Which sessions are still open.
-    pub sessions: Arc<crate::auth::SessionCache>,
-    /// Personal access tokens recently checked.
-    pub access_tokens: Arc<crate::auth::AccessTokenCache>,
     /// Outgoing mail (SMTP, or the outbox folder).
     pub mailer: Arc<crate::mail::Mailer>,
 }
@@ -79,6 +75,7 @@ impl AppState {
         let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics, mailer } =
             parts;
         let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
+        let auth = Authenticator::new(pool.clone(), keys);
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
@@ -89,7 +86,7 @@ impl AppState {
             config,
             allowed_origins: Arc::new(allowed_origins),
             hub,
-            keys,
+            auth,
             hasher,
             send_limiter,
             auth_limiter,
@@ -99,41 +96,7 @@ impl AppState {
             presence,
             metrics,
             deliveries,
-            sessions: Arc::new(crate::auth::SessionCache::default()),
-            access_tokens: Arc::new(crate::auth::AccessTokenCache::default()),
             mailer: Arc::new(mailer),
         }
-    }
-}
-
-impl AppState {
-    /// The viewer a bearer token stands for: an access JWT of an open session,
-    /// or an unrevoked, unexpired personal access token. `None` for anything
-    /// else (a database failure counts as invalid).
-    pub async fn authenticate(&self, token: &str) -> Option<crate::auth::Viewer> {
-        let token = token.trim();
-        if let Some((id, secret)) = crate::auth::parse_access_token(token) {
-            return crate::services::tokens::check(self, id, secret).await;
-        }
-        let viewer = self.keys.verify(token)?;
-        self.session_open(viewer.session_id?).await.then_some(viewer)
-    }
-
-    /// Whether the session behind an access token is still open (cached; a
-    /// database failure counts as closed).
-    pub async fn session_open(&self, session_id: i64) -> bool {
-        if let Some(open) = self.sessions.cached(session_id) {
-            return open;
-        }
-        let open = match self.pool.get().await {
-            Ok(mut c) => jeco_schema::queries::session(&mut c, session_id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > chrono::Utc::now()),
-            Err(_) => return false,
-        };
-        self.sessions.remember(session_id, open);
-        open
     }
 }

@@ -11,15 +11,16 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::graphql::{self, RequestInfo};
-use crate::http::{error_response, origin_allowed, Http};
+use crate::graphql::{self, AppSchema, RequestInfo};
+use crate::guards;
+use crate::state::AppState;
 
 /// The subprotocol.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -34,17 +35,18 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// `GET /graphql/ws`.
 pub async fn upgrade(
-    State(http): State<Http>,
+    State(state): State<AppState>,
+    State(schema): State<AppSchema>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let ip = crate::http::client_ip(&http.state, peer, &headers);
-    if let Some(refused) = crate::http::over_ip_rate(&http.state, ip) {
+    let ip = guards::client_ip(&state, peer, &headers);
+    if let Some(refused) = guards::over_ip_rate(&state, ip) {
         return refused;
     }
-    if !origin_allowed(&http.state, &headers) {
-        return error_response(StatusCode::FORBIDDEN, "origin not allowed");
+    if let Some(refused) = guards::foreign_origin(&state, &headers) {
+        return refused;
     }
     let offered = headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
@@ -54,7 +56,7 @@ pub async fn upgrade(
         .any(|p| p.trim() == PROTOCOL);
     ws.protocols([PROTOCOL]).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
         if offered {
-            serve(socket, http, ip).await;
+            serve(socket, Endpoint { state, schema }, ip).await;
         } else {
             close(socket, 4406, "Subprotocol not acceptable").await;
         }
@@ -91,23 +93,17 @@ enum ClientMessage {
     },
 }
 
+/// What a connection needs from the server.
+struct Endpoint {
+    state: AppState,
+    schema: AppSchema,
+}
+
 /// Why the server closes.
 struct Close(u16, String);
 
 fn text(v: serde_json::Value) -> Message {
     Message::Text(v.to_string().into())
-}
-
-/// The token from `{ "authToken": t }` or `{ "Authorization": "Bearer t" }`.
-fn token_of(payload: &serde_json::Value) -> Option<String> {
-    if let Some(t) = payload.get("authToken").and_then(|v| v.as_str()) {
-        return Some(t.to_string());
-    }
-    ["Authorization", "authorization"]
-        .iter()
-        .filter_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
-        .next()
 }
 
 /// Outcome of one finished operation task.
@@ -117,14 +113,14 @@ struct Done {
     complete: bool,
 }
 
-async fn serve(socket: WebSocket, http: Http, ip: IpAddr) {
-    let gauge = &http.state.metrics.websocket_connections;
+async fn serve(socket: WebSocket, ep: Endpoint, ip: IpAddr) {
+    let gauge = &ep.state.metrics.websocket_connections;
     gauge.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    serve_counted(socket, &http, ip).await;
+    serve_counted(socket, &ep, ip).await;
     gauge.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
-async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
+async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(256);
     let writer = tokio::spawn(async move {
@@ -142,7 +138,7 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
     tokio::pin!(init_deadline);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
-    let mut shutdown = http.state.shutdown.clone();
+    let mut shutdown = ep.state.shutdown.clone();
     // Who this connection keeps online (set once connection_init succeeds).
     let mut online_as: Option<crate::events::PublicUser> = None;
     let mut last_heard = tokio::time::Instant::now();
@@ -186,17 +182,14 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
                             break Some(Close(4429, "Too many initialisation requests".into()));
                         }
                         let payload = payload.unwrap_or(serde_json::Value::Null);
-                        let viewer = match token_of(&payload) {
-                            None => None,
-                            Some(t) => match http.state.authenticate(&t).await {
-                                Some(v) => Some(v),
-                                None => break Some(Close(4403, "Forbidden".into())),
-                            },
+                        let viewer = match guards::init_viewer(&ep.state, &payload).await {
+                            Ok(v) => v,
+                            Err(guards::InvalidToken) => break Some(Close(4403, "Forbidden".into())),
                         };
                         if let Some(v) = viewer {
-                            online_as = public_user(http, v.user_id).await;
+                            online_as = public_user(ep, v.user_id).await;
                             if let Some(user) = &online_as {
-                                http.state.presence.connected(user).await;
+                                ep.state.presence.connected(user).await;
                             }
                         }
                         info = Some(RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: None });
@@ -225,7 +218,7 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
                             let _ = out.send(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
                             continue;
                         }
-                        let handle = spawn_operation(http, info, id.clone(), request, out.clone(), done_tx.clone());
+                        let handle = spawn_operation(ep, info, id.clone(), request, out.clone(), done_tx.clone());
                         ops.insert(id, handle);
                     }
                 }
@@ -236,7 +229,7 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
         op.abort();
     }
     if let Some(user) = &online_as {
-        http.state.presence.disconnected(user).await;
+        ep.state.presence.disconnected(user).await;
     }
     if let Some(Close(code, reason)) = closing {
         let _ = out.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
@@ -245,22 +238,21 @@ async fn serve_counted(socket: WebSocket, http: &Http, ip: IpAddr) {
     let _ = writer.await;
 }
 
-async fn public_user(http: &Http, user_id: i64) -> Option<crate::events::PublicUser> {
-    let mut c = http.state.pool.get().await.ok()?;
+async fn public_user(ep: &Endpoint, user_id: i64) -> Option<crate::events::PublicUser> {
+    let mut c = ep.state.pool.get().await.ok()?;
     crate::services::access::public_user(&mut c, user_id).await.ok()
 }
 
 fn spawn_operation(
-    http: &Http,
+    ep: &Endpoint,
     info: RequestInfo,
     id: String,
     request: async_graphql::Request,
     out: mpsc::Sender<Message>,
     done: mpsc::UnboundedSender<Done>,
 ) -> AbortHandle {
-    let request =
-        graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Fresh);
-    let schema = http.schema.clone();
+    let request = graphql::with_request_data(request, &ep.state, info, graphql::loaders::RequestCache::Fresh);
+    let schema = ep.schema.clone();
     let task = tokio::spawn(async move {
         let mut responses = schema.execute_stream(request);
         let mut complete = true;

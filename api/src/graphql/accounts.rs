@@ -6,15 +6,12 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use axum::http::header::SET_COOKIE;
 use chrono::{DateTime, Utc};
 
-use crate::auth::SESSION_TTL;
+use crate::auth::{REFRESH_COOKIE, SESSION_TTL};
 use crate::error::UserError;
 use crate::events::PublicUser;
 use crate::graphql::users::UserNode;
 use crate::graphql::{info, split, state, viewer};
 use crate::services::accounts::{self, Credentials, Registration};
-
-/// Name of the refresh cookie.
-pub const REFRESH_COOKIE: &str = "jeco_refresh";
 
 /// Result of register, login and refreshSession.
 #[derive(SimpleObject, Default)]

@@ -19,7 +19,6 @@ pub mod users;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
-pub use accounts::REFRESH_COOKIE;
 
 use crate::auth::Viewer;
 use crate::error::{bad_request, internal, ServiceError, ServiceResult, UserError};

@@ -98,7 +98,7 @@ async fn open_session(
         },
     )
     .await?;
-    let (access_token, expires_at) = state.keys.issue(user.id, session.id).map_err(ServiceError::Internal)?;
+    let (access_token, expires_at) = state.auth.issue(user.id, session.id).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{}.{secret}", session.id) })
 }
 
@@ -174,19 +174,19 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     if presented != session.secret_hash {
         tracing::warn!(session_id, "refresh token reuse detected; revoking the session");
         queries::revoke_session(&mut c, session_id).await?;
-        state.sessions.remember(session_id, false);
+        state.auth.session_ended(session_id);
         return Err(revoked());
     }
     let new_secret = auth::random_token(32);
     if !queries::rotate_session(&mut c, session_id, &presented, &auth::sha256(&new_secret)).await? {
         // Someone rotated it between our read and our write: same as reuse.
         queries::revoke_session(&mut c, session_id).await?;
-        state.sessions.remember(session_id, false);
+        state.auth.session_ended(session_id);
         return Err(revoked());
     }
     let users = queries::users_by_ids(&mut c, &[session.user_id]).await?;
     let user = users.into_iter().next().ok_or_else(revoked)?;
-    let (access_token, expires_at) = state.keys.issue(user.id, session_id).map_err(ServiceError::Internal)?;
+    let (access_token, expires_at) = state.auth.issue(user.id, session_id).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{session_id}.{new_secret}") })
 }
 
@@ -198,7 +198,7 @@ pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer
         if let Some(session) = queries::session(&mut c, session_id).await? {
             if session.secret_hash == auth::sha256(secret) {
                 queries::revoke_session(&mut c, session_id).await?;
-                state.sessions.remember(session_id, false);
+                state.auth.session_ended(session_id);
                 return Ok(());
             }
         }
@@ -206,7 +206,7 @@ pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer
     match viewer {
         Some(Viewer { session_id: Some(session_id), .. }) => {
             queries::revoke_session(&mut c, session_id).await?;
-            state.sessions.remember(session_id, false);
+            state.auth.session_ended(session_id);
             Ok(())
         }
         // A personal access token has no session to end; revoke it instead.

@@ -82,7 +82,7 @@ pub async fn change_password(
     })
     .await?;
     for id in revoked {
-        state.sessions.remember(id, false);
+        state.auth.session_ended(id);
     }
     Ok(())
 }
@@ -143,7 +143,7 @@ pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) 
     })
     .await?;
     for id in revoked {
-        state.sessions.remember(id, false);
+        state.auth.session_ended(id);
     }
     Ok(())
 }
@@ -177,10 +177,10 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
     })
     .await?;
     for id in sessions {
-        state.sessions.remember(id, false);
+        state.auth.session_ended(id);
     }
     if let Some(session) = viewer.and_then(|v| v.session_id) {
-        state.sessions.remember(session, false);
+        state.auth.session_ended(session);
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Personal access tokens for integrations: created and revoked by their
 //! owner, shown once, stored only as a SHA-256 hash, accepted wherever an
-//! access JWT is (HTTP bearer and the WebSocket `connection_init`).
+//! access JWT is (HTTP bearer and the WebSocket `connection_init`; checking a
+//! presented token is `auth`'s job).
 
 use chrono::{Duration, Utc};
 use jeco_schema::accounts;
@@ -57,7 +58,7 @@ pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> Servic
     if !accounts::revoke_access_token(&mut c, user_id, id).await? {
         return Err(UserError::not_found("id", "access token").into());
     }
-    state.access_tokens.forget(id);
+    state.auth.access_token_revoked(id);
     Ok(())
 }
 
@@ -66,39 +67,4 @@ pub async fn list(state: &AppState, viewer: Option<Viewer>) -> ServiceResult<Vec
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
     Ok(accounts::access_tokens_of(&mut c, user_id).await?)
-}
-
-/// The viewer a presented token stands for, if it is valid now. Stamps
-/// `last_used_at` at most once a minute.
-pub async fn check(state: &AppState, id: i64, secret: &str) -> Option<Viewer> {
-    let row = match state.access_tokens.cached(id) {
-        Some(row) => row,
-        None => {
-            let mut c = state.pool.get().await.ok()?;
-            let row = accounts::access_token(&mut c, id).await.ok()?;
-            state.access_tokens.remember(id, row.clone());
-            row
-        }
-    }?;
-    let now = Utc::now();
-    let valid = row.revoked_at.is_none()
-        && row.expires_at.is_none_or(|e| e > now)
-        && row.secret_hash == auth::sha256(secret);
-    if !valid {
-        return None;
-    }
-    if row.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
-        let mut stamped = row.clone();
-        stamped.last_used_at = Some(now);
-        state.access_tokens.remember(id, Some(stamped));
-        let pool = state.pool.clone();
-        tokio::spawn(async move {
-            if let Ok(mut c) = pool.get().await {
-                if let Err(e) = accounts::touch_access_token(&mut c, id).await {
-                    tracing::warn!(token_id = id, "could not stamp access token use: {e}");
-                }
-            }
-        });
-    }
-    Some(Viewer { user_id: row.user_id, session_id: None })
 }

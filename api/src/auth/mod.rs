@@ -1,0 +1,85 @@
+//! Credential checking: who a bearer token stands for (an access JWT of an
+//! open session, or a personal access token), with the per-instance caches
+//! that keep that off the database, plus the secrets and password hashing the
+//! account services use. Creating and revoking credentials are user actions
+//! and stay in `services`; they tell the [`Authenticator`] what they ended.
+
+mod access_tokens;
+mod cache;
+mod passwords;
+mod secrets;
+mod sessions;
+mod tokens;
+mod viewer;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use jeco_schema::PgPool;
+
+use access_tokens::AccessTokens;
+pub use access_tokens::PAT_PREFIX;
+pub use cache::FRESHNESS;
+pub use passwords::PasswordHasherPool;
+pub use secrets::{random_token, sha256};
+use sessions::Sessions;
+pub use sessions::{parse_refresh_token, REFRESH_COOKIE, SESSION_TTL};
+pub use tokens::{TokenKeys, ACCESS_TTL};
+pub use viewer::Viewer;
+
+/// Checks bearer tokens and issues access JWTs. Cheap to clone: the caches
+/// are shared, so what one request ends, the next one here sees at once.
+#[derive(Clone)]
+pub struct Authenticator {
+    pool: PgPool,
+    keys: TokenKeys,
+    sessions: Arc<Sessions>,
+    access_tokens: Arc<AccessTokens>,
+}
+
+impl Authenticator {
+    /// An authenticator reading sessions and tokens from `pool`.
+    pub fn new(pool: PgPool, keys: TokenKeys) -> Self {
+        Authenticator {
+            pool,
+            keys,
+            sessions: Arc::new(Sessions::default()),
+            access_tokens: Arc::new(AccessTokens::default()),
+        }
+    }
+
+    /// The viewer a bearer token stands for: an access JWT of an open session,
+    /// or an unrevoked, unexpired personal access token. `None` for anything
+    /// else (a database failure counts as invalid).
+    pub async fn authenticate(&self, token: &str) -> Option<Viewer> {
+        let token = token.trim();
+        if let Some((id, secret)) = access_tokens::parse_access_token(token) {
+            return self.access_tokens.check(&self.pool, id, secret).await;
+        }
+        let viewer = self.keys.verify(token)?;
+        self.session_open(viewer.session_id?).await.then_some(viewer)
+    }
+
+    /// Whether the session behind an access token is still open (cached; a
+    /// database failure counts as closed).
+    pub async fn session_open(&self, session_id: i64) -> bool {
+        self.sessions.open(&self.pool, session_id).await
+    }
+
+    /// Issues an access JWT for a login session; returns it with its expiry.
+    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<(String, DateTime<Utc>), String> {
+        self.keys.issue(user_id, session_id)
+    }
+
+    /// A session was revoked here: its access JWTs stop working on this
+    /// instance at once (on the others within [`FRESHNESS`]).
+    pub fn session_ended(&self, session_id: i64) {
+        self.sessions.ended(session_id);
+    }
+
+    /// A personal access token was revoked here: its next use on this
+    /// instance reads it again (on the others within [`FRESHNESS`]).
+    pub fn access_token_revoked(&self, id: i64) {
+        self.access_tokens.revoked(id);
+    }
+}

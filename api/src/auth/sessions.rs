@@ -1,0 +1,65 @@
+//! Login sessions as credentials: the refresh token's shape, the refresh
+//! cookie's name, and whether the session behind an access JWT is still open.
+
+use chrono::Duration;
+use jeco_schema::PgPool;
+
+use super::cache::FreshCache;
+
+/// How long a session (refresh token chain) lives without logging in again.
+pub const SESSION_TTL: Duration = Duration::days(30);
+
+/// Name of the refresh cookie.
+pub const REFRESH_COOKIE: &str = "jeco_refresh";
+
+/// Splits a refresh token `<session id>.<secret>`.
+pub fn parse_refresh_token(token: &str) -> Option<(i64, &str)> {
+    let (id, secret) = token.trim().split_once('.')?;
+    let id: i64 = id.parse().ok()?;
+    (id > 0 && secret.len() >= 16 && secret.len() <= 128).then_some((id, secret))
+}
+
+/// Whether login sessions are open: access JWTs of a session that logged out or
+/// was revoked stop working instead of living on until they expire.
+#[derive(Default)]
+pub struct Sessions {
+    open: FreshCache<bool>,
+}
+
+impl Sessions {
+    /// Whether the session is open (cached; a database failure counts as
+    /// closed).
+    pub async fn open(&self, pool: &PgPool, session_id: i64) -> bool {
+        if let Some(open) = self.open.cached(session_id) {
+            return open;
+        }
+        let open = match pool.get().await {
+            Ok(mut c) => jeco_schema::queries::session(&mut c, session_id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > chrono::Utc::now()),
+            Err(_) => return false,
+        };
+        self.open.remember(session_id, open);
+        open
+    }
+
+    /// Remembers a session revoked here as closed.
+    pub fn ended(&self, session_id: i64) {
+        self.open.remember(session_id, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_tokens_parse_strictly() {
+        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), Some((12, "abcdefghijklmnopq")));
+        assert_eq!(parse_refresh_token("12.short"), None);
+        assert_eq!(parse_refresh_token("x.abcdefghijklmnopq"), None);
+        assert_eq!(parse_refresh_token("-1.abcdefghijklmnopq"), None);
+    }
+}

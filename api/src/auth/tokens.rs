@@ -1,0 +1,78 @@
+//! Access tokens: short-lived HS256 JWTs naming a user and their login session.
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::viewer::Viewer;
+
+/// How long an access token is valid.
+pub const ACCESS_TTL: Duration = Duration::minutes(15);
+
+/// Claims of an access token.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    sid: i64,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+/// Signs and checks access tokens (HS256).
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenKeys {
+    /// Keys from a shared secret.
+    pub fn new(secret: &[u8]) -> Self {
+        TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+    }
+
+    /// Issues an access token for a login session; returns it with its expiry.
+    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<(String, DateTime<Utc>), String> {
+        let now = Utc::now();
+        let exp = now + ACCESS_TTL;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            sid: session_id,
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            typ: "access".into(),
+        };
+        jsonwebtoken::encode(&Header::new(JwtAlg::HS256), &claims, &self.encoding)
+            .map(|t| (t, exp))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Checks an access token; `None` when invalid or expired.
+    pub fn verify(&self, token: &str) -> Option<Viewer> {
+        let mut validation = Validation::new(JwtAlg::HS256);
+        validation.leeway = 5;
+        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).ok()?;
+        if data.claims.typ != "access" {
+            return None;
+        }
+        Some(Viewer { user_id: data.claims.sub.parse().ok()?, session_id: Some(data.claims.sid) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_reject_tampering() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let viewer = Viewer { user_id: 7, session_id: Some(3) };
+        let (token, exp) = keys.issue(7, 3).unwrap();
+        assert!(exp > Utc::now());
+        assert_eq!(keys.verify(&token), Some(viewer));
+        let other = TokenKeys::new(b"another-secret-another-secret-xx");
+        assert_eq!(other.verify(&token), None);
+        assert_eq!(keys.verify("garbage"), None);
+    }
+}

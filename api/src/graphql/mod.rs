@@ -19,7 +19,6 @@ pub mod users;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
-
 use crate::auth::Viewer;
 use crate::error::{bad_request, internal, ServiceError, ServiceResult, UserError};
 use crate::state::AppState;

@@ -126,7 +126,7 @@ impl AppState {
             return open;
         }
         let open = match self.pool.get().await {
-            Ok(mut c) => jeco_schema::queries::session(&mut c, session_id)
+            Ok(mut c) => jeco_schema::sessions::session(&mut c, session_id)
                 .await
                 .ok()
                 .flatten()

@@ -8,8 +8,8 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
+use jeco_schema as db;
 use jeco_schema::models::Notification;
-use jeco_schema::queries;
 use tokio::sync::broadcast;
 
 use super::connection::forward;
@@ -24,6 +24,7 @@ use crate::state::AppState;
 
 /// Why the viewer is notified.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::NotificationKind")]
 pub enum NotificationKind {
     /// A message in a direct conversation.
     DirectMessage,
@@ -44,11 +45,7 @@ impl NotificationNode {
     }
     /// Why.
     async fn kind(&self) -> NotificationKind {
-        match self.0.kind.as_str() {
-            "mention" => NotificationKind::Mention,
-            "reply" => NotificationKind::Reply,
-            _ => NotificationKind::DirectMessage,
-        }
+        self.0.kind.into()
     }
     /// Who caused it.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
@@ -105,10 +102,15 @@ impl NotificationQuery {
             .map(|c| ids::parse_notification_cursor(c).ok_or_else(|| bad_request("invalid cursor")))
             .transpose()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows =
-            queries::notifications_of(&mut c, viewer, unread_only.unwrap_or(false), key, page.limit + 1)
-                .await
-                .map_err(internal)?;
+        let rows = db::notifications::notifications_of(
+            &mut c,
+            viewer,
+            unread_only.unwrap_or(false),
+            key,
+            page.limit + 1,
+        )
+        .await
+        .map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         let mut conn = Connection::new(key.is_some(), more);
         conn.edges.extend(
@@ -123,7 +125,7 @@ impl NotificationQuery {
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let Some(v) = viewer(ctx) else { return Ok(0) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        queries::unread_notification_count(&mut c, v.user_id).await.map_err(internal)
+        db::notifications::unread_notification_count(&mut c, v.user_id).await.map_err(internal)
     }
 }
 
@@ -207,7 +209,7 @@ pub fn stream(
             // Replay (also after a lag or a relevant event).
             loop {
                 let rows = match st.pool.get().await {
-                    Ok(mut c) => queries::notifications_after(&mut c, viewer, pos, PAGE).await.map_err(internal),
+                    Ok(mut c) => db::notifications::notifications_after(&mut c, viewer, pos, PAGE).await.map_err(internal),
                     Err(e) => Err(internal(e)),
                 };
                 let rows = match rows { Ok(r) => r, Err(e) => { yield Err(e); return; } };
@@ -252,8 +254,10 @@ async fn relevant(
         EventPayload::MemberJoined { user, .. } if user.id == viewer => {
             member.insert(ev.conversation_id);
             if let Ok(mut c) = st.pool.get().await {
-                if let Ok(convs) = queries::conversations_by_ids(&mut c, &[ev.conversation_id]).await {
-                    if convs.iter().any(|cv| cv.kind == "direct") {
+                if let Ok(convs) =
+                    db::conversations::conversations_by_ids(&mut c, &[ev.conversation_id]).await
+                {
+                    if convs.iter().any(|cv| cv.kind == db::enums::ConversationKind::Direct) {
                         direct.insert(ev.conversation_id);
                     }
                 }

@@ -150,7 +150,7 @@ impl Subscription {
         let viewer = require_viewer(ctx)?;
         let st = state(ctx);
         let mut c = st.pool.get().await.map_err(internal)?;
-        let allowed = jeco_schema::queries::related_users(&mut c, viewer, 1000).await.map_err(internal)?;
+        let allowed = jeco_schema::contacts::related_users(&mut c, viewer, 1000).await.map_err(internal)?;
         let wanted: Vec<i64> = match user_ids {
             None => allowed,
             Some(ids) => {
@@ -163,7 +163,7 @@ impl Subscription {
                     .collect()
             }
         };
-        let users: HashMap<i64, PublicUser> = jeco_schema::queries::users_by_ids(&mut c, &wanted)
+        let users: HashMap<i64, PublicUser> = jeco_schema::users::users_by_ids(&mut c, &wanted)
             .await
             .map_err(internal)?
             .iter()
@@ -230,18 +230,18 @@ impl Subscription {
                 (head.tx, head.id)
             }
         };
-        let username = jeco_schema::queries::users_by_ids(&mut c, &[viewer])
+        let username = jeco_schema::users::users_by_ids(&mut c, &[viewer])
             .await
             .map_err(internal)?
             .first()
             .map(|u| u.username.clone())
             .ok_or_else(|| internal("viewer vanished"))?;
-        let ids = jeco_schema::queries::conversation_ids_of(&mut c, viewer).await.map_err(internal)?;
-        let rooms = jeco_schema::queries::conversations_by_ids(&mut c, &ids)
+        let ids = jeco_schema::members::conversation_ids_of(&mut c, viewer).await.map_err(internal)?;
+        let rooms = jeco_schema::conversations::conversations_by_ids(&mut c, &ids)
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|cv| (cv.id, cv.kind == "direct"))
+            .map(|cv| (cv.id, cv.kind == jeco_schema::enums::ConversationKind::Direct))
             .collect();
         drop(c);
         Ok(crate::graphql::notifications::stream(st, viewer, username, after, rooms))

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Interface, Object, SimpleObject, Union, ID};
 use chrono::{DateTime, Utc};
+use jeco_schema as db;
 use jeco_schema::models;
-use jeco_schema::queries::{self, Direction};
+use jeco_schema::paging::Direction;
 
 use super::connection::{forward, page_args};
 use super::loaders::{
@@ -84,6 +85,7 @@ pub async fn load_user(ctx: &Context<'_>, id: i64) -> async_graphql::Result<User
 
 /// Room or direct conversation.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::ConversationKind")]
 pub enum ConversationKind {
     /// A named room.
     Room,
@@ -93,6 +95,7 @@ pub enum ConversationKind {
 
 /// Who may find and join a room.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::Visibility")]
 pub enum Visibility {
     /// Anyone.
     Public,
@@ -102,6 +105,7 @@ pub enum Visibility {
 
 /// A member's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::Role")]
 pub enum MemberRole {
     /// Created the room (or inherited it).
     Owner,
@@ -109,17 +113,6 @@ pub enum MemberRole {
     Admin,
     /// Takes part.
     Member,
-}
-
-impl MemberRole {
-    /// From the stored text.
-    pub fn parse(role: &str) -> MemberRole {
-        match role {
-            "owner" => MemberRole::Owner,
-            "admin" => MemberRole::Admin,
-            _ => MemberRole::Member,
-        }
-    }
 }
 
 /// A membership.
@@ -141,7 +134,7 @@ impl MemberNode {
     }
     /// Role.
     async fn role(&self) -> MemberRole {
-        MemberRole::parse(&self.member.role)
+        self.member.role.into()
     }
     /// Join time.
     async fn joined_at(&self) -> DateTime<Utc> {
@@ -154,7 +147,7 @@ pub struct ConversationNode(pub models::Conversation);
 
 async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
     match ctx.data_opt::<Batch<RoleLoader>>() {
-        Some(loader) => Ok(loader.load_one(conversation_id).await?.as_deref().map(MemberRole::parse)),
+        Some(loader) => Ok(loader.load_one(conversation_id).await?.map(MemberRole::from)),
         None => Ok(None),
     }
 }
@@ -167,11 +160,7 @@ impl ConversationNode {
     }
     /// ROOM or DIRECT.
     async fn kind(&self) -> ConversationKind {
-        if self.0.kind == "direct" {
-            ConversationKind::Direct
-        } else {
-            ConversationKind::Room
-        }
+        self.0.kind.into()
     }
     /// Room name.
     async fn name(&self) -> Option<&str> {
@@ -183,11 +172,7 @@ impl ConversationNode {
     }
     /// PUBLIC or PRIVATE.
     async fn visibility(&self) -> Visibility {
-        if self.0.visibility == "public" {
-            Visibility::Public
-        } else {
-            Visibility::Private
-        }
+        self.0.visibility.into()
     }
     /// Creation time.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -214,7 +199,8 @@ impl ConversationNode {
             None => None,
         };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows = queries::members_of(&mut c, self.0.id, key, page.limit + 1).await.map_err(internal)?;
+        let mut rows =
+            db::members::members_of(&mut c, self.0.id, key, page.limit + 1).await.map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = Connection::new(key.is_some(), more);
@@ -243,8 +229,9 @@ impl ConversationNode {
         };
         let direction = if page.backward { Direction::Backward } else { Direction::Forward };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows =
-            queries::timeline(&mut c, self.0.id, key, direction, page.limit + 1).await.map_err(internal)?;
+        let mut rows = db::messages::timeline(&mut c, self.0.id, key, direction, page.limit + 1)
+            .await
+            .map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = if page.backward {
@@ -297,7 +284,7 @@ impl ConversationNode {
     /// In a direct conversation, the other person; null for rooms.
     async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(loader) = ctx.data_opt::<Batch<PeerLoader>>() else { return Ok(None) };
-        if self.0.kind != "direct" {
+        if self.0.kind != db::enums::ConversationKind::Direct {
             return Ok(None);
         }
         match loader.load_one(self.0.id).await? {

@@ -3,7 +3,7 @@
 //! access JWT is (HTTP bearer and the WebSocket `connection_init`).
 
 use chrono::{Duration, Utc};
-use jeco_schema::accounts;
+use jeco_schema as db;
 use jeco_schema::models::AccessToken;
 
 use super::{conn, require, validate};
@@ -36,7 +36,7 @@ pub async fn create(
         }
     };
     let mut c = conn(state).await?;
-    if accounts::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
+    if db::access_tokens::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
         return Err(UserError::general(
             UserErrorCode::Invalid,
             format!("at most {MAX_TOKENS} access tokens; revoke one first"),
@@ -45,7 +45,8 @@ pub async fn create(
     }
     let secret = auth::random_token(32);
     let row =
-        accounts::insert_access_token(&mut c, user_id, &name, &auth::sha256(&secret), expires_at).await?;
+        db::access_tokens::insert_access_token(&mut c, user_id, &name, &auth::sha256(&secret), expires_at)
+            .await?;
     let token = format!("{}{}_{secret}", auth::PAT_PREFIX, row.id);
     Ok((row, token))
 }
@@ -54,7 +55,7 @@ pub async fn create(
 pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> ServiceResult<()> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
-    if !accounts::revoke_access_token(&mut c, user_id, id).await? {
+    if !db::access_tokens::revoke_access_token(&mut c, user_id, id).await? {
         return Err(UserError::not_found("id", "access token").into());
     }
     state.access_tokens.forget(id);
@@ -65,7 +66,7 @@ pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> Servic
 pub async fn list(state: &AppState, viewer: Option<Viewer>) -> ServiceResult<Vec<AccessToken>> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
-    Ok(accounts::access_tokens_of(&mut c, user_id).await?)
+    Ok(db::access_tokens::access_tokens_of(&mut c, user_id).await?)
 }
 
 /// The viewer a presented token stands for, if it is valid now. Stamps
@@ -75,7 +76,7 @@ pub async fn check(state: &AppState, id: i64, secret: &str) -> Option<Viewer> {
         Some(row) => row,
         None => {
             let mut c = state.pool.get().await.ok()?;
-            let row = accounts::access_token(&mut c, id).await.ok()?;
+            let row = db::access_tokens::access_token(&mut c, id).await.ok()?;
             state.access_tokens.remember(id, row.clone());
             row
         }
@@ -94,7 +95,7 @@ pub async fn check(state: &AppState, id: i64, secret: &str) -> Option<Viewer> {
         let pool = state.pool.clone();
         tokio::spawn(async move {
             if let Ok(mut c) = pool.get().await {
-                if let Err(e) = accounts::touch_access_token(&mut c, id).await {
+                if let Err(e) = db::access_tokens::touch_access_token(&mut c, id).await {
                     tracing::warn!(token_id = id, "could not stamp access token use: {e}");
                 }
             }

@@ -1,7 +1,7 @@
 //! Queries about users and the node interface.
 
 use async_graphql::{Context, Object, ID};
-use jeco_schema::queries;
+use jeco_schema as db;
 
 use crate::error::internal;
 use crate::events::PublicUser;
@@ -20,14 +20,14 @@ impl AccountQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(id) = viewer_id(ctx) else { return Ok(None) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::users_by_ids(&mut c, &[id]).await.map_err(internal)?.into_iter().next();
+        let user = db::users::users_by_ids(&mut c, &[id]).await.map_err(internal)?.into_iter().next();
         Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: Some(u.email) }))
     }
 
     /// A user by username (case-insensitive).
     async fn user(&self, ctx: &Context<'_>, username: String) -> async_graphql::Result<Option<UserNode>> {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::user_by_username(&mut c, &username).await.map_err(internal)?;
+        let user = db::users::user_by_username(&mut c, &username).await.map_err(internal)?;
         Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: None }))
     }
 
@@ -38,7 +38,7 @@ impl AccountQuery {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         match kind {
             Kind::User => {
-                let exists = !queries::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
+                let exists = !db::users::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
                 drop(c);
                 if exists {
                     Ok(Some(Node::User(load_user(ctx, n).await?)))
@@ -54,7 +54,7 @@ impl AccountQuery {
             Kind::Notification => Ok(None),
             Kind::AccessToken => {
                 let Some(viewer) = viewer else { return Ok(None) };
-                let row = jeco_schema::accounts::access_token(&mut c, n).await.map_err(internal)?;
+                let row = db::access_tokens::access_token(&mut c, n).await.map_err(internal)?;
                 Ok(row
                     .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
                     .map(|t| Node::AccessToken(crate::graphql::types::AccessTokenNode(t))))
@@ -62,7 +62,7 @@ impl AccountQuery {
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
                 let Some(m) =
-                    queries::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
+                    db::messages::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
                 else {
                     return Ok(None);
                 };

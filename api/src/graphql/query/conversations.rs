@@ -2,7 +2,7 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ID};
-use jeco_schema::queries;
+use jeco_schema as db;
 
 use crate::error::{bad_request, internal};
 use crate::graphql::connection::forward;
@@ -31,8 +31,9 @@ impl ConversationQuery {
             None => None,
         };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows =
-            queries::conversations_of(&mut c, viewer, key, page.limit + 1).await.map_err(internal)?;
+        let mut rows = db::conversations::conversations_of(&mut c, viewer, key, page.limit + 1)
+            .await
+            .map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = Connection::new(key.is_some(), more);
@@ -61,8 +62,9 @@ impl ConversationQuery {
         };
         let has_prev = key.is_some();
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let mut rows =
-            queries::public_rooms(&mut c, query.as_deref(), key, page.limit + 1).await.map_err(internal)?;
+        let mut rows = db::conversations::public_rooms(&mut c, query.as_deref(), key, page.limit + 1)
+            .await
+            .map_err(internal)?;
         let more = rows.len() as i64 > page.limit;
         rows.truncate(page.limit as usize);
         let mut conn = Connection::new(has_prev, more);

@@ -2,8 +2,8 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object};
+use jeco_schema as db;
 use jeco_schema::models::User;
-use jeco_schema::queries;
 
 use crate::error::{bad_request, internal};
 use crate::events::PublicUser;
@@ -51,7 +51,8 @@ impl UserQuery {
         }
         let after = key(page.cursor.as_deref())?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::search_users(&mut c, q, after.clone(), page.limit + 1).await.map_err(internal)?;
+        let rows =
+            db::users::search_users(&mut c, q, after.clone(), page.limit + 1).await.map_err(internal)?;
         Ok(connection(rows, page.limit, after.is_some()))
     }
 
@@ -66,8 +67,9 @@ impl UserQuery {
         let page = forward(first, after)?;
         let after = key(page.cursor.as_deref())?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows =
-            queries::contacts_of(&mut c, viewer, after.clone(), page.limit + 1).await.map_err(internal)?;
+        let rows = db::contacts::contacts_of(&mut c, viewer, after.clone(), page.limit + 1)
+            .await
+            .map_err(internal)?;
         Ok(connection(rows, page.limit, after.is_some()))
     }
 }

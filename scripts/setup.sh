@@ -79,6 +79,18 @@ if want_test && [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DE
   cargo_install cargo-deny --locked "cargo-deny@$CARGO_DENY_VERSION" --force
 fi
 
+# diesel print-schema for the schema-diff step, the CLI matching Cargo.lock's diesel
+# (PostgreSQL only: it links libpq).
+if want_test; then
+  diesel_version="$(locked_version diesel)"
+  [ -n "$diesel_version" ] || die "diesel is not in Cargo.lock"
+  if [ "$(diesel --version 2>/dev/null | head -n 1)" != "diesel $diesel_version" ]; then
+    apt_install libpq-dev
+    cargo_install diesel_cli diesel_cli --no-default-features --features postgres --locked \
+      --version "$diesel_version" --force
+  fi
+fi
+
 # --- npm packages (from package-lock.json; re-installed only when it changes) --
 npm_ci() { # directory
   local dir="$ROOT/$1" sum

@@ -108,6 +108,12 @@ run_step deny "cargo deny check bans licenses sources" \
 run_step compose "validating docker-compose.yml and docker/" "$ROOT/scripts/check-compose.sh"
 
 if [ "$services_ok" -eq 1 ]; then
+  run_step schema-diff "diesel print-schema against schema/src/schema.rs" "$ROOT/scripts/check-schema.sh"
+else
+  skip_step schema-diff "PostgreSQL not available"
+fi
+
+if [ "$services_ok" -eq 1 ]; then
   run_step test "cargo test --workspace --exclude jeco-web" \
     cargo test --workspace --exclude jeco-web
 else

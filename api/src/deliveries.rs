@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use jeco_schema::{queries, PgPool};
+use jeco_schema::enums::ConversationKind;
+use jeco_schema::{self as db, PgPool};
 
 use crate::events::{EventPayload, PublicUser};
 use crate::hub::EventHub;
@@ -56,17 +57,17 @@ impl Deliveries {
         let mut c = self.pool.get().await.map_err(|e| e.to_string())?;
         // Only direct conversations get a `DeliveryMoved`; those are rung after commit.
         tx::write_on(&mut c, &self.hub, async |tx| {
-            let moved = queries::advance_delivered(tx, &batch).await?;
+            let moved = db::receipts::advance_delivered(tx, &batch).await?;
             let conv_ids: Vec<i64> = moved.iter().map(|m| m.conversation_id).collect();
-            let direct: Vec<i64> = queries::conversations_by_ids(tx, &conv_ids)
+            let direct: Vec<i64> = db::conversations::conversations_by_ids(tx, &conv_ids)
                 .await?
                 .into_iter()
-                .filter(|cv| cv.kind == "direct")
+                .filter(|cv| cv.kind == ConversationKind::Direct)
                 .map(|cv| cv.id)
                 .collect();
             let moved: Vec<_> = moved.into_iter().filter(|m| direct.contains(&m.conversation_id)).collect();
             let user_ids: Vec<i64> = moved.iter().map(|m| m.user_id).collect();
-            let users = queries::users_by_ids(tx, &user_ids).await?;
+            let users = db::users::users_by_ids(tx, &user_ids).await?;
             for m in &moved {
                 let Some(user) = users.iter().find(|u| u.id == m.user_id) else { continue };
                 let payload =

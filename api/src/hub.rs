@@ -276,7 +276,7 @@ impl EventHub {
 
     async fn rooms_of(&self, viewer: i64) -> Result<HashSet<i64>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        jeco_schema::queries::conversation_ids_of(&mut conn, viewer)
+        jeco_schema::members::conversation_ids_of(&mut conn, viewer)
             .await
             .map(|v| v.into_iter().collect())
             .map_err(|e| e.to_string())

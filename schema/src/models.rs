@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::enums::{ConversationKind, NotificationKind, Role, Visibility};
 use crate::schema::{conversations, members, messages, notifications, read_positions, sessions, users};
 
 /// A user account row.
@@ -82,14 +83,14 @@ pub struct NewSession {
 pub struct Conversation {
     /// Primary key.
     pub id: i64,
-    /// `room` or `direct`.
-    pub kind: String,
+    /// Room or direct.
+    pub kind: ConversationKind,
     /// Room name (None for direct conversations).
     pub name: Option<String>,
     /// Room topic.
     pub topic: Option<String>,
-    /// `public` or `private`.
-    pub visibility: String,
+    /// Who may find and join it.
+    pub visibility: Visibility,
     /// Creator, if still registered.
     pub created_by: Option<i64>,
     /// Creation time.
@@ -107,14 +108,14 @@ pub struct Conversation {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = conversations)]
 pub struct NewConversation<'a> {
-    /// `room` or `direct`.
-    pub kind: &'a str,
+    /// Room or direct.
+    pub kind: ConversationKind,
     /// Room name.
     pub name: Option<&'a str>,
     /// Room topic.
     pub topic: Option<&'a str>,
-    /// `public` or `private`.
-    pub visibility: &'a str,
+    /// Who may find and join it.
+    pub visibility: Visibility,
     /// Creator.
     pub created_by: Option<i64>,
     /// Pair key of a direct conversation.
@@ -129,8 +130,8 @@ pub struct Member {
     pub conversation_id: i64,
     /// User.
     pub user_id: i64,
-    /// `owner`, `admin` or `member`.
-    pub role: String,
+    /// Owner, admin or member.
+    pub role: Role,
     /// Join time.
     pub joined_at: DateTime<Utc>,
 }
@@ -210,8 +211,8 @@ pub struct Notification {
     pub tx: i64,
     /// Recipient.
     pub user_id: i64,
-    /// `direct_message`, `mention` or `reply`.
-    pub kind: String,
+    /// Why it was created.
+    pub kind: NotificationKind,
     /// Conversation.
     pub conversation_id: i64,
     /// The message that caused it.

@@ -1,40 +1,31 @@
-//! Diesel table definitions, kept in step with `migrations/` (checked by the
-//! api integration tests, which run every query against the migrated database).
-#![allow(missing_docs)]
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
-    users (id) {
-        id -> Int8,
-        username -> Text,
-        email -> Text,
-        display_name -> Text,
-        password_hash -> Text,
-        created_at -> Timestamptz,
-        bio -> Nullable<Text>,
-        deleted_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    sessions (id) {
+    access_tokens (id) {
         id -> Int8,
         user_id -> Int8,
+        name -> Text,
         secret_hash -> Bytea,
-        generation -> Int4,
         created_at -> Timestamptz,
-        last_used_at -> Timestamptz,
-        expires_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::table! {
-    login_failures (user_id, ip) {
-        user_id -> Int8,
-        ip -> Text,
-        failures -> Int4,
-        window_start -> Timestamptz,
-        locked_until -> Nullable<Timestamptz>,
+    blocks (blocker_id, blocked_id) {
+        blocker_id -> Int8,
+        blocked_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    contacts (owner_id, contact_id) {
+        owner_id -> Int8,
+        contact_id -> Int8,
+        created_at -> Timestamptz,
     }
 }
 
@@ -54,18 +45,32 @@ diesel::table! {
 }
 
 diesel::table! {
-    contacts (owner_id, contact_id) {
-        owner_id -> Int8,
-        contact_id -> Int8,
+    delivered_positions (conversation_id, user_id) {
+        conversation_id -> Int8,
+        user_id -> Int8,
+        message_id -> Int8,
+        tx -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        tx -> Int8,
+        conversation_id -> Int8,
+        payload -> Jsonb,
         created_at -> Timestamptz,
     }
 }
 
 diesel::table! {
-    blocks (blocker_id, blocked_id) {
-        blocker_id -> Int8,
-        blocked_id -> Int8,
-        created_at -> Timestamptz,
+    login_failures (user_id, ip) {
+        user_id -> Int8,
+        ip -> Text,
+        failures -> Int4,
+        window_start -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -96,26 +101,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (id) {
-        id -> Int8,
-        tx -> Int8,
-        conversation_id -> Int8,
-        payload -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    read_positions (conversation_id, user_id) {
-        conversation_id -> Int8,
-        user_id -> Int8,
-        message_id -> Int8,
-        tx -> Int8,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     notifications (id) {
         id -> Int8,
         tx -> Int8,
@@ -126,25 +111,6 @@ diesel::table! {
         actor_id -> Int8,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    delivered_positions (conversation_id, user_id) {
-        conversation_id -> Int8,
-        user_id -> Int8,
-        message_id -> Int8,
-        tx -> Int8,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    reactions (message_id, user_id, emoji) {
-        message_id -> Int8,
-        user_id -> Int8,
-        emoji -> Text,
-        created_at -> Timestamptz,
     }
 }
 
@@ -160,39 +126,82 @@ diesel::table! {
 }
 
 diesel::table! {
-    access_tokens (id) {
+    reactions (message_id, user_id, emoji) {
+        message_id -> Int8,
+        user_id -> Int8,
+        emoji -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    read_positions (conversation_id, user_id) {
+        conversation_id -> Int8,
+        user_id -> Int8,
+        message_id -> Int8,
+        tx -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
         id -> Int8,
         user_id -> Int8,
-        name -> Text,
         secret_hash -> Bytea,
+        generation -> Int4,
         created_at -> Timestamptz,
-        last_used_at -> Nullable<Timestamptz>,
-        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Timestamptz,
+        expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
     }
 }
 
-diesel::joinable!(sessions -> users (user_id));
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        username -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+        bio -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(access_tokens -> users (user_id));
+diesel::joinable!(conversations -> users (created_by));
+diesel::joinable!(delivered_positions -> conversations (conversation_id));
+diesel::joinable!(delivered_positions -> users (user_id));
+diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(members -> conversations (conversation_id));
 diesel::joinable!(members -> users (user_id));
 diesel::joinable!(messages -> conversations (conversation_id));
-diesel::joinable!(messages -> users (sender_id));
-diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(notifications -> conversations (conversation_id));
+diesel::joinable!(notifications -> messages (message_id));
+diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(reactions -> messages (message_id));
+diesel::joinable!(reactions -> users (user_id));
+diesel::joinable!(read_positions -> conversations (conversation_id));
+diesel::joinable!(read_positions -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    sessions,
-    login_failures,
+    access_tokens,
+    blocks,
+    contacts,
     conversations,
+    delivered_positions,
+    events,
+    login_failures,
     members,
     messages,
-    events,
-    contacts,
-    blocks,
-    read_positions,
     notifications,
-    delivered_positions,
-    reactions,
     password_resets,
-    access_tokens,
+    reactions,
+    read_positions,
+    sessions,
+    users,
 );

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::like::contains_pattern;
 use crate::models::{Message, User};
 use crate::schema::{members, messages, users};
 
@@ -49,11 +50,6 @@ pub fn prefix_tsquery(words: &[String]) -> String {
     words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
 }
 
-fn like_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// One page of matches with their senders, newest first.
 pub async fn search_messages(
     conn: &mut AsyncPgConnection,
@@ -85,7 +81,7 @@ pub async fn search_messages(
         .order((messages::tx.desc(), messages::id.desc()))
         .limit(search.limit)
         .into_boxed();
-    let like = like_pattern(&search.text);
+    let like = contains_pattern(&search.text);
     // The expression must be the indexed one (messages_search_words) verbatim.
     // A query without letters or digits (say "%") has no words: substring only.
     q = if tsquery.is_empty() {
@@ -136,10 +132,5 @@ mod tests {
     fn tsquery_requires_every_word_as_prefix() {
         assert_eq!(prefix_tsquery(&query_words("ab cd")), "'ab':* & 'cd':*");
         assert_eq!(prefix_tsquery(&[]), "");
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

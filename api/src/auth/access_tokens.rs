@@ -3,7 +3,7 @@
 //! revoking them are the owner's actions in `services::tokens`.
 
 use chrono::{Duration, Utc};
-use jeco_schema::accounts;
+use jeco_schema::access_tokens;
 use jeco_schema::models::AccessToken;
 use jeco_schema::PgPool;
 
@@ -36,7 +36,7 @@ impl AccessTokens {
             Some(row) => row,
             None => {
                 let mut c = pool.get().await.ok()?;
-                let row = accounts::access_token(&mut c, id).await.ok()?;
+                let row = access_tokens::access_token(&mut c, id).await.ok()?;
                 self.rows.remember(id, row.clone());
                 row
             }
@@ -55,7 +55,7 @@ impl AccessTokens {
             let pool = pool.clone();
             tokio::spawn(async move {
                 if let Ok(mut c) = pool.get().await {
-                    if let Err(e) = accounts::touch_access_token(&mut c, id).await {
+                    if let Err(e) = access_tokens::touch_access_token(&mut c, id).await {
                         tracing::warn!(token_id = id, "could not stamp access token use: {e}");
                     }
                 }

@@ -2,6 +2,7 @@
 //! cookie's name, and whether the session behind an access JWT is still open.
 
 use chrono::Duration;
+use jeco_schema as db;
 use jeco_schema::PgPool;
 
 use super::cache::FreshCache;
@@ -34,7 +35,7 @@ impl Sessions {
             return open;
         }
         let open = match pool.get().await {
-            Ok(mut c) => jeco_schema::queries::session(&mut c, session_id)
+            Ok(mut c) => db::sessions::session(&mut c, session_id)
                 .await
                 .ok()
                 .flatten()

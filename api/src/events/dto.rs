@@ -6,6 +6,7 @@
 //! one place a table change meets the events.
 
 use chrono::{DateTime, Utc};
+use jeco_schema::enums::{ConversationKind, Role, Visibility};
 use jeco_schema::models;
 use serde::{Deserialize, Serialize};
 
@@ -100,7 +101,7 @@ impl From<&models::Member> for MemberV1 {
         MemberV1 {
             conversation_id: m.conversation_id,
             user_id: m.user_id,
-            role: m.role.clone(),
+            role: m.role.as_str().into(),
             joined_at: m.joined_at,
         }
     }
@@ -111,7 +112,8 @@ impl From<&MemberV1> for models::Member {
         models::Member {
             conversation_id: m.conversation_id,
             user_id: m.user_id,
-            role: m.role.clone(),
+            // Unknown text reads as the least privileged role, as GraphQL always showed it.
+            role: Role::parse(&m.role).unwrap_or(Role::Member),
             joined_at: m.joined_at,
         }
     }
@@ -151,10 +153,10 @@ impl From<&models::Conversation> for ConversationV1 {
     fn from(c: &models::Conversation) -> Self {
         ConversationV1 {
             id: c.id,
-            kind: c.kind.clone(),
+            kind: c.kind.as_str().into(),
             name: c.name.clone(),
             topic: c.topic.clone(),
-            visibility: c.visibility.clone(),
+            visibility: c.visibility.as_str().into(),
             created_by: c.created_by,
             created_at: c.created_at,
             last_activity_at: c.last_activity_at,
@@ -168,10 +170,11 @@ impl From<&ConversationV1> for models::Conversation {
     fn from(c: &ConversationV1) -> Self {
         models::Conversation {
             id: c.id,
-            kind: c.kind.clone(),
+            // Unknown text reads as GraphQL always showed it: a private room.
+            kind: ConversationKind::parse(&c.kind).unwrap_or(ConversationKind::Room),
             name: c.name.clone(),
             topic: c.topic.clone(),
-            visibility: c.visibility.clone(),
+            visibility: Visibility::parse(&c.visibility).unwrap_or(Visibility::Private),
             created_by: c.created_by,
             created_at: c.created_at,
             last_activity_at: c.last_activity_at,

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use async_graphql::dataloader::{CacheFactory, CacheStorage, DataLoader, HashMapCache, Loader, NoCache};
+use jeco_schema::enums::Role;
 use jeco_schema::models::{Conversation, Message};
-use jeco_schema::{queries, PgPool};
+use jeco_schema::{self as db, PgPool};
 
 use crate::error::internal;
 use crate::events::PublicUser;
@@ -28,7 +29,7 @@ impl Loader<i64> for UserLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PublicUser>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::users_by_ids(&mut c, keys).await.map_err(internal)?;
+        let rows = db::users::users_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.iter().map(|u| (u.id, PublicUser::from(u))).collect())
     }
 }
@@ -42,7 +43,7 @@ impl Loader<i64> for ConversationLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Conversation>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::conversations_by_ids(&mut c, keys).await.map_err(internal)?;
+        let rows = db::conversations::conversations_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }
@@ -56,7 +57,7 @@ impl Loader<i64> for MemberCountLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        queries::member_counts(&mut c, keys).await.map_err(internal)
+        db::members::member_counts(&mut c, keys).await.map_err(internal)
     }
 }
 
@@ -69,7 +70,7 @@ impl Loader<i64> for LastMessageLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::last_messages(&mut c, keys).await.map_err(internal)?;
+        let rows = db::messages::last_messages(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.conversation_id, m)).collect())
     }
 }
@@ -83,12 +84,12 @@ pub struct RoleLoader {
 }
 
 impl Loader<i64> for RoleLoader {
-    type Value = String;
+    type Value = Role;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, String>, Self::Error> {
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Role>, Self::Error> {
         let mut c = conn(&self.pool).await?;
-        let rows = queries::memberships_of(&mut c, self.viewer, keys).await.map_err(internal)?;
+        let rows = db::members::memberships_of(&mut c, self.viewer, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.conversation_id, m.role)).collect())
     }
 }
@@ -107,7 +108,8 @@ impl Loader<i64> for RelationLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, (bool, bool)>, Self::Error> {
         let mut c = conn(&self.pool).await?;
-        let (contacts, blocked) = queries::relations_of(&mut c, self.viewer, keys).await.map_err(internal)?;
+        let (contacts, blocked) =
+            db::contacts::relations_of(&mut c, self.viewer, keys).await.map_err(internal)?;
         Ok(keys.iter().map(|k| (*k, (contacts.contains(k), blocked.contains(k)))).collect())
     }
 }
@@ -126,7 +128,7 @@ impl Loader<i64> for PeerLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
         let mut c = conn(&self.pool).await?;
-        let rows = queries::direct_peers(&mut c, self.viewer, keys).await.map_err(internal)?;
+        let rows = db::members::direct_peers(&mut c, self.viewer, keys).await.map_err(internal)?;
         Ok(rows.into_iter().collect())
     }
 }
@@ -145,7 +147,7 @@ impl Loader<i64> for UnreadLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
         let mut c = conn(&self.pool).await?;
-        queries::unread_counts(&mut c, self.viewer, keys).await.map_err(internal)
+        db::receipts::unread_counts(&mut c, self.viewer, keys).await.map_err(internal)
     }
 }
 
@@ -159,7 +161,7 @@ impl Loader<i64> for ReadPositionsLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::read_positions_in(&mut c, keys).await.map_err(internal)?;
+        let rows = db::receipts::read_positions_in(&mut c, keys).await.map_err(internal)?;
         let mut out: HashMap<i64, Self::Value> = HashMap::new();
         for (position, user) in rows {
             out.entry(position.conversation_id).or_default().push((position, PublicUser::from(&user)));
@@ -177,7 +179,7 @@ impl Loader<i64> for DeliveredPositionsLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
+        let rows = db::receipts::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
         let mut out: HashMap<i64, Self::Value> = HashMap::new();
         for (conv, user, message, tx) in rows {
             out.entry(conv).or_default().push((user, message, tx));
@@ -195,7 +197,7 @@ impl Loader<i64> for MessageLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = queries::messages_by_ids(&mut c, keys).await.map_err(internal)?;
+        let rows = db::messages::messages_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
     }
 }
@@ -209,7 +211,7 @@ impl Loader<i64> for ReactionsLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<(String, i64)>>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = jeco_schema::message_ops::reactions_on(&mut c, keys).await.map_err(internal)?;
+        let rows = db::reactions::reactions_on(&mut c, keys).await.map_err(internal)?;
         let mut out: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
         for (message_id, emoji, user_id) in rows {
             out.entry(message_id).or_default().push((emoji, user_id));
@@ -227,7 +229,7 @@ impl Loader<i64> for PinnedLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Message>>, Self::Error> {
         let mut c = conn(&self.0).await?;
-        let rows = jeco_schema::message_ops::pinned_in(&mut c, keys).await.map_err(internal)?;
+        let rows = db::messages::pinned_in(&mut c, keys).await.map_err(internal)?;
         let mut out: HashMap<i64, Vec<Message>> = HashMap::new();
         for m in rows {
             out.entry(m.conversation_id).or_default().push(m);

@@ -2,7 +2,7 @@
 //! when it does not exist or the viewer may not see it.
 
 use async_graphql::{Context, Interface, Object, ID};
-use jeco_schema::queries;
+use jeco_schema as db;
 
 use super::conversations::ConversationNode;
 use super::messages::MessageNode;
@@ -26,7 +26,7 @@ impl NodeQuery {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         match kind {
             Kind::User => {
-                let exists = !queries::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
+                let exists = !db::users::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
                 drop(c);
                 if exists {
                     Ok(Some(Node::User(load_user(ctx, n).await?)))
@@ -42,7 +42,7 @@ impl NodeQuery {
             Kind::Notification => Ok(None),
             Kind::AccessToken => {
                 let Some(viewer) = viewer else { return Ok(None) };
-                let row = jeco_schema::accounts::access_token(&mut c, n).await.map_err(internal)?;
+                let row = db::access_tokens::access_token(&mut c, n).await.map_err(internal)?;
                 Ok(row
                     .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
                     .map(|t| Node::AccessToken(AccessTokenNode(t))))
@@ -50,7 +50,7 @@ impl NodeQuery {
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
                 let Some(m) =
-                    queries::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
+                    db::messages::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
                 else {
                     return Ok(None);
                 };

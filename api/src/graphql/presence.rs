@@ -1,6 +1,7 @@
 //! Presence: who of the viewer's contacts and co-members is online, first
 //! their current state and then every change.
 
+use jeco_schema as db;
 use std::collections::HashMap;
 
 use async_graphql::{Context, SimpleObject, Subscription, ID};
@@ -39,7 +40,7 @@ impl PresenceSubscription {
         let viewer = require_viewer(ctx)?;
         let st = state(ctx);
         let mut c = st.pool.get().await.map_err(internal)?;
-        let allowed = jeco_schema::queries::related_users(&mut c, viewer, 1000).await.map_err(internal)?;
+        let allowed = db::contacts::related_users(&mut c, viewer, 1000).await.map_err(internal)?;
         let wanted: Vec<i64> = match user_ids {
             None => allowed,
             Some(ids) => {
@@ -52,7 +53,7 @@ impl PresenceSubscription {
                     .collect()
             }
         };
-        let users: HashMap<i64, PublicUser> = jeco_schema::queries::users_by_ids(&mut c, &wanted)
+        let users: HashMap<i64, PublicUser> = db::users::users_by_ids(&mut c, &wanted)
             .await
             .map_err(internal)?
             .iter()

@@ -3,8 +3,9 @@
 //! the same `NOT_FOUND` a stranger gets for an id that does not exist.
 
 use diesel_async::AsyncPgConnection;
+use jeco_schema as db;
+use jeco_schema::enums::{ConversationKind, Visibility};
 use jeco_schema::models::{Conversation, Member, Message};
-use jeco_schema::{message_ops, queries};
 
 use crate::error::{ServiceError, ServiceResult, UserError};
 use crate::events::PublicUser;
@@ -16,9 +17,9 @@ pub async fn access_conversation(
     user_id: i64,
     conversation_id: i64,
 ) -> ServiceResult<(Conversation, Member)> {
-    let member = queries::member(c, conversation_id, user_id).await?;
+    let member = db::members::member(c, conversation_id, user_id).await?;
     let conversation = match &member {
-        Some(_) => queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next(),
+        Some(_) => db::conversations::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next(),
         None => None,
     };
     match (conversation, member) {
@@ -33,14 +34,15 @@ pub async fn visible_conversation(
     user_id: Option<i64>,
     conversation_id: i64,
 ) -> ServiceResult<Option<Conversation>> {
-    let Some(conv) = queries::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next() else {
+    let Some(conv) = db::conversations::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next()
+    else {
         return Ok(None);
     };
-    if conv.visibility == "public" && conv.kind == "room" {
+    if conv.visibility == Visibility::Public && conv.kind == ConversationKind::Room {
         return Ok(Some(conv));
     }
     match user_id {
-        Some(u) if queries::member(c, conversation_id, u).await?.is_some() => Ok(Some(conv)),
+        Some(u) if db::members::member(c, conversation_id, u).await?.is_some() => Ok(Some(conv)),
         _ => Ok(None),
     }
 }
@@ -54,7 +56,7 @@ pub async fn access_message(
     message_id: i64,
 ) -> ServiceResult<(Message, Conversation, Member)> {
     let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
-    let message = message_ops::lock_message(c, message_id).await?.ok_or_else(not_found)?;
+    let message = db::messages::lock_message(c, message_id).await?.ok_or_else(not_found)?;
     let (conv, me) =
         access_conversation(c, user_id, message.conversation_id).await.map_err(|_| not_found())?;
     Ok((message, conv, me))
@@ -63,7 +65,7 @@ pub async fn access_message(
 /// A user's public face (as events carry it); a missing row is internal, since
 /// callers only ask for users they just saw.
 pub async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
-    queries::users_by_ids(c, &[user_id])
+    db::users::users_by_ids(c, &[user_id])
         .await?
         .first()
         .map(PublicUser::from)

@@ -2,8 +2,8 @@
 //! rotation with reuse detection, logout.
 
 use chrono::{DateTime, Utc};
+use jeco_schema as db;
 use jeco_schema::models::{NewSession, NewUser, User};
-use jeco_schema::queries;
 
 use super::{conn, validate};
 use crate::auth::{self, Viewer};
@@ -68,9 +68,12 @@ pub async fn register(state: &AppState, ip: &str, input: Registration) -> Servic
     tx::write(&state.pool, &state.hub, async |tx| {
         let new =
             NewUser { username: &username, email: &email, display_name: &display_name, password_hash: &hash };
-        let Some(user) = queries::insert_user(tx, &new).await? else {
-            let field =
-                if queries::user_by_username(tx, &username).await?.is_some() { "username" } else { "email" };
+        let Some(user) = db::users::insert_user(tx, &new).await? else {
+            let field = if db::users::user_by_username(tx, &username).await?.is_some() {
+                "username"
+            } else {
+                "email"
+            };
             return Err(UserError::on_field(
                 field,
                 UserErrorCode::Taken,
@@ -89,7 +92,7 @@ async fn open_session(
     user: User,
 ) -> ServiceResult<Credentials> {
     let secret = auth::random_token(32);
-    let session = queries::insert_session(
+    let session = db::sessions::insert_session(
         c,
         NewSession {
             user_id: user.id,
@@ -119,9 +122,9 @@ pub async fn login(state: &AppState, ip: &str, login: &str, password: String) ->
     }
     check_auth_rate(state, ip)?;
     let mut c = conn(state).await?;
-    let user = queries::user_by_login(&mut c, login).await?;
+    let user = db::users::user_by_login(&mut c, login).await?;
     if let Some(u) = &user {
-        if let Some(until) = queries::locked_until(&mut c, u.id, ip).await? {
+        if let Some(until) = db::sessions::locked_until(&mut c, u.id, ip).await? {
             return Err(UserError::general(
                 UserErrorCode::LockedOut,
                 format!("too many failed logins; try again after {}", until.format("%H:%M UTC")),
@@ -139,12 +142,19 @@ pub async fn login(state: &AppState, ip: &str, login: &str, password: String) ->
     let mut c = conn(state).await?;
     match (user, ok) {
         (Some(user), true) => {
-            queries::clear_login_failures(&mut c, user.id, ip).await?;
+            db::sessions::clear_login_failures(&mut c, user.id, ip).await?;
             open_session(state, &mut c, user).await
         }
         (Some(user), false) => {
-            queries::record_login_failure(&mut c, user.id, ip, FAILURE_WINDOW_SECS, MAX_FAILURES, LOCK_SECS)
-                .await?;
+            db::sessions::record_login_failure(
+                &mut c,
+                user.id,
+                ip,
+                FAILURE_WINDOW_SECS,
+                MAX_FAILURES,
+                LOCK_SECS,
+            )
+            .await?;
             Err(UserError::general(UserErrorCode::InvalidCredentials, "wrong username or password").into())
         }
         (None, _) => {
@@ -164,7 +174,7 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     let (session_id, secret) = auth::parse_refresh_token(token).ok_or_else(revoked)?;
     check_auth_rate(state, ip)?;
     let mut c = conn(state).await?;
-    let Some(session) = queries::session(&mut c, session_id).await? else {
+    let Some(session) = db::sessions::session(&mut c, session_id).await? else {
         return Err(revoked());
     };
     if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
@@ -173,18 +183,18 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     let presented = auth::sha256(secret);
     if presented != session.secret_hash {
         tracing::warn!(session_id, "refresh token reuse detected; revoking the session");
-        queries::revoke_session(&mut c, session_id).await?;
+        db::sessions::revoke_session(&mut c, session_id).await?;
         state.auth.session_ended(session_id);
         return Err(revoked());
     }
     let new_secret = auth::random_token(32);
-    if !queries::rotate_session(&mut c, session_id, &presented, &auth::sha256(&new_secret)).await? {
+    if !db::sessions::rotate_session(&mut c, session_id, &presented, &auth::sha256(&new_secret)).await? {
         // Someone rotated it between our read and our write: same as reuse.
-        queries::revoke_session(&mut c, session_id).await?;
+        db::sessions::revoke_session(&mut c, session_id).await?;
         state.auth.session_ended(session_id);
         return Err(revoked());
     }
-    let users = queries::users_by_ids(&mut c, &[session.user_id]).await?;
+    let users = db::users::users_by_ids(&mut c, &[session.user_id]).await?;
     let user = users.into_iter().next().ok_or_else(revoked)?;
     let (access_token, expires_at) = state.auth.issue(user.id, session_id).map_err(ServiceError::Internal)?;
     Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{session_id}.{new_secret}") })
@@ -195,9 +205,9 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
 pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer>) -> ServiceResult<()> {
     let mut c = conn(state).await?;
     if let Some((session_id, secret)) = token.and_then(auth::parse_refresh_token) {
-        if let Some(session) = queries::session(&mut c, session_id).await? {
+        if let Some(session) = db::sessions::session(&mut c, session_id).await? {
             if session.secret_hash == auth::sha256(secret) {
-                queries::revoke_session(&mut c, session_id).await?;
+                db::sessions::revoke_session(&mut c, session_id).await?;
                 state.auth.session_ended(session_id);
                 return Ok(());
             }
@@ -205,7 +215,7 @@ pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer
     }
     match viewer {
         Some(Viewer { session_id: Some(session_id), .. }) => {
-            queries::revoke_session(&mut c, session_id).await?;
+            db::sessions::revoke_session(&mut c, session_id).await?;
             state.auth.session_ended(session_id);
             Ok(())
         }

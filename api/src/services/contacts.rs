@@ -1,6 +1,6 @@
 //! Contacts and blocks. All four writes are idempotent.
 
-use jeco_schema::queries;
+use jeco_schema as db;
 
 use super::{conn, require};
 use crate::auth::Viewer;
@@ -33,18 +33,18 @@ pub async fn set(
         return Err(UserError::on_field("userId", UserErrorCode::Invalid, "that is you").into());
     }
     let mut c = conn(state).await?;
-    if queries::users_by_ids(&mut c, &[other]).await?.is_empty() {
+    if db::users::users_by_ids(&mut c, &[other]).await?.is_empty() {
         return Err(UserError::not_found("userId", "user").into());
     }
     tx::write_on(&mut c, &state.hub, async |tx| {
         match relation {
-            Relation::AddContact => queries::add_contact(tx, me, other).await?,
-            Relation::RemoveContact => queries::remove_contact(tx, me, other).await?,
+            Relation::AddContact => db::contacts::add_contact(tx, me, other).await?,
+            Relation::RemoveContact => db::contacts::remove_contact(tx, me, other).await?,
             Relation::Block => {
-                queries::block(tx, me, other).await?;
-                queries::remove_contact(tx, me, other).await?;
+                db::contacts::block(tx, me, other).await?;
+                db::contacts::remove_contact(tx, me, other).await?;
             }
-            Relation::Unblock => queries::unblock(tx, me, other).await?,
+            Relation::Unblock => db::contacts::unblock(tx, me, other).await?,
         }
         Ok(other)
     })

@@ -1,7 +1,8 @@
 //! Direct conversations: exactly one per pair of users.
 
+use jeco_schema as db;
+use jeco_schema::enums::{ConversationKind, Role, Visibility};
 use jeco_schema::models::{Conversation, NewConversation};
-use jeco_schema::queries;
 
 use super::{conn, require};
 use crate::auth::Viewer;
@@ -30,16 +31,16 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
     }
     let key = direct_key(me, other);
     let mut c = conn(state).await?;
-    let users = queries::users_by_ids(&mut c, &[me, other]).await?;
+    let users = db::users::users_by_ids(&mut c, &[me, other]).await?;
     let (Some(me_row), Some(other_row)) =
         (users.iter().find(|u| u.id == me), users.iter().find(|u| u.id == other))
     else {
         return Err(UserError::not_found("userId", "user").into());
     };
-    if queries::is_blocked(&mut c, other, me).await? {
+    if db::contacts::is_blocked(&mut c, other, me).await? {
         return Err(refused());
     }
-    if let Some(existing) = queries::direct_conversation(&mut c, &key).await? {
+    if let Some(existing) = db::conversations::direct_conversation(&mut c, &key).await? {
         return Ok(existing);
     }
     // A deleted account keeps its old conversations readable, but no new ones.
@@ -49,21 +50,21 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
     let (me_user, other_user) = (PublicUser::from(me_row), PublicUser::from(other_row));
     tx::write_on(&mut c, &state.hub, async |tx| {
         let new = NewConversation {
-            kind: "direct",
+            kind: ConversationKind::Direct,
             name: None,
             topic: None,
-            visibility: "private",
+            visibility: Visibility::Private,
             created_by: Some(me),
             direct_key: Some(&key),
         };
-        let Some(conv) = queries::insert_conversation(tx, &new).await? else {
+        let Some(conv) = db::conversations::insert_conversation(tx, &new).await? else {
             // The other side opened it at the same moment.
-            return queries::direct_conversation(tx, &key)
+            return db::conversations::direct_conversation(tx, &key)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("direct key conflict without a row".into()));
         };
         for user in [&me_user, &other_user] {
-            let member = queries::insert_member(tx, conv.id, user.id, "member")
+            let member = db::members::insert_member(tx, conv.id, user.id, Role::Member)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("new conversation had members".into()))?;
             let member = MemberV1::from(&member);
@@ -80,14 +81,14 @@ pub async fn check_not_blocked(
     conversation: &Conversation,
     sender: i64,
 ) -> ServiceResult<()> {
-    if conversation.kind != "direct" {
+    if conversation.kind != ConversationKind::Direct {
         return Ok(());
     }
-    if !queries::blocked_by_members(c, conversation.id, sender).await?.is_empty() {
+    if !db::contacts::blocked_by_members(c, conversation.id, sender).await?.is_empty() {
         return Err(refused());
     }
     // Nobody would read a message to a deleted account.
-    if queries::has_deleted_member(c, conversation.id, sender).await? {
+    if db::members::has_deleted_member(c, conversation.id, sender).await? {
         return Err(UserError::on_field(
             "conversationId",
             UserErrorCode::Forbidden,

@@ -4,8 +4,9 @@
 //! and writes no event.
 
 use diesel_async::AsyncPgConnection;
+use jeco_schema as db;
+use jeco_schema::enums::ConversationKind;
 use jeco_schema::models::Message;
-use jeco_schema::{message_ops, queries};
 
 use super::access::{access_message, public_user};
 use super::{require, validate};
@@ -47,7 +48,7 @@ pub async fn edit(
         if message.body.as_deref() == Some(body.as_str()) {
             return Ok(message);
         }
-        let edited = message_ops::edit_message(tx, message_id, &body).await?;
+        let edited = db::messages::edit_message(tx, message_id, &body).await?;
         tx.append(edited.conversation_id, &EventPayload::MessageEdited { message: MessageV1::from(&edited) })
             .await?;
         Ok(edited)
@@ -61,14 +62,14 @@ pub async fn delete(state: &AppState, viewer: Option<Viewer>, message_id: i64) -
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, conv, me) = access_message(tx, user_id, message_id).await?;
-        let moderator = conv.kind == "room" && (me.role == "owner" || me.role == "admin");
+        let moderator = conv.kind == ConversationKind::Room && me.role.moderates();
         if message.sender_id != user_id && !moderator {
             return Err(forbidden("only the author or a room owner or admin can delete a message"));
         }
         if message.deleted_at.is_some() {
             return Ok(message);
         }
-        let tombstone = message_ops::tombstone_message(tx, message_id).await?;
+        let tombstone = db::messages::tombstone_message(tx, message_id).await?;
         tx.append(
             tombstone.conversation_id,
             &EventPayload::MessageDeleted { message: MessageV1::from(&tombstone) },
@@ -107,11 +108,11 @@ pub fn valid_emoji(emoji: &str) -> bool {
 }
 
 async fn reaction_sets(c: &mut AsyncPgConnection, message_id: i64) -> ServiceResult<Vec<ReactionSet>> {
-    let rows = message_ops::reactions_on(c, &[message_id]).await?;
+    let rows = db::reactions::reactions_on(c, &[message_id]).await?;
     let mut ids: Vec<i64> = rows.iter().map(|(_, _, u)| *u).collect();
     ids.sort_unstable();
     ids.dedup();
-    let users = queries::users_by_ids(c, &ids).await?;
+    let users = db::users::users_by_ids(c, &ids).await?;
     Ok(ReactionSet::group(rows.into_iter().filter_map(|(_, emoji, user_id)| {
         users.iter().find(|u| u.id == user_id).map(|u| (emoji, PublicUser::from(u)))
     })))
@@ -139,7 +140,7 @@ pub async fn react(
             return Err(deleted());
         }
         // One read answers both "reacted already?" and "how many emoji?".
-        let mine: Vec<String> = message_ops::reactions_on(tx, &[message_id])
+        let mine: Vec<String> = db::reactions::reactions_on(tx, &[message_id])
             .await?
             .into_iter()
             .filter(|(_, _, u)| *u == user_id)
@@ -159,9 +160,9 @@ pub async fn react(
                 )
                 .into());
             }
-            message_ops::add_reaction(tx, message_id, user_id, emoji).await?;
+            db::reactions::add_reaction(tx, message_id, user_id, emoji).await?;
         } else {
-            message_ops::remove_reaction(tx, message_id, user_id, emoji).await?;
+            db::reactions::remove_reaction(tx, message_id, user_id, emoji).await?;
         }
         let reactions = reaction_sets(tx, message_id).await?;
         tx.append(message.conversation_id, &EventPayload::ReactionsChanged { message_id, reactions }).await?;
@@ -181,7 +182,7 @@ pub async fn set_pinned(
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, conv, me) = access_message(tx, user_id, message_id).await?;
-        if conv.pins_admin_only && !(me.role == "owner" || me.role == "admin") {
+        if conv.pins_admin_only && !me.role.moderates() {
             return Err(forbidden("only owners and admins can pin in this room"));
         }
         if message.deleted_at.is_some() {
@@ -190,7 +191,7 @@ pub async fn set_pinned(
         if message.pinned_at.is_some() == pin {
             return Ok(message);
         }
-        let updated = message_ops::set_pin(tx, message_id, pin.then_some(user_id)).await?;
+        let updated = db::messages::set_pin(tx, message_id, pin.then_some(user_id)).await?;
         let by = public_user(tx, user_id).await?;
         let payload = if pin {
             EventPayload::MessagePinned { message: MessageV1::from(&updated), by }
@@ -210,7 +211,7 @@ pub async fn reply_target(
     conversation_id: i64,
     reply_to: i64,
 ) -> ServiceResult<Message> {
-    queries::messages_by_ids(c, &[reply_to])
+    db::messages::messages_by_ids(c, &[reply_to])
         .await?
         .into_iter()
         .find(|m| m.conversation_id == conversation_id)

@@ -1,8 +1,8 @@
 //! Sending messages: validated, rate limited, idempotent on the sender's
 //! client id, acknowledged only after commit.
 
+use jeco_schema as db;
 use jeco_schema::models::{Message, NewMessage};
-use jeco_schema::queries;
 
 use super::access::{access_conversation, public_user};
 use super::direct::check_not_blocked;
@@ -27,7 +27,7 @@ pub async fn send(
     let client_id = validate::client_id(client_id)?;
     let body = validate::text("body", body, validate::MAX_BODY_CHARS, true)?;
     let mut c = conn(state).await?;
-    if let Some(existing) = queries::message_by_client_id(&mut c, user_id, &client_id).await? {
+    if let Some(existing) = db::messages::message_by_client_id(&mut c, user_id, &client_id).await? {
         // Still check access: a stranger must not learn anything from a retry.
         access_conversation(&mut c, user_id, existing.conversation_id).await?;
         return Ok(existing);
@@ -50,15 +50,15 @@ pub async fn send(
             client_id: &client_id,
             reply_to_id: reply_to,
         };
-        let Some(message) = queries::insert_message(tx, &new).await? else {
+        let Some(message) = db::messages::insert_message(tx, &new).await? else {
             // A concurrent retry committed first; answer with its message.
-            let first = queries::message_by_client_id(tx, user_id, &client_id)
+            let first = db::messages::message_by_client_id(tx, user_id, &client_id)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
             return Ok((first, None));
         };
         let sender = public_user(tx, user_id).await?;
-        queries::touch_conversation(tx, conversation_id, message.created_at).await?;
+        db::conversations::touch_conversation(tx, conversation_id, message.created_at).await?;
         super::notifications::for_message(tx, &conversation, &message).await?;
         let payload =
             EventPayload::MessageCreated { message: MessageV1::from(&message), sender: sender.clone() };

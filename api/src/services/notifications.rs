@@ -3,8 +3,9 @@
 //! the author of the message replied to. One per message and person.
 
 use diesel_async::AsyncPgConnection;
+use jeco_schema as db;
+use jeco_schema::enums::{ConversationKind, NotificationKind};
 use jeco_schema::models::{Conversation, Message};
-use jeco_schema::queries;
 
 use super::{conn, require};
 use crate::auth::Viewer;
@@ -40,29 +41,30 @@ pub async fn for_message(
     message: &Message,
 ) -> ServiceResult<Vec<i64>> {
     let mut direct = Vec::new();
-    if conversation.kind == "direct" {
-        direct = queries::direct_peers(c, message.sender_id, &[conversation.id])
+    if conversation.kind == ConversationKind::Direct {
+        direct = db::members::direct_peers(c, message.sender_id, &[conversation.id])
             .await?
             .into_iter()
             .map(|(_, u)| u)
             .collect();
-        queries::insert_notifications(c, &direct, "direct_message", message).await?;
+        db::notifications::insert_notifications(c, &direct, NotificationKind::DirectMessage, message).await?;
     }
     let names = mentions(message.body.as_deref().unwrap_or(""));
     let mut mentioned = Vec::new();
     if !names.is_empty() {
-        mentioned = queries::members_named(c, conversation.id, &names, message.sender_id).await?;
+        mentioned = db::members::members_named(c, conversation.id, &names, message.sender_id).await?;
         // One notification per message and person: a DM already notified them.
         mentioned.retain(|u| !direct.contains(u));
-        queries::insert_notifications(c, &mentioned, "mention", message).await?;
+        db::notifications::insert_notifications(c, &mentioned, NotificationKind::Mention, message).await?;
     }
     direct.extend(mentioned);
     if let Some(original) = message.reply_to_id {
-        let author = queries::messages_by_ids(c, &[original]).await?.first().map(|m| m.sender_id);
+        let author = db::messages::messages_by_ids(c, &[original]).await?.first().map(|m| m.sender_id);
         if let Some(author) = author.filter(|a| *a != message.sender_id && !direct.contains(a)) {
             // Only if they are still in the conversation to read it.
-            if queries::member(c, conversation.id, author).await?.is_some() {
-                queries::insert_notifications(c, &[author], "reply", message).await?;
+            if db::members::member(c, conversation.id, author).await?.is_some() {
+                db::notifications::insert_notifications(c, &[author], NotificationKind::Reply, message)
+                    .await?;
                 direct.push(author);
             }
         }
@@ -87,8 +89,8 @@ pub async fn mark_read(
         .into());
     }
     let mut c = conn(state).await?;
-    queries::mark_notifications_read(&mut c, user_id, ids.as_deref()).await?;
-    Ok(queries::unread_notification_count(&mut c, user_id).await?)
+    db::notifications::mark_notifications_read(&mut c, user_id, ids.as_deref()).await?;
+    Ok(db::notifications::unread_notification_count(&mut c, user_id).await?)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! password reset by mail, account deletion.
 
 use chrono::{Duration, Utc};
+use jeco_schema as db;
+use jeco_schema::enums::ConversationKind;
 use jeco_schema::models::User;
-use jeco_schema::{accounts, queries};
 
 use super::{conn, require, validate};
 use crate::auth::{self, Viewer};
@@ -32,8 +33,13 @@ pub async fn update_profile(
         None => None,
     };
     let mut c = conn(state).await?;
-    Ok(accounts::update_profile(&mut c, user_id, display_name.as_deref(), bio.as_ref().map(|b| b.as_deref()))
-        .await?)
+    Ok(db::users::update_profile(
+        &mut c,
+        user_id,
+        display_name.as_deref(),
+        bio.as_ref().map(|b| b.as_deref()),
+    )
+    .await?)
 }
 
 async fn check_password(state: &AppState, user: &User, password: &str, field: &str) -> ServiceResult<()> {
@@ -51,7 +57,7 @@ async fn check_password(state: &AppState, user: &User, password: &str, field: &s
 
 async fn current_user(state: &AppState, user_id: i64) -> ServiceResult<User> {
     let mut c = conn(state).await?;
-    queries::users_by_ids(&mut c, &[user_id])
+    db::users::users_by_ids(&mut c, &[user_id])
         .await?
         .into_iter()
         .next()
@@ -77,8 +83,8 @@ pub async fn change_password(
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
     let keep = viewer.and_then(|v| v.session_id);
     let revoked = tx::write(&state.pool, &state.hub, async |tx| {
-        accounts::set_password_hash(tx, user_id, &hash).await?;
-        Ok(accounts::revoke_sessions(tx, user_id, keep).await?)
+        db::users::set_password_hash(tx, user_id, &hash).await?;
+        Ok(db::sessions::revoke_sessions(tx, user_id, keep).await?)
     })
     .await?;
     for id in revoked {
@@ -96,13 +102,19 @@ pub async fn request_password_reset(state: &AppState, ip: &str, email: &str) -> 
         return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
     }
     let mut c = conn(state).await?;
-    let Some(user) = accounts::user_by_email(&mut c, &email).await? else {
+    let Some(user) = db::users::user_by_email(&mut c, &email).await? else {
         return Ok(());
     };
     // 192 bits: unguessable, and short enough that the link usually fits a
     // mail line unfolded.
     let token = auth::random_token(24);
-    accounts::insert_password_reset(&mut c, user.id, &auth::sha256(&token), Utc::now() + RESET_TTL).await?;
+    db::password_resets::insert_password_reset(
+        &mut c,
+        user.id,
+        &auth::sha256(&token),
+        Utc::now() + RESET_TTL,
+    )
+    .await?;
     let link = format!("{}/reset-password?token={token}", state.config.public_url);
     let text = format!(
         "Hello {},\n\nSomeone (hopefully you) asked to reset the password of your Jeco Chat account \
@@ -135,11 +147,11 @@ pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) 
     }
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
     let revoked = tx::write(&state.pool, &state.hub, async |tx| {
-        let Some(user_id) = accounts::take_password_reset(tx, &auth::sha256(token)).await? else {
+        let Some(user_id) = db::password_resets::take_password_reset(tx, &auth::sha256(token)).await? else {
             return Err(ServiceError::from(invalid()));
         };
-        accounts::set_password_hash(tx, user_id, &hash).await?;
-        Ok(accounts::revoke_sessions(tx, user_id, None).await?)
+        db::users::set_password_hash(tx, user_id, &hash).await?;
+        Ok(db::sessions::revoke_sessions(tx, user_id, None).await?)
     })
     .await?;
     for id in revoked {
@@ -159,18 +171,18 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
     check_password(state, &user, password, "password").await?;
     // Each room's `MemberLeft` rings it after the commit.
     let sessions = tx::write(&state.pool, &state.hub, async |tx| {
-        let ids = queries::conversation_ids_of(tx, user_id).await?;
-        let rooms: Vec<i64> = queries::conversations_by_ids(tx, &ids)
+        let ids = db::members::conversation_ids_of(tx, user_id).await?;
+        let rooms: Vec<i64> = db::conversations::conversations_by_ids(tx, &ids)
             .await?
             .into_iter()
-            .filter(|v| v.kind == "room")
+            .filter(|v| v.kind == ConversationKind::Room)
             .map(|v| v.id)
             .collect();
-        let sessions = accounts::revoke_sessions(tx, user_id, None).await?;
-        let anonymised = accounts::anonymise_user(tx, user_id).await?;
+        let sessions = db::sessions::revoke_sessions(tx, user_id, None).await?;
+        let anonymised = db::users::anonymise_user(tx, user_id).await?;
         let gone = PublicUser::from(&anonymised);
         for room in rooms {
-            queries::lock_conversation(tx, room).await?;
+            db::conversations::lock_conversation(tx, room).await?;
             super::conversations::depart(tx, room, user_id, gone.clone()).await?;
         }
         Ok(sessions)

@@ -1,8 +1,8 @@
 //! Read positions: how far each member has read. They only move forward;
 //! unread counts and "seen by" are derived from them.
 
+use jeco_schema as db;
 use jeco_schema::models::Conversation;
-use jeco_schema::queries;
 
 use super::access::{access_conversation, public_user};
 use super::require;
@@ -23,12 +23,12 @@ pub async fn mark_read(
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, _) = access_conversation(tx, user_id, conversation_id).await?;
-        let message = queries::messages_by_ids(tx, &[message_id])
+        let message = db::messages::messages_by_ids(tx, &[message_id])
             .await?
             .into_iter()
             .find(|m| m.conversation_id == conversation_id)
             .ok_or_else(|| ServiceError::from(UserError::not_found("upToMessageId", "message")))?;
-        let Some(position) = queries::advance_read_position(tx, user_id, &message).await? else {
+        let Some(position) = db::receipts::advance_read_position(tx, user_id, &message).await? else {
             return Ok(conv);
         };
         let user = public_user(tx, user_id).await?;

@@ -4,7 +4,7 @@
 //! presented token is `auth`'s job).
 
 use chrono::{Duration, Utc};
-use jeco_schema::accounts;
+use jeco_schema as db;
 use jeco_schema::models::AccessToken;
 
 use super::{conn, require, validate};
@@ -37,7 +37,7 @@ pub async fn create(
         }
     };
     let mut c = conn(state).await?;
-    if accounts::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
+    if db::access_tokens::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
         return Err(UserError::general(
             UserErrorCode::Invalid,
             format!("at most {MAX_TOKENS} access tokens; revoke one first"),
@@ -46,7 +46,8 @@ pub async fn create(
     }
     let secret = auth::random_token(32);
     let row =
-        accounts::insert_access_token(&mut c, user_id, &name, &auth::sha256(&secret), expires_at).await?;
+        db::access_tokens::insert_access_token(&mut c, user_id, &name, &auth::sha256(&secret), expires_at)
+            .await?;
     let token = format!("{}{}_{secret}", auth::PAT_PREFIX, row.id);
     Ok((row, token))
 }
@@ -55,7 +56,7 @@ pub async fn create(
 pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> ServiceResult<()> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
-    if !accounts::revoke_access_token(&mut c, user_id, id).await? {
+    if !db::access_tokens::revoke_access_token(&mut c, user_id, id).await? {
         return Err(UserError::not_found("id", "access token").into());
     }
     state.auth.access_token_revoked(id);
@@ -66,5 +67,5 @@ pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> Servic
 pub async fn list(state: &AppState, viewer: Option<Viewer>) -> ServiceResult<Vec<AccessToken>> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
-    Ok(accounts::access_tokens_of(&mut c, user_id).await?)
+    Ok(db::access_tokens::access_tokens_of(&mut c, user_id).await?)
 }

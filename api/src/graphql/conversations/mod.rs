@@ -7,8 +7,9 @@ mod query;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
+use jeco_schema as db;
 use jeco_schema::models;
-use jeco_schema::queries::{self, Direction};
+use jeco_schema::paging::Direction;
 
 pub use mutation::{ConversationMutation, ConversationPayload};
 pub use query::ConversationQuery;
@@ -28,6 +29,7 @@ use crate::services::access::access_conversation;
 
 /// Room or direct conversation.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::ConversationKind")]
 pub enum ConversationKind {
     /// A named room.
     Room,
@@ -37,6 +39,7 @@ pub enum ConversationKind {
 
 /// Who may find and join a room.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::Visibility")]
 pub enum Visibility {
     /// Anyone.
     Public,
@@ -46,6 +49,7 @@ pub enum Visibility {
 
 /// A member's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::Role")]
 pub enum MemberRole {
     /// Created the room (or inherited it).
     Owner,
@@ -53,17 +57,6 @@ pub enum MemberRole {
     Admin,
     /// Takes part.
     Member,
-}
-
-impl MemberRole {
-    /// From the stored text.
-    pub fn parse(role: &str) -> MemberRole {
-        match role {
-            "owner" => MemberRole::Owner,
-            "admin" => MemberRole::Admin,
-            _ => MemberRole::Member,
-        }
-    }
 }
 
 /// A membership.
@@ -85,7 +78,7 @@ impl MemberNode {
     }
     /// Role.
     async fn role(&self) -> MemberRole {
-        MemberRole::parse(&self.member.role)
+        self.member.role.into()
     }
     /// Join time.
     async fn joined_at(&self) -> DateTime<Utc> {
@@ -98,7 +91,7 @@ pub struct ConversationNode(pub models::Conversation);
 
 async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
     match ctx.data_opt::<Batch<RoleLoader>>() {
-        Some(loader) => Ok(loader.load_one(conversation_id).await?.as_deref().map(MemberRole::parse)),
+        Some(loader) => Ok(loader.load_one(conversation_id).await?.map(MemberRole::from)),
         None => Ok(None),
     }
 }
@@ -111,11 +104,7 @@ impl ConversationNode {
     }
     /// ROOM or DIRECT.
     async fn kind(&self) -> ConversationKind {
-        if self.0.kind == "direct" {
-            ConversationKind::Direct
-        } else {
-            ConversationKind::Room
-        }
+        self.0.kind.into()
     }
     /// Room name.
     async fn name(&self) -> Option<&str> {
@@ -127,11 +116,7 @@ impl ConversationNode {
     }
     /// PUBLIC or PRIVATE.
     async fn visibility(&self) -> Visibility {
-        if self.0.visibility == "public" {
-            Visibility::Public
-        } else {
-            Visibility::Private
-        }
+        self.0.visibility.into()
     }
     /// Creation time.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -155,7 +140,7 @@ impl ConversationNode {
         let page = Page::forward(first, after, Cursor::joined)?;
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::members_of(&mut c, self.0.id, key, page.fetch()).await.map_err(internal)?;
+        let rows = db::members::members_of(&mut c, self.0.id, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, |m| {
             Edge::new(Cursor::Joined(m.joined_at, m.user_id).encode(), MemberNode { member: m, user: None })
         }))
@@ -177,8 +162,9 @@ impl ConversationNode {
         let key = page.key()?;
         let direction = if page.backward { Direction::Backward } else { Direction::Forward };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows =
-            queries::timeline(&mut c, self.0.id, key, direction, page.fetch()).await.map_err(internal)?;
+        let rows = db::messages::timeline(&mut c, self.0.id, key, direction, page.fetch())
+            .await
+            .map_err(internal)?;
         Ok(page.connection(rows, |(m, sender)| {
             Edge::with_additional_fields(
                 Cursor::Message(m.tx, m.id).encode(),
@@ -222,7 +208,7 @@ impl ConversationNode {
     /// In a direct conversation, the other person; null for rooms.
     async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(loader) = ctx.data_opt::<Batch<PeerLoader>>() else { return Ok(None) };
-        if self.0.kind != "direct" {
+        if self.0.kind != db::enums::ConversationKind::Direct {
             return Ok(None);
         }
         match loader.load_one(self.0.id).await? {

@@ -6,7 +6,7 @@ use super::{ConversationNode, Visibility};
 use crate::error::UserError;
 use crate::graphql::{split, state, viewer};
 use crate::ids::{self, Kind};
-use crate::services::conversations::{self as svc, Visibility as SvcVisibility};
+use crate::services::conversations as svc;
 
 /// Result of room mutations.
 #[derive(SimpleObject)]
@@ -110,10 +110,7 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: CreateRoomInput,
     ) -> async_graphql::Result<ConversationPayload> {
-        let visibility = match input.visibility {
-            Visibility::Public => SvcVisibility::Public,
-            Visibility::Private => SvcVisibility::Private,
-        };
+        let visibility = input.visibility.into();
         let result =
             svc::create_room(state(ctx), viewer(ctx), &input.name, input.topic.as_deref(), visibility).await;
         ConversationPayload::from_result(result)

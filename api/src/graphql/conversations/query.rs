@@ -2,7 +2,7 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ID};
-use jeco_schema::queries;
+use jeco_schema as db;
 
 use super::ConversationNode;
 use crate::error::{bad_request, internal};
@@ -30,7 +30,8 @@ impl ConversationQuery {
         let page = Page::forward(first, after, Cursor::activity)?;
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::conversations_of(&mut c, viewer, key, page.fetch()).await.map_err(internal)?;
+        let rows =
+            db::conversations::conversations_of(&mut c, viewer, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, |cv| {
             Edge::new(Cursor::Activity(cv.last_activity_at, cv.id).encode(), ConversationNode(cv))
         }))
@@ -50,8 +51,9 @@ impl ConversationQuery {
         }
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows =
-            queries::public_rooms(&mut c, query.as_deref(), key, page.fetch()).await.map_err(internal)?;
+        let rows = db::conversations::public_rooms(&mut c, query.as_deref(), key, page.fetch())
+            .await
+            .map_err(internal)?;
         Ok(page.connection(rows, |cv| {
             let name = cv.name.clone().unwrap_or_default().to_lowercase();
             Edge::new(Cursor::Name(name, cv.id).encode(), ConversationNode(cv))

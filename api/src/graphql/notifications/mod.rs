@@ -6,8 +6,8 @@ mod stream;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use jeco_schema as db;
 use jeco_schema::models::Notification;
-use jeco_schema::queries;
 
 pub use stream::NotificationSubscription;
 
@@ -24,6 +24,7 @@ use crate::services::notifications as svc;
 
 /// Why the viewer is notified.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "jeco_schema::enums::NotificationKind")]
 pub enum NotificationKind {
     /// A message in a direct conversation.
     DirectMessage,
@@ -44,11 +45,7 @@ impl NotificationNode {
     }
     /// Why.
     async fn kind(&self) -> NotificationKind {
-        match self.0.kind.as_str() {
-            "mention" => NotificationKind::Mention,
-            "reply" => NotificationKind::Reply,
-            _ => NotificationKind::DirectMessage,
-        }
+        self.0.kind.into()
     }
     /// Who caused it.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
@@ -101,9 +98,15 @@ impl NotificationQuery {
         let page = Page::forward(first, after, Cursor::notification)?;
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::notifications_of(&mut c, viewer, unread_only.unwrap_or(false), key, page.fetch())
-            .await
-            .map_err(internal)?;
+        let rows = db::notifications::notifications_of(
+            &mut c,
+            viewer,
+            unread_only.unwrap_or(false),
+            key,
+            page.fetch(),
+        )
+        .await
+        .map_err(internal)?;
         Ok(page
             .connection(rows, |n| Edge::new(Cursor::Notification(n.tx, n.id).encode(), NotificationNode(n))))
     }
@@ -112,7 +115,7 @@ impl NotificationQuery {
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let Some(v) = viewer(ctx) else { return Ok(0) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        queries::unread_notification_count(&mut c, v.user_id).await.map_err(internal)
+        db::notifications::unread_notification_count(&mut c, v.user_id).await.map_err(internal)
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use async_graphql::{Context, Subscription};
 use futures_util::{Stream, StreamExt};
+use jeco_schema as db;
 use jeco_schema::log::LogPos;
-use jeco_schema::queries;
 
 use super::{NotificationEvent, NotificationNode};
 use crate::error::internal;
@@ -45,18 +45,18 @@ impl NotificationSubscription {
             Some(cursor) => Cursor::decode_as(&cursor, Cursor::notification)?,
             None => (head.tx, head.id),
         };
-        let username = queries::users_by_ids(&mut c, &[viewer])
+        let username = db::users::users_by_ids(&mut c, &[viewer])
             .await
             .map_err(internal)?
             .first()
             .map(|u| u.username.clone())
             .ok_or_else(|| internal("viewer vanished"))?;
-        let ids = queries::conversation_ids_of(&mut c, viewer).await.map_err(internal)?;
-        let direct = queries::conversations_by_ids(&mut c, &ids)
+        let ids = db::members::conversation_ids_of(&mut c, viewer).await.map_err(internal)?;
+        let direct = db::conversations::conversations_by_ids(&mut c, &ids)
             .await
             .map_err(internal)?
             .into_iter()
-            .filter(|cv| cv.kind == "direct")
+            .filter(|cv| cv.kind == db::enums::ConversationKind::Direct)
             .map(|cv| cv.id)
             .collect();
         drop(c);
@@ -94,7 +94,7 @@ fn stream(
         loop {
             loop {
                 let rows = match st.pool.get().await {
-                    Ok(mut c) => queries::notifications_after(&mut c, watch.viewer, pos, PAGE).await.map_err(internal),
+                    Ok(mut c) => db::notifications::notifications_after(&mut c, watch.viewer, pos, PAGE).await.map_err(internal),
                     Err(e) => Err(internal(e)),
                 };
                 let rows = match rows { Ok(r) => r, Err(e) => { yield Err(e); return; } };
@@ -124,8 +124,10 @@ impl Watch {
         match &ev.payload {
             EventPayload::MemberJoined { user, .. } if user.id == self.viewer => {
                 if let Ok(mut c) = st.pool.get().await {
-                    if let Ok(convs) = queries::conversations_by_ids(&mut c, &[ev.conversation_id]).await {
-                        if convs.iter().any(|cv| cv.kind == "direct") {
+                    if let Ok(convs) =
+                        db::conversations::conversations_by_ids(&mut c, &[ev.conversation_id]).await
+                    {
+                        if convs.iter().any(|cv| cv.kind == db::enums::ConversationKind::Direct) {
                             self.direct.insert(ev.conversation_id);
                         }
                     }

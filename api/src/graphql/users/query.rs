@@ -2,8 +2,8 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object};
+use jeco_schema as db;
 use jeco_schema::models::User;
-use jeco_schema::queries;
 
 use super::{viewer_id, UserNode};
 use crate::error::{bad_request, internal};
@@ -29,14 +29,14 @@ impl UserQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(id) = viewer_id(ctx) else { return Ok(None) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::users_by_ids(&mut c, &[id]).await.map_err(internal)?.into_iter().next();
+        let user = db::users::users_by_ids(&mut c, &[id]).await.map_err(internal)?.into_iter().next();
         Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: Some(u.email) }))
     }
 
     /// A user by username (case-insensitive).
     async fn user(&self, ctx: &Context<'_>, username: String) -> async_graphql::Result<Option<UserNode>> {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let user = queries::user_by_username(&mut c, &username).await.map_err(internal)?;
+        let user = db::users::user_by_username(&mut c, &username).await.map_err(internal)?;
         Ok(user.map(|u| UserNode { user: PublicUser::from(&u), email: None }))
     }
 
@@ -57,7 +57,7 @@ impl UserQuery {
         }
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::search_users(&mut c, q, key, page.fetch()).await.map_err(internal)?;
+        let rows = db::users::search_users(&mut c, q, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, edge))
     }
 
@@ -72,7 +72,7 @@ impl UserQuery {
         let page = Page::forward(first, after, Cursor::name)?;
         let key = page.key()?;
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = queries::contacts_of(&mut c, viewer, key, page.fetch()).await.map_err(internal)?;
+        let rows = db::contacts::contacts_of(&mut c, viewer, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, edge))
     }
 }

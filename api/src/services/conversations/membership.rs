@@ -3,10 +3,10 @@
 //! admin (or member) takes over.
 
 use diesel_async::AsyncPgConnection;
+use jeco_schema as db;
+use jeco_schema::enums::{ConversationKind, Role, Visibility};
 use jeco_schema::models::Conversation;
-use jeco_schema::queries;
 
-use super::may_manage;
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MemberV1, PublicUser};
@@ -23,16 +23,17 @@ pub async fn join_room(
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
-        let conv = queries::lock_conversation(tx, conversation_id).await?;
-        let is_member = queries::member(tx, conversation_id, user_id).await?.is_some();
-        let Some(conv) = conv.filter(|cv| is_member || (cv.kind == "room" && cv.visibility == "public"))
-        else {
+        let conv = db::conversations::lock_conversation(tx, conversation_id).await?;
+        let is_member = db::members::member(tx, conversation_id, user_id).await?.is_some();
+        let Some(conv) = conv.filter(|cv| {
+            is_member || (cv.kind == ConversationKind::Room && cv.visibility == Visibility::Public)
+        }) else {
             return Err(ServiceError::from(UserError::not_found("conversationId", "room")));
         };
         if is_member {
             return Ok(conv);
         }
-        let member = queries::insert_member(tx, conversation_id, user_id, "member")
+        let member = db::members::insert_member(tx, conversation_id, user_id, Role::Member)
             .await?
             .ok_or_else(|| ServiceError::Internal("membership appeared under lock".into()))?;
         let user = public_user(tx, user_id).await?;
@@ -53,18 +54,18 @@ pub async fn leave_room(
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, _) = access_conversation(tx, user_id, conversation_id).await?;
-        if conv.kind != "room" {
+        if conv.kind != ConversationKind::Room {
             return Err(ServiceError::from(UserError::on_field(
                 "conversationId",
                 UserErrorCode::Forbidden,
                 "direct conversations cannot be left",
             )));
         }
-        queries::lock_conversation(tx, conversation_id).await?;
-        let Some(left) = queries::delete_member(tx, conversation_id, user_id).await? else {
+        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let Some(left) = db::members::delete_member(tx, conversation_id, user_id).await? else {
             return Err(UserError::not_found("conversationId", "conversation").into());
         };
-        if left.role == "owner" {
+        if left.role == Role::Owner {
             promote_successor(tx, conversation_id).await?;
         }
         let user = public_user(tx, user_id).await?;
@@ -83,8 +84,8 @@ pub(crate) async fn depart(
     user_id: i64,
     user: PublicUser,
 ) -> ServiceResult<()> {
-    if let Some(left) = queries::delete_member(tx, conversation_id, user_id).await? {
-        if left.role == "owner" {
+    if let Some(left) = db::members::delete_member(tx, conversation_id, user_id).await? {
+        if left.role == Role::Owner {
             promote_successor(tx, conversation_id).await?;
         }
         tx.append(conversation_id, &EventPayload::MemberLeft { user }).await?;
@@ -93,13 +94,13 @@ pub(crate) async fn depart(
 }
 
 async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
-    let remaining = queries::members_of(c, conversation_id, None, 100).await?;
-    if remaining.iter().any(|m| m.role == "owner") {
+    let remaining = db::members::members_of(c, conversation_id, None, 100).await?;
+    if remaining.iter().any(|m| m.role == Role::Owner) {
         return Ok(());
     }
-    let successor = remaining.iter().find(|m| m.role == "admin").or(remaining.first());
+    let successor = remaining.iter().find(|m| m.role == Role::Admin).or(remaining.first());
     if let Some(m) = successor {
-        queries::set_role(c, conversation_id, m.user_id, "owner").await?;
+        db::members::set_role(c, conversation_id, m.user_id, Role::Owner).await?;
     }
     Ok(())
 }
@@ -115,14 +116,14 @@ pub async fn invite(
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        if conv.kind != "room" {
+        if conv.kind != ConversationKind::Room {
             return Err(ServiceError::from(UserError::on_field(
                 "conversationId",
                 UserErrorCode::Forbidden,
                 "direct conversations have exactly two members",
             )));
         }
-        if conv.visibility != "public" && !may_manage(&me.role) {
+        if conv.visibility != Visibility::Public && !me.role.moderates() {
             return Err(UserError::on_field(
                 "conversationId",
                 UserErrorCode::Forbidden,
@@ -130,11 +131,12 @@ pub async fn invite(
             )
             .into());
         }
-        let Some(user) = queries::users_by_ids(tx, &[invitee]).await?.first().map(PublicUser::from) else {
+        let Some(user) = db::users::users_by_ids(tx, &[invitee]).await?.first().map(PublicUser::from) else {
             return Err(UserError::not_found("userId", "user").into());
         };
-        queries::lock_conversation(tx, conversation_id).await?;
-        let Some(member) = queries::insert_member(tx, conversation_id, invitee, "member").await? else {
+        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let Some(member) = db::members::insert_member(tx, conversation_id, invitee, Role::Member).await?
+        else {
             return Ok(conv);
         };
         tx.append(conversation_id, &EventPayload::MemberJoined { member: MemberV1::from(&member), user })
@@ -158,15 +160,15 @@ pub async fn remove_member(
     }
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        queries::lock_conversation(tx, conversation_id).await?;
-        let Some(them) = queries::member(tx, conversation_id, target).await? else {
+        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let Some(them) = db::members::member(tx, conversation_id, target).await? else {
             return Err(ServiceError::from(UserError::not_found("userId", "member")));
         };
-        let allowed = conv.kind == "room"
-            && match me.role.as_str() {
-                "owner" => true,
-                "admin" => them.role == "member",
-                _ => false,
+        let allowed = conv.kind == ConversationKind::Room
+            && match me.role {
+                Role::Owner => true,
+                Role::Admin => them.role == Role::Member,
+                Role::Member => false,
             };
         if !allowed {
             return Err(UserError::on_field(
@@ -176,7 +178,7 @@ pub async fn remove_member(
             )
             .into());
         }
-        queries::delete_member(tx, conversation_id, target).await?;
+        db::members::delete_member(tx, conversation_id, target).await?;
         let user = public_user(tx, target).await?;
         tx.append(conversation_id, &EventPayload::MemberLeft { user }).await?;
         Ok(conv)
@@ -196,11 +198,11 @@ pub async fn set_role(
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        queries::lock_conversation(tx, conversation_id).await?;
-        let Some(them) = queries::member(tx, conversation_id, target).await? else {
+        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let Some(them) = db::members::member(tx, conversation_id, target).await? else {
             return Err(ServiceError::from(UserError::not_found("userId", "member")));
         };
-        if me.role != "owner" || conv.kind != "room" || them.role == "owner" {
+        if me.role != Role::Owner || conv.kind != ConversationKind::Room || them.role == Role::Owner {
             return Err(UserError::on_field(
                 "userId",
                 UserErrorCode::Forbidden,
@@ -208,12 +210,12 @@ pub async fn set_role(
             )
             .into());
         }
-        let role = if admin { "admin" } else { "member" };
+        let role = if admin { Role::Admin } else { Role::Member };
         if them.role == role {
             return Ok(conv);
         }
-        queries::set_role(tx, conversation_id, target, role).await?;
-        let member = queries::member(tx, conversation_id, target)
+        db::members::set_role(tx, conversation_id, target, role).await?;
+        let member = db::members::member(tx, conversation_id, target)
             .await?
             .ok_or_else(|| ServiceError::Internal("member vanished under lock".into()))?;
         let user = public_user(tx, target).await?;

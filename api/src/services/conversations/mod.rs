@@ -6,9 +6,4 @@ mod rooms;
 
 pub(crate) use membership::depart;
 pub use membership::{invite, join_room, leave_room, remove_member, set_role};
-pub use rooms::{create_room, update_room, Visibility};
-
-/// Owners and admins manage a room.
-fn may_manage(role: &str) -> bool {
-    role == "owner" || role == "admin"
-}
+pub use rooms::{create_room, update_room};

@@ -1,9 +1,9 @@
 //! Creating rooms and changing their name, topic and settings.
 
+use jeco_schema as db;
+use jeco_schema::enums::{ConversationKind, Role, Visibility};
 use jeco_schema::models::{Conversation, NewConversation};
-use jeco_schema::queries;
 
-use super::may_manage;
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{ConversationV1, EventPayload, MemberV1};
@@ -11,24 +11,6 @@ use crate::services::access::{access_conversation, public_user};
 use crate::services::{require, validate};
 use crate::state::AppState;
 use crate::tx;
-
-/// Room visibility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Anyone may find and join.
-    Public,
-    /// Invite only.
-    Private,
-}
-
-impl Visibility {
-    fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Public => "public",
-            Visibility::Private => "private",
-        }
-    }
-}
 
 fn name_taken() -> ServiceError {
     UserError::on_field("name", UserErrorCode::Taken, "a room with this name exists").into()
@@ -50,17 +32,17 @@ pub async fn create_room(
     };
     tx::write(&state.pool, &state.hub, async |tx| {
         let new = NewConversation {
-            kind: "room",
+            kind: ConversationKind::Room,
             name: Some(&name),
             topic: topic.as_deref(),
-            visibility: visibility.as_str(),
+            visibility,
             created_by: Some(user_id),
             direct_key: None,
         };
-        let Some(conv) = queries::insert_conversation(tx, &new).await? else {
+        let Some(conv) = db::conversations::insert_conversation(tx, &new).await? else {
             return Err(name_taken());
         };
-        let member = queries::insert_member(tx, conv.id, user_id, "owner")
+        let member = db::members::insert_member(tx, conv.id, user_id, Role::Owner)
             .await?
             .ok_or_else(|| ServiceError::Internal("new room already had its owner".into()))?;
         let user = public_user(tx, user_id).await?;
@@ -90,8 +72,8 @@ pub async fn update_room(
     };
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        queries::lock_conversation(tx, conversation_id).await?;
-        if conv.kind != "room" || !may_manage(&me.role) {
+        db::conversations::lock_conversation(tx, conversation_id).await?;
+        if conv.kind != ConversationKind::Room || !me.role.moderates() {
             return Err(UserError::on_field(
                 "conversationId",
                 UserErrorCode::Forbidden,
@@ -105,7 +87,7 @@ pub async fn update_room(
         if same {
             return Ok(conv);
         }
-        let updated = match queries::update_room(
+        let updated = match db::conversations::update_room(
             tx,
             conversation_id,
             name.as_deref(),

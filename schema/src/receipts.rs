@@ -1,0 +1,159 @@
+//! Queries of receipts: how far each member has read (`read_positions`) and
+//! what was delivered to them (`delivered_positions`), and unread counts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::models::{Message, ReadPosition, User};
+use crate::schema::{read_positions, users};
+
+/// Moves a reader's position forward to `message` (never backwards); the new
+/// position when it moved.
+pub async fn advance_read_position(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    message: &Message,
+) -> QueryResult<Option<ReadPosition>> {
+    diesel::sql_query(
+        "INSERT INTO read_positions AS r (conversation_id, user_id, message_id, tx)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (conversation_id, user_id) DO UPDATE
+           SET message_id = EXCLUDED.message_id, tx = EXCLUDED.tx, updated_at = now()
+           WHERE (r.tx, r.message_id) < (EXCLUDED.tx, EXCLUDED.message_id)
+         RETURNING conversation_id, user_id, message_id, tx, updated_at",
+    )
+    .bind::<BigInt, _>(message.conversation_id)
+    .bind::<BigInt, _>(user_id)
+    .bind::<BigInt, _>(message.id)
+    .bind::<BigInt, _>(message.tx)
+    .get_result::<ReadPositionRow>(conn)
+    .await
+    .optional()
+    .map(|r| r.map(ReadPositionRow::into_model))
+}
+
+#[derive(QueryableByName)]
+struct ReadPositionRow {
+    #[diesel(sql_type = BigInt)]
+    conversation_id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(sql_type = BigInt)]
+    tx: i64,
+    #[diesel(sql_type = Timestamptz)]
+    updated_at: DateTime<Utc>,
+}
+
+impl ReadPositionRow {
+    fn into_model(self) -> ReadPosition {
+        ReadPosition {
+            conversation_id: self.conversation_id,
+            user_id: self.user_id,
+            message_id: self.message_id,
+            tx: self.tx,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// Read positions of every member of the given conversations, with the readers.
+pub async fn read_positions_in(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<(ReadPosition, User)>> {
+    read_positions::table
+        .inner_join(users::table.on(users::id.eq(read_positions::user_id)))
+        .filter(read_positions::conversation_id.eq_any(conversation_ids))
+        .select((ReadPosition::as_select(), User::as_select()))
+        .load(conn)
+        .await
+}
+
+/// Messages from others after the user's read position, per conversation.
+pub async fn unread_counts(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    conversation_ids: &[i64],
+) -> QueryResult<HashMap<i64, i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        conversation_id: i64,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT m.conversation_id, count(*) AS n
+         FROM messages m
+         LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND r.user_id = $1
+         WHERE m.conversation_id = ANY($2)
+           AND m.sender_id <> $1
+           AND m.deleted_at IS NULL
+           AND (r.tx IS NULL OR (m.tx, m.id) > (r.tx, r.message_id))
+         GROUP BY m.conversation_id",
+    )
+    .bind::<BigInt, _>(user_id)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(conversation_ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.conversation_id, r.n)).collect())
+}
+
+/// One advanced delivery position.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DeliveryMoved {
+    /// Conversation.
+    #[diesel(sql_type = BigInt)]
+    pub conversation_id: i64,
+    /// Recipient.
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    /// Newest message delivered.
+    #[diesel(sql_type = BigInt)]
+    pub message_id: i64,
+}
+
+/// Moves delivery positions forward (never back) in one statement; returns
+/// the ones that moved. Rows: (conversation, user, message id, message tx).
+pub async fn advance_delivered(
+    conn: &mut AsyncPgConnection,
+    rows: &[(i64, i64, i64, i64)],
+) -> QueryResult<Vec<DeliveryMoved>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pick = |f: fn(&(i64, i64, i64, i64)) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    diesel::sql_query(
+        "INSERT INTO delivered_positions AS d (conversation_id, user_id, message_id, tx)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (conversation_id, user_id) DO UPDATE
+           SET message_id = EXCLUDED.message_id, tx = EXCLUDED.tx, updated_at = now()
+           WHERE (d.tx, d.message_id) < (EXCLUDED.tx, EXCLUDED.message_id)
+         RETURNING conversation_id, user_id, message_id",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.0))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.1))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.2))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.3))
+    .load(conn)
+    .await
+}
+
+/// Delivery positions (conversation, user, message id, tx) in the given conversations.
+pub async fn delivered_positions_in(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
+    use crate::schema::delivered_positions as d;
+    d::table
+        .filter(d::conversation_id.eq_any(conversation_ids))
+        .select((d::conversation_id, d::user_id, d::message_id, d::tx))
+        .load(conn)
+        .await
+}

@@ -20,4 +20,5 @@ mod reads;
 mod rooms;
 mod search;
 mod social;
+mod test_db;
 mod typing;

@@ -1,13 +1,16 @@
 // End-to-end harness: runs the real release `jeco serve` against a fresh PostgreSQL
 // database on a free loopback port, can stop and restart it on the same port (same
 // database, same data dir, so tokens stay valid), and drops the database afterwards.
+// Databases are cloned from the migrated template the Rust integration tests use
+// (`jeco_tpl_<hash of migrations/>`, see api/tests/api/test_db.rs), built here with
+// `jeco migrate` under the same advisory lock when it does not exist yet.
 //
 // Environment: JECO_BIN (default $CARGO_TARGET_DIR/release/jeco),
-// JECO_E2E_DATABASE_URL (a server URL without database; default
-// postgres://postgres@127.0.0.1:5432), JECO_E2E_KEEP=1 keeps database and data dir.
+// JECO_E2E_DATABASE_URL (a server URL without database; default DEFAULT_PG_BASE
+// below), JECO_E2E_KEEP=1 keeps database and data dir.
 
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -24,11 +27,15 @@ export const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 const JECO_BIN =
   process.env.JECO_BIN ??
   path.join(process.env.CARGO_TARGET_DIR ?? '/var/tmp/jeco-target', 'release', 'jeco');
+/** The test PostgreSQL server (no database name) unless the environment names one. */
+export const DEFAULT_PG_BASE = 'postgres://postgres@127.0.0.1:5432';
 const PG_BASE = (
   process.env.JECO_E2E_DATABASE_URL ??
   process.env.JECO_TEST_DATABASE_URL ??
-  'postgres://postgres@127.0.0.1:5432'
+  DEFAULT_PG_BASE
 ).replace(/\/+$/, '');
+/** Held (on the `postgres` database) while a template is built; the Rust tests use the same key. */
+const TEMPLATE_LOCK = 742032;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,6 +46,119 @@ async function psql(sql) {
   await execFileP('psql', ['-w', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${PG_BASE}/postgres`], {
     env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
   });
+}
+
+async function psqlValue(sql) {
+  const { stdout } = await execFileP('psql', ['-w', '-X', '-q', '-A', '-t', '-c', sql, `${PG_BASE}/postgres`], {
+    env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+  });
+  return stdout.trim();
+}
+
+/** Relative paths (`/`-separated) of every file under `dir`. */
+async function filesUnder(dir, prefix = '') {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await filesUnder(path.join(dir, entry.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * `jeco_tpl_` + the first 8 hex digits of the SHA-256 over `migrations/` (each
+ * file's sorted relative path, a NUL, its bytes, a NUL): the same name as the Rust
+ * tests' `migrations_hash`, so both suites share one template.
+ */
+async function templateName() {
+  const root = path.join(ROOT, 'migrations');
+  const hash = createHash('sha256');
+  for (const rel of (await filesUnder(root)).sort()) {
+    hash.update(rel);
+    hash.update(Buffer.from([0]));
+    hash.update(await readFile(path.join(root, rel)));
+    hash.update(Buffer.from([0]));
+  }
+  return `jeco_tpl_${hash.digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * A psql session kept open (it holds the advisory lock): `run(sql)` resolves once
+ * psql has executed `sql`; any SQL error ends the session and rejects.
+ */
+function psqlSession() {
+  const child = spawn('psql', ['-w', '-X', '-q', '-v', 'ON_ERROR_STOP=1', `${PG_BASE}/postgres`], {
+    env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let waiter = null;
+  let serial = 0;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdout.on('data', (d) => {
+    out += d;
+    waiter?.();
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  exited.then(() => waiter?.());
+  return {
+    async run(sql) {
+      serial += 1;
+      const marker = `__jeco_done_${serial}__`;
+      child.stdin.write(`${sql};\n\\echo ${marker}\n`);
+      while (!out.includes(marker)) {
+        if (child.exitCode !== null) throw new Error(`psql: ${err.trim() || 'exited'}`);
+        await new Promise((resolve) => {
+          waiter = resolve;
+        });
+      }
+      waiter = null;
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+let templatePromise = null;
+
+/** The migrated template's name, built (once per process) if no one has yet. */
+function template() {
+  templatePromise ??= buildTemplate().catch((err) => {
+    templatePromise = null;
+    throw err;
+  });
+  return templatePromise;
+}
+
+async function buildTemplate() {
+  if (!existsSync(JECO_BIN)) throw new Error(`JECO_BIN not found: ${JECO_BIN} (build with cargo build --release -p jeco-api)`);
+  const name = await templateName();
+  const session = psqlSession();
+  try {
+    await session.run(`SELECT pg_advisory_lock(${TEMPLATE_LOCK})`);
+    if ((await psqlValue(`SELECT count(*) FROM pg_database WHERE datname = '${name}'`)) === '0') {
+      // Built under another name and renamed when complete: a crashed build is never used.
+      const building = `${name}_build`;
+      await session.run(`DROP DATABASE IF EXISTS "${building}"`);
+      await session.run(`CREATE DATABASE "${building}"`);
+      await execFileP(JECO_BIN, ['migrate'], {
+        env: { ...process.env, DATABASE_URL: `${PG_BASE}/${building}`, RUST_LOG: 'warn' },
+      });
+      // Nobody may connect to a template: CREATE DATABASE … TEMPLATE would fail.
+      await session.run(`ALTER DATABASE "${building}" WITH ALLOW_CONNECTIONS false`);
+      await session.run(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    }
+    await session.run(`SELECT pg_advisory_unlock(${TEMPLATE_LOCK})`);
+  } finally {
+    await session.close();
+  }
+  return name;
 }
 
 // Servers still running when the test process exits (a crash, a timeout) are killed,
@@ -76,7 +196,7 @@ export class JecoServer {
       server.ownsResources = false;
     } else {
       server.database = `jeco_e2e_${rand()}`;
-      await psql(`CREATE DATABASE "${server.database}"`);
+      await psql(`CREATE DATABASE "${server.database}" TEMPLATE "${await template()}"`);
       server.dataDir = await mkdtemp(path.join(os.tmpdir(), 'jeco-e2e-'));
       server.ownsResources = true;
     }

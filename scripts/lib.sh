@@ -18,6 +18,15 @@ export TRUNK_SKIP_VERSION_CHECK=true
 JECO_BIN="${JECO_BIN:-$CARGO_TARGET_DIR/release/jeco}"
 export JECO_BIN
 
+# The local services every script tries first (the Rust tests and e2e/harness.mjs
+# carry the same defaults for when they run on their own).
+DEFAULT_PG_HOST=127.0.0.1
+DEFAULT_PG_PORT=5432
+DEFAULT_PG_BASE_URL="postgres://postgres@$DEFAULT_PG_HOST:$DEFAULT_PG_PORT"
+REDIS_HOST=127.0.0.1
+REDIS_PORT=6379
+REDIS_URL_LOCAL="redis://$REDIS_HOST:$REDIS_PORT"
+
 step() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -80,8 +89,8 @@ pg_answers() { # URL-without-database
 }
 
 # ensure_postgres — sets PG_BASE_URL (postgres://user@host:port, no database) to a
-# PostgreSQL server that answers: JECO_PG_BASE_URL if set; else 127.0.0.1:5432 if it
-# answers; else a private cluster under data/pg (port JECO_PG_PORT, default 5433),
+# PostgreSQL server that answers: JECO_PG_BASE_URL if set; else $DEFAULT_PG_BASE_URL if
+# it answers; else a private cluster under data/pg (port JECO_PG_PORT, default 5433),
 # installing the postgresql package when needed.
 ensure_postgres() {
   have psql || apt_install postgresql-client
@@ -90,13 +99,13 @@ ensure_postgres() {
     pg_answers "$PG_BASE_URL" || die "JECO_PG_BASE_URL=$PG_BASE_URL does not answer"
     return 0
   fi
-  if pg_isready -q -h 127.0.0.1 -p 5432 -t 3 2>/dev/null; then
-    if pg_answers "postgres://postgres@127.0.0.1:5432"; then
-      PG_BASE_URL="postgres://postgres@127.0.0.1:5432"
-      note "using PostgreSQL at 127.0.0.1:5432"
+  if pg_isready -q -h "$DEFAULT_PG_HOST" -p "$DEFAULT_PG_PORT" -t 3 2>/dev/null; then
+    if pg_answers "$DEFAULT_PG_BASE_URL"; then
+      PG_BASE_URL="$DEFAULT_PG_BASE_URL"
+      note "using PostgreSQL at $DEFAULT_PG_HOST:$DEFAULT_PG_PORT"
       return 0
     fi
-    warn "PostgreSQL at 127.0.0.1:5432 answers but rejects user postgres; starting a private cluster"
+    warn "PostgreSQL at $DEFAULT_PG_HOST:$DEFAULT_PG_PORT answers but rejects user postgres; starting a private cluster"
   fi
   start_private_postgres
 }
@@ -160,19 +169,19 @@ create_database() {
 
 # --------------------------------------------------------------------- Redis
 
-redis_answers() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; }
+redis_answers() { [ "$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
 
-# ensure_redis — makes sure a Redis answers on 127.0.0.1:6379 (installs/starts one).
+# ensure_redis — makes sure a Redis answers at $REDIS_URL_LOCAL (installs/starts one).
 ensure_redis() {
   have redis-cli || apt_install redis-tools
   if redis_answers; then
-    note "using Redis at 127.0.0.1:6379"
+    note "using Redis at $REDIS_HOST:$REDIS_PORT"
     return 0
   fi
   have redis-server || apt_install redis-server
   if ! redis_answers; then
-    step "starting Redis on 127.0.0.1:6379"
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    step "starting Redis on $REDIS_HOST:$REDIS_PORT"
+    redis-server --daemonize yes --bind "$REDIS_HOST" --port "$REDIS_PORT" --save "" --appendonly no \
       --logfile /var/tmp/jeco-redis.log >/dev/null
   fi
   local _

@@ -48,6 +48,7 @@ have npm || pkgs+=(npm)
 if want_test; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   have redis-cli || pkgs+=(redis-tools)
+  have python3 || pkgs+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
 fi
 [ "${#pkgs[@]}" -eq 0 ] || apt_install "${pkgs[@]}"

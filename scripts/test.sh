@@ -87,11 +87,15 @@ run_step services "starting PostgreSQL and Redis" services
 if [ "$services_ok" -eq 1 ]; then
   ensure_postgres >/dev/null
   export JECO_TEST_DATABASE_URL="$PG_BASE_URL"
-  export JECO_TEST_REDIS_URL="redis://127.0.0.1:6379"
+  export JECO_TEST_REDIS_URL="$REDIS_URL_LOCAL"
   note "JECO_TEST_DATABASE_URL=$JECO_TEST_DATABASE_URL JECO_TEST_REDIS_URL=$JECO_TEST_REDIS_URL"
 fi
 
 run_step fmt "cargo fmt --all -- --check" cargo fmt --all -- --check
+
+# Cheap and fast, so it runs before the slow steps: import cycles and file sizes.
+run_step structure "structure: import cycles, file sizes (scripts/check-structure.py)" \
+  python3 "$ROOT/scripts/check-structure.py"
 
 run_step clippy "cargo clippy --all-targets -- -D warnings (server crates)" \
   cargo clippy --all-targets -- -D warnings

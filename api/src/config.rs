@@ -48,6 +48,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender address of outgoing mail.
     pub mail_from: String,
+    /// Print the start of every SQL statement to stderr (`JECO_DEBUG_SQL`, for debugging).
+    pub debug_sql: bool,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -133,6 +135,8 @@ impl Config {
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),
+            // Any value turns it on (`1`, `yes`), except the obvious "off" spellings.
+            debug_sql: var("JECO_DEBUG_SQL")?.is_some_and(|v| !matches!(v.trim(), "0" | "false")),
         })
     }
 

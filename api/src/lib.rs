@@ -41,8 +41,14 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || jeco_schema::migrate(&url)).await?.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// A connection pool for the URL; every statement is counted in `metrics`.
-pub fn pool(database_url: &str, size: usize, metrics: Arc<metrics::Metrics>) -> anyhow::Result<PgPool> {
+/// A connection pool for the URL; every statement is counted in `metrics` (and,
+/// with `debug_sql`, its start printed to stderr).
+pub fn pool(
+    database_url: &str,
+    size: usize,
+    metrics: Arc<metrics::Metrics>,
+    debug_sql: bool,
+) -> anyhow::Result<PgPool> {
     use diesel::connection::InstrumentationEvent;
     use diesel_async::pooled_connection::{ManagerConfig, RecyclingMethod};
     use diesel_async::AsyncConnection;
@@ -57,7 +63,7 @@ pub fn pool(database_url: &str, size: usize, metrics: Arc<metrics::Metrics>) -> 
             let mut conn = AsyncPgConnection::establish(url).await?;
             let counter = move |event: InstrumentationEvent<'_>| {
                 if let InstrumentationEvent::StartQuery { query, .. } = event {
-                    if std::env::var("JECO_DEBUG_SQL").is_ok() {
+                    if debug_sql {
                         eprintln!("SQL {}", query.to_string().chars().take(90).collect::<String>());
                     }
                     metrics.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -101,7 +107,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let keys = TokenKeys::new(&config.load_jwt_secret()?);
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let pool = pool(&config.database_url, 24, metrics.clone())?;
+    let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;

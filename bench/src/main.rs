@@ -24,6 +24,9 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 
+/// The PostgreSQL server the benches use unless told otherwise (no database name).
+const DEFAULT_PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
+
 /// Command line.
 #[derive(Parser)]
 #[command(
@@ -58,7 +61,7 @@ struct RunArgs {
     #[arg(long)]
     jeco_bin: Option<PathBuf>,
     /// PostgreSQL server (a database path, if any, is ignored: a fresh `jeco_bench_<pid>` is made).
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_PG_BASE)]
     database_url: String,
     /// Room sizes, comma-separated [default: 10,100,1000; --quick: 10,100].
     #[arg(long, value_delimiter = ',')]
@@ -90,7 +93,7 @@ struct SearchArgs {
     #[arg(long)]
     jeco_bin: PathBuf,
     /// PostgreSQL server (a database path, if any, is ignored: a fresh `jeco_bench_search_<pid>` is made).
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_PG_BASE)]
     database_url: String,
     /// Messages to seed [default: 1000000; --quick: 100000].
     #[arg(long)]

@@ -1,6 +1,5 @@
-//! Routes and the root component that owns the session and the chat store.
+//! The root component: owns the session and the chat store, renders the routes.
 
-use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -11,58 +10,9 @@ use crate::pages::{
     ChatPage, ForgotPasswordPage, HomePage, LoginPage, NotFoundPage, PeoplePage, ProfilePage, RegisterPage,
     ResetPasswordPage, RoomsPage, SearchPage,
 };
+use crate::route::Route;
 use crate::state::session::{Session, SessionAction};
 use crate::state::{ChatState, LiveState};
-
-/// Query of a chat link that jumps to one message: `/c/<id>?m=<message id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct JumpQuery {
-    /// Global id of the message to show.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m: Option<String>,
-}
-
-/// The app's pages.
-#[derive(Debug, Clone, PartialEq, Routable)]
-pub enum Route {
-    /// Conversation list.
-    #[at("/")]
-    Home,
-    /// Login form.
-    #[at("/login")]
-    Login,
-    /// Registration form.
-    #[at("/register")]
-    Register,
-    /// Public room browser.
-    #[at("/rooms")]
-    Rooms,
-    /// User search, contacts, direct messages.
-    #[at("/people")]
-    People,
-    /// Ask for a password reset mail.
-    #[at("/forgot-password")]
-    ForgotPassword,
-    /// Choose a new password (`?token=` from the mail).
-    #[at("/reset-password")]
-    ResetPassword,
-    /// Message search (`?q=…&c=…`).
-    #[at("/search")]
-    Search,
-    /// The viewer's account.
-    #[at("/profile")]
-    Profile,
-    /// One conversation.
-    #[at("/c/:id")]
-    Chat {
-        /// Conversation global id.
-        id: String,
-    },
-    /// Anything else.
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
 
 fn switch(route: Route) -> Html {
     let home = matches!(route, Route::Home);

@@ -8,6 +8,7 @@ pub mod highlight;
 pub mod hooks;
 pub mod markdown;
 pub mod pages;
+pub mod route;
 pub mod state;
 pub mod theme;
 

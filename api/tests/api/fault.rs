@@ -23,7 +23,7 @@ pub async fn spawn_process(
         .env("JECO_SEND_RATE", "10000")
         .env("JECO_AUTH_RATE", "10000")
         .env("JECO_IP_RATE", "100000")
-        .env("JECO_DATA_DIR", std::env::temp_dir())
+        .env("JECO_DATA_DIR", data_dir_for(db_url))
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
@@ -32,7 +32,8 @@ pub async fn spawn_process(
         db_url: db_url.to_string(),
         http: reqwest::Client::new(),
         running: None,
-        data_dir: std::env::temp_dir(),
+        data_dir: data_dir_for(db_url),
+        db: None,
     };
     for _ in 0..100 {
         if app.http.get(app.url("/healthz")).send().await.is_ok() {
@@ -49,7 +50,7 @@ pub async fn spawn_process(
 /// exactly once. Prints the figures.
 #[tokio::test]
 async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
-    let redis = std::env::var("JECO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = redis_url();
     let b = Arc::new(spawn_app_with(Opts { redis_url: Some(redis.clone()), ..Opts::default() }).await);
     let (mut victim, a) = spawn_process(&b.db_url, &redis, &[]).await;
     let a = Arc::new(a);

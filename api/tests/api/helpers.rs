@@ -1,8 +1,7 @@
 //! Test harness: `spawn_app()` starts the real server on a free port against a
-//! fresh, migrated PostgreSQL database, with typed helpers for GraphQL over
-//! HTTP and WebSocket.
+//! fresh database cloned from the migrated template (see `test_db`), with typed
+//! helpers for GraphQL over HTTP and WebSocket.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::sql_types::BigInt;
@@ -16,24 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::ops::op;
 
-/// Base URL of the test PostgreSQL server (without database name).
-pub fn pg_base() -> String {
-    std::env::var("JECO_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-async fn create_database() -> String {
-    let name = format!(
-        "jeco_t_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
-    );
-    let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await.unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    format!("{}/{name}", pg_base())
-}
+pub use crate::test_db::{data_dir_for, redis_url, TestDb};
 
 /// Options for a test server.
 pub struct Opts {
@@ -78,6 +60,8 @@ pub struct TestApp {
     pub running: Option<jeco_api::Running>,
     /// `JECO_DATA_DIR` of this server (its `outbox/` holds sent mail).
     pub data_dir: std::path::PathBuf,
+    /// The database, if this server created it: dropped (with the data dir) when this app is.
+    pub db: Option<TestDb>,
 }
 
 /// Starts a server with default options.
@@ -87,15 +71,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server.
 pub async fn spawn_app_with(opts: Opts) -> TestApp {
-    let db_url = create_database().await;
-    start_on(db_url, "127.0.0.1:0".parse().unwrap(), opts).await
+    let db = TestDb::create().await;
+    let mut app = start_on(db.url.clone(), "127.0.0.1:0".parse().unwrap(), opts).await;
+    app.db = Some(db);
+    app
 }
 
 /// Starts a server on a given database and address (used for restarts).
 pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) -> TestApp {
-    // One data dir per database, so each test reads only its own outbox.
-    let db_name = db_url.rsplit('/').next().unwrap_or("db").to_string();
-    let data_dir = std::env::temp_dir().join(format!("jeco-test-{}-{db_name}", std::process::id()));
+    let data_dir = data_dir_for(&db_url);
     let config = Config {
         database_url: db_url.clone(),
         redis_url: opts.redis_url,
@@ -115,9 +99,17 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
+        debug_sql: false,
     };
     let running = jeco_api::start(config).await.expect("server starts");
-    TestApp { addr: running.addr, db_url, http: reqwest::Client::new(), running: Some(running), data_dir }
+    TestApp {
+        addr: running.addr,
+        db_url,
+        http: reqwest::Client::new(),
+        running: Some(running),
+        data_dir,
+        db: None,
+    }
 }
 
 #[derive(QueryableByName)]
@@ -131,7 +123,7 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Stops the server (the database stays).
+    /// Stops the server (the database stays until this app is dropped).
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;

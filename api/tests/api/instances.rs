@@ -2,10 +2,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn redis_url() -> String {
-    std::env::var("JECO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
 /// Two instances on one database and one Redis: a message sent through A
 /// reaches a subscriber on B. The tailers' idle poll is set to a minute, so
 /// only the Redis doorbell can deliver it within the test's 15 s wait.
@@ -36,7 +32,9 @@ async fn a_message_sent_on_one_instance_reaches_a_subscriber_on_another() {
 #[tokio::test]
 async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
     let opts = Opts { redis_url: Some("redis://127.0.0.1:1".into()), ..Opts::default() };
-    let db = spawn_app().await.db_url.clone();
+    // Kept until the end: dropping it would drop the database under the start-up below.
+    let app = spawn_app().await;
+    let db = app.db_url.clone();
     let config = jeco_api::config::Config {
         database_url: db,
         redis_url: opts.redis_url.clone(),
@@ -56,6 +54,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         batch_delay: std::time::Duration::from_millis(1),
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
+        debug_sql: false,
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

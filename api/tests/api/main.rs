@@ -21,4 +21,5 @@ mod reads;
 mod rooms;
 mod search;
 mod social;
+mod test_db;
 mod typing;

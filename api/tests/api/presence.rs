@@ -65,7 +65,7 @@ async fn strangers_presence_cannot_be_watched() {
 /// once their heartbeats expire.
 #[tokio::test]
 async fn users_of_a_killed_instance_go_offline() {
-    let redis = std::env::var("JECO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = redis_url();
     let b = spawn_app_with(Opts { redis_url: Some(redis.clone()), presence_ttl_ms: 1500, ..Opts::default() })
         .await;
     let (alice, alice_id) = b.register("alice").await;

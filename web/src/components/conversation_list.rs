@@ -4,8 +4,8 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use super::{format_time, AppLink, PresenceDot};
-use crate::app::Route;
 use crate::hooks::use_chat;
+use crate::route::Route;
 
 /// Sidebar list with `data-testid="conversation-list"` / `"conversation-item"`.
 #[function_component(ConversationList)]

@@ -8,8 +8,8 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::live;
-use crate::app::Route;
 use crate::hooks::{ask_notification_permission, use_live, use_session, LiveContext};
+use crate::route::Route;
 use crate::state::{LiveAction, NotificationItem};
 
 /// How long a toast stays.

@@ -122,7 +122,7 @@ pub fn members_panel(props: &MembersPanelProps) -> Html {
             <form class="invite" onsubmit={oninvite}>
                 <input data-testid="invite-username" placeholder="Invite by @username"
                     aria-label="Invite by username" value={(*username).clone()}
-                    oninput={crate::pages::bind(&username)} />
+                    oninput={crate::components::bind(&username)} />
                 <button type="submit" class="btn btn-small" data-testid="invite-submit"
                     disabled={*busy}>{ "Invite" }</button>
             </form>

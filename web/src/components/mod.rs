@@ -29,6 +29,8 @@ pub use protected::Protected;
 pub use shell::Shell;
 pub use theme_toggle::ThemeToggle;
 pub use timeline::TimelineView;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
 
 /// Local `HH:MM` of an RFC 3339 timestamp (empty if unparsable).
 pub fn format_time(rfc3339: &str) -> String {
@@ -37,4 +39,12 @@ pub fn format_time(rfc3339: &str) -> String {
         return String::new();
     }
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// An `oninput` handler that stores the input's value in `state`.
+pub fn bind(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| {
+        state.set(e.target_unchecked_into::<HtmlInputElement>().value());
+    })
 }

@@ -3,8 +3,8 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::hooks::use_session;
+use crate::route::Route;
 use crate::state::session::Session;
 
 /// Props of [`Protected`].

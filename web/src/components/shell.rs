@@ -5,9 +5,9 @@ use yew_router::prelude::*;
 
 use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, ThemeToggle, Toasts};
 use crate::api::auth;
-use crate::app::Route;
 use crate::hooks::use_session;
-use crate::pages::{open_search, SearchQuery};
+use crate::route::Route;
+use crate::route::{open_search, SearchQuery};
 use crate::state::session::SessionAction;
 
 /// Props of [`Shell`].

@@ -3,11 +3,10 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::{auth, ApiError};
-use crate::app::Route;
-use crate::components::{AppLink, FormError};
+use crate::components::{bind, AppLink, FormError};
 use crate::hooks::use_session;
+use crate::route::Route;
 use crate::state::session::SessionAction;
 use crate::state::UserRef;
 

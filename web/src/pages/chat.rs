@@ -6,12 +6,12 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::{live, membership, queries, ws};
-use crate::app::{JumpQuery, Route};
 use crate::components::{
     mark_notifications_read, Composer, FormError, MembersPanel, MessageEnv, PinsPanel, TimelineView,
     TypingLine,
 };
 use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
+use crate::route::{JumpQuery, Route};
 use crate::state::{ChatAction, ConversationKind, ConversationMeta, LiveAction, ReplyPreview};
 
 /// Older pages loaded at most while looking for a message to jump to.

@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::app::Route;
 use crate::components::AppLink;
+use crate::route::Route;
 
 /// Home page content.
 #[function_component(HomePage)]

@@ -18,15 +18,4 @@ pub use password_reset::{ForgotPasswordPage, ResetPasswordPage, RESET_SENT};
 pub use people::PeoplePage;
 pub use profile::ProfilePage;
 pub use rooms::RoomsPage;
-pub use search::{open_search, SearchPage, SearchQuery};
-
-use web_sys::HtmlInputElement;
-use yew::prelude::*;
-
-/// An `oninput` handler that stores the input's value in `state`.
-pub fn bind(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| {
-        state.set(e.target_unchecked_into::<HtmlInputElement>().value());
-    })
-}
+pub use search::SearchPage;

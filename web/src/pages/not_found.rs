@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::app::Route;
 use crate::components::AppLink;
+use crate::route::Route;
 
 /// 404 page.
 #[function_component(NotFoundPage)]

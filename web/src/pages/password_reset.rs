@@ -6,10 +6,9 @@ use serde::Deserialize;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::account;
-use crate::app::Route;
-use crate::components::{AppLink, FormError};
+use crate::components::{bind, AppLink, FormError};
+use crate::route::Route;
 
 /// The answer shown after any well-formed request.
 pub const RESET_SENT: &str =

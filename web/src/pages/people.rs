@@ -4,11 +4,10 @@ use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::people::{self, Person, Relation};
-use crate::app::Route;
-use crate::components::{FormError, PersonItem};
+use crate::components::{bind, FormError, PersonItem};
 use crate::hooks::use_chat;
+use crate::route::Route;
 use crate::state::ChatAction;
 
 /// Delay after typing before searching.

@@ -4,12 +4,11 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::account::{self, AccessToken};
 use crate::api::auth;
-use crate::app::Route;
-use crate::components::FormError;
+use crate::components::{bind, FormError};
 use crate::hooks::use_session;
+use crate::route::Route;
 use crate::state::session::SessionAction;
 
 /// A form's outcome line: error, or a confirmation.

@@ -4,11 +4,10 @@ use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::queries::{self, Room};
-use crate::app::Route;
-use crate::components::FormError;
+use crate::components::{bind, FormError};
 use crate::hooks::use_chat;
+use crate::route::Route;
 use crate::state::ChatAction;
 
 /// Delay after typing before searching.

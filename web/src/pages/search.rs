@@ -2,38 +2,18 @@
 //! one), newest first, with the matches marked; a result opens its conversation
 //! at the message.
 
-use serde::{Deserialize, Serialize};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::bind;
 use crate::api::messages::{self, SearchHit};
-use crate::app::{JumpQuery, Route};
-use crate::components::{format_time, FormError};
+use crate::components::{bind, format_time, FormError};
 use crate::highlight;
 use crate::hooks::use_chat;
+use crate::route::{open_search, JumpQuery, Route, SearchQuery};
 
 /// Longest query the server accepts (chars).
 const MAX_QUERY: usize = 200;
-
-/// Query string of the search page.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SearchQuery {
-    /// The search text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// Only in this conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub c: Option<String>,
-}
-
-/// Opens the search page for `query` (used by the header's search box).
-pub fn open_search(navigator: &Navigator, query: SearchQuery) {
-    if let Err(e) = navigator.push_with_query(&Route::Search, &query) {
-        gloo::console::warn!(format!("search navigation: {e}"));
-    }
-}
 
 /// The search page.
 #[function_component(SearchPage)]

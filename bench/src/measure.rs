@@ -1,6 +1,7 @@
 //! One measurement: open the receivers on a prepared server, warm up, run the send phase,
 //! and compute the figures (latency, loss, CPU and memory per connection).
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,10 +12,29 @@ use tokio::sync::watch;
 
 use crate::load::{self, Shared};
 use crate::procfs;
-use crate::run::Options;
 use crate::sender::MessageSender;
 use crate::server::ServerProc;
 use crate::stats::{percentile, RunFigures};
+
+/// Settings of a run.
+pub struct Options {
+    /// The `jeco` binary; `None` with `baseline_only`.
+    pub jeco_bin: Option<PathBuf>,
+    /// PostgreSQL server to create the bench database on.
+    pub database_url: String,
+    /// Room sizes to measure.
+    pub members: Vec<usize>,
+    /// Offered messages per second.
+    pub rate: u32,
+    /// Length of the send phase.
+    pub seconds: u32,
+    /// How long to wait for stragglers after the last send.
+    pub drain: Duration,
+    /// Where to write the markdown report.
+    pub out: PathBuf,
+    /// Skip jeco.
+    pub baseline_only: bool,
+}
 
 /// One server's setup for a measurement.
 pub struct Setup {

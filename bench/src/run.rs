@@ -8,31 +8,12 @@ use anyhow::{bail, Context, Result};
 
 use crate::gql::{self, create_room, join_room, register_users, BenchUser};
 use crate::load;
+pub use crate::measure::Options;
 use crate::measure::{measure, Setup};
 use crate::procfs;
 use crate::sender::{HttpSender, MessageSender};
 use crate::server::{free_port, Database, ServerProc};
 use crate::stats::{render_section, RunFigures, RunOutcome};
-
-/// Settings of a run.
-pub struct Options {
-    /// The `jeco` binary; `None` with `baseline_only`.
-    pub jeco_bin: Option<PathBuf>,
-    /// PostgreSQL server to create the bench database on.
-    pub database_url: String,
-    /// Room sizes to measure.
-    pub members: Vec<usize>,
-    /// Offered messages per second.
-    pub rate: u32,
-    /// Length of the send phase.
-    pub seconds: u32,
-    /// How long to wait for stragglers after the last send.
-    pub drain: Duration,
-    /// Where to write the markdown report.
-    pub out: PathBuf,
-    /// Skip jeco.
-    pub baseline_only: bool,
-}
 
 /// The subscription each jeco receiver runs.
 const SUBSCRIPTION: &str = "subscription($c: ID!){ conversationEvents(conversationId: $c){ cursor payload { __typename ... on MessageCreated { message { id body } } } } }";

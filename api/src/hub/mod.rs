@@ -8,79 +8,22 @@
 //! never an event.
 
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::Stream;
 use jeco_schema::log::{self, LogFilter, LogPos};
 use jeco_schema::PgPool;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::broadcast;
 
 use crate::events::{Ephemeral, EventPayload, LoggedEvent};
 
+mod broker;
+
+pub use broker::{Broker, InProcessBroker};
+
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
-
-/// Carries "events were committed" between server instances.
-pub trait Broker: Send + Sync + 'static {
-    /// Announces commits in a conversation to the instances watching it
-    /// (and to this one).
-    fn ring(&self, conversation_id: i64);
-    /// This instance now has (one more) subscriber watching a conversation.
-    fn want(&self, conversation_id: i64);
-    /// One subscriber of this instance stopped watching a conversation.
-    fn unwant(&self, conversation_id: i64);
-    /// Resolves once a ring happened since the previous call returned.
-    fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-    /// Whether the broker can currently reach its peers.
-    fn healthy(&self) -> bool;
-    /// Sends an ephemeral signal to every instance (including this one).
-    fn publish_ephemeral(&self, signal: Ephemeral);
-    /// This instance's feed of ephemeral signals.
-    fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>>;
-}
-
-/// Single-instance broker: a `Notify` (a ring while the tailer is busy is
-/// kept) and a broadcast channel for ephemeral signals.
-pub struct InProcessBroker {
-    notify: Notify,
-    ephemeral: broadcast::Sender<Arc<Ephemeral>>,
-}
-
-impl Default for InProcessBroker {
-    fn default() -> Self {
-        InProcessBroker { notify: Notify::new(), ephemeral: broadcast::channel(1024).0 }
-    }
-}
-
-impl Broker for InProcessBroker {
-    fn ring(&self, _conversation_id: i64) {
-        self.notify.notify_one();
-    }
-
-    fn want(&self, _conversation_id: i64) {}
-
-    fn unwant(&self, _conversation_id: i64) {}
-
-    fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(self.notify.notified())
-    }
-
-    fn healthy(&self) -> bool {
-        true
-    }
-
-    fn publish_ephemeral(&self, signal: Ephemeral) {
-        // No receivers is fine: nobody is listening right now.
-        let _ = self.ephemeral.send(Arc::new(signal));
-    }
-
-    fn ephemeral(&self) -> broadcast::Receiver<Arc<Ephemeral>> {
-        self.ephemeral.subscribe()
-    }
-}
 
 /// One instance's view of the live log.
 #[derive(Clone)]

@@ -85,7 +85,8 @@ fi
 if want_test; then
   diesel_version="$(locked_version diesel)"
   [ -n "$diesel_version" ] || die "diesel is not in Cargo.lock"
-  if [ "$(diesel --version 2>/dev/null | head -n 1)" != "diesel $diesel_version" ]; then
+  # `diesel --version` prints "diesel" then "Version: X.Y.Z" on its own line.
+  if [ "$(diesel --version 2>/dev/null | awk '$1 == "Version:" { print $2 }')" != "$diesel_version" ]; then
     apt_install libpq-dev
     cargo_install diesel_cli diesel_cli --no-default-features --features postgres --locked \
       --version "$diesel_version" --force

@@ -1,6 +1,12 @@
 //! The GraphQL schema, one module per feature (its object types next to its
 //! resolvers), merged here into the three roots. Resolvers only extract, call
 //! one service function or named query, and map the result.
+//!
+//! The feature modules name each other's object types (`conversations` <->
+//! `messages` <-> `users`) because the GraphQL type graph itself is cyclic
+//! (`Conversation.messages`, `Message.conversation`, `Message.sender`); the
+//! structure check enforces acyclic imports between the crate's top-level
+//! modules, not between these siblings.
 
 pub mod accounts;
 pub mod conversations;

@@ -207,3 +207,22 @@ export async function waitForConnection(page, predicate, what, timeoutMs = 20_00
     return predicate(state) ? state : null;
   }, timeoutMs);
 }
+
+/**
+ * Whether the message's element is (at least partly) visible: inside the window and
+ * inside every scrolling ancestor (the timeline scrolls on its own).
+ */
+export async function inViewport(page, id) {
+  return page.$eval(`[data-testid="message"][data-message-id="${id}"]`, (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.height === 0 || r.bottom <= 0 || r.top >= window.innerHeight) return false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const overflow = getComputedStyle(p).overflowY;
+      if ((overflow === 'auto' || overflow === 'scroll') && p.scrollHeight > p.clientHeight) {
+        const c = p.getBoundingClientRect();
+        if (r.bottom <= c.top || r.top >= c.bottom) return false;
+      }
+    }
+    return true;
+  });
+}

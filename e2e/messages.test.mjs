@@ -10,6 +10,7 @@ import { createRoom, joinRoom, login, register, sendMessage } from './api.mjs';
 import {
   eventually,
   expectExactlyOnce,
+  inViewport,
   launchBrowser,
   loginViaUi,
   openUser,
@@ -394,22 +395,3 @@ describe('message features in the browser, two users side by side', { timeout: 3
     assert.equal(await theme(), 'light', 'light again after reload');
   });
 });
-
-/**
- * Whether the message's element is (at least partly) visible: inside the window and
- * inside every scrolling ancestor (the timeline scrolls on its own).
- */
-async function inViewport(page, id) {
-  return page.$eval(`[data-testid="message"][data-message-id="${id}"]`, (el) => {
-    const r = el.getBoundingClientRect();
-    if (r.height === 0 || r.bottom <= 0 || r.top >= window.innerHeight) return false;
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      const overflow = getComputedStyle(p).overflowY;
-      if ((overflow === 'auto' || overflow === 'scroll') && p.scrollHeight > p.clientHeight) {
-        const c = p.getBoundingClientRect();
-        if (r.bottom <= c.top || r.top >= c.bottom) return false;
-      }
-    }
-    return true;
-  });
-}

@@ -12,7 +12,8 @@ Usage: scripts/check-structure.py [CRATE_DIR ...]   (default: api web schema ben
    and character literals are ignored. Any cycle (two or more modules that reach
    each other) fails the check; each is printed with the file:line of every edge.
 
-2. File sizes. A `.rs` file (under `src/`, `tests/`, `benches/` of any crate)
+2. File sizes. A `.rs` file (under `src/`, `tests/`, `benches/` of any crate,
+   and, without arguments, any `.mjs`/`.js` file of `e2e/`)
    longer than 400 lines fails unless one of its first 10 lines is a comment
    that carries a reason in the form `(long: <reason>)`, for example
        //! Every event kind, one table of them (long: one exhaustive match).
@@ -120,12 +121,16 @@ def module_of(src, path):
     return rel[0][:-3] if rel[0].endswith(".rs") else rel[0]
 
 
-def rust_files(top):
+def source_files(top, suffixes):
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in ("target", "node_modules", "dist"))
+        dirnames[:] = sorted(d for d in dirnames if d not in ("target", "node_modules", "dist", "artifacts"))
         for f in sorted(filenames):
-            if f.endswith(".rs"):
+            if f.endswith(suffixes):
                 yield os.path.join(dirpath, f)
+
+
+def rust_files(top):
+    return source_files(top, (".rs",))
 
 
 def import_edges(crate_dir):
@@ -225,21 +230,24 @@ def check_cycles(crate):
 
 
 def check_sizes(crate):
+    return sizes([p for sub in ("src", "tests", "benches") for p in rust_files(os.path.join(ROOT, crate, sub))])
+
+
+def sizes(paths):
     problems = []
-    for sub in ("src", "tests", "benches"):
-        for path in rust_files(os.path.join(ROOT, crate, sub)):
-            with open(path, encoding="utf-8") as f:
-                lines = f.read().split("\n")
-            count = len(lines) - (1 if lines and lines[-1] == "" else 0)
-            if count <= MAX_LINES:
-                continue
-            head = lines[:HEAD_LINES]
-            if any(GENERATED.search(l) for l in head) or any(LONG_MARKER.match(l) for l in head):
-                continue
-            problems.append(
-                f"{os.path.relpath(path, ROOT)}: {count} lines (over {MAX_LINES}; split it, or give the "
-                f"reason in its first lines as `//! ... (long: <reason>)`)"
-            )
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        count = len(lines) - (1 if lines and lines[-1] == "" else 0)
+        if count <= MAX_LINES:
+            continue
+        head = lines[:HEAD_LINES]
+        if any(GENERATED.search(l) for l in head) or any(LONG_MARKER.match(l) for l in head):
+            continue
+        problems.append(
+            f"{os.path.relpath(path, ROOT)}: {count} lines (over {MAX_LINES}; split it, or give the "
+            f"reason in its first lines as `//! ... (long: <reason>)`)"
+        )
     return problems
 
 
@@ -249,6 +257,9 @@ def main(argv):
     for crate in crates:
         problems += check_cycles(crate)
         problems += check_sizes(crate)
+    if not argv:
+        # The end-to-end suite is code too (JavaScript); only sizes apply there.
+        problems += sizes(list(source_files(os.path.join(ROOT, "e2e"), (".mjs", ".js"))))
     for p in problems:
         print(p)
     if problems:

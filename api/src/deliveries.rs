@@ -16,13 +16,14 @@ use jeco_schema::{self as db, PgPool};
 use crate::events::{EventPayload, PublicUser};
 use crate::hub::EventHub;
 use crate::tx;
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 
 /// How often recorded deliveries are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// This instance's pending delivery positions.
 pub struct Deliveries {
-    pending: Mutex<HashMap<(i64, i64), (i64, i64)>>,
+    pending: Mutex<HashMap<(ConversationId, UserId), (i64, MessageId)>>,
     pool: PgPool,
     hub: EventHub,
 }
@@ -36,7 +37,7 @@ impl Deliveries {
     }
 
     /// Notes that `user` received message (`message_id`, `tx`) of a conversation.
-    pub fn record(&self, conversation_id: i64, user_id: i64, message_id: i64, tx: i64) {
+    pub fn record(&self, conversation_id: ConversationId, user_id: UserId, message_id: MessageId, tx: i64) {
         if let Ok(mut pending) = self.pending.lock() {
             let slot = pending.entry((conversation_id, user_id)).or_insert((tx, message_id));
             if (tx, message_id) > *slot {
@@ -47,7 +48,7 @@ impl Deliveries {
 
     /// Writes what was recorded since the last flush.
     pub async fn flush(&self) -> Result<(), String> {
-        let batch: Vec<(i64, i64, i64, i64)> = match self.pending.lock() {
+        let batch: Vec<(ConversationId, UserId, MessageId, i64)> = match self.pending.lock() {
             Ok(mut p) => p.drain().map(|((c, u), (tx, m))| (c, u, m, tx)).collect(),
             Err(_) => return Ok(()),
         };
@@ -58,15 +59,15 @@ impl Deliveries {
         // Only direct conversations get a `DeliveryMoved`; those are rung after commit.
         tx::write_on(&mut c, &self.hub, async |tx| {
             let moved = db::receipts::advance_delivered(tx, &batch).await?;
-            let conv_ids: Vec<i64> = moved.iter().map(|m| m.conversation_id).collect();
-            let direct: Vec<i64> = db::conversations::conversations_by_ids(tx, &conv_ids)
+            let conv_ids: Vec<ConversationId> = moved.iter().map(|m| m.conversation_id).collect();
+            let direct: Vec<ConversationId> = db::conversations::conversations_by_ids(tx, &conv_ids)
                 .await?
                 .into_iter()
                 .filter(|cv| cv.kind == ConversationKind::Direct)
                 .map(|cv| cv.id)
                 .collect();
             let moved: Vec<_> = moved.into_iter().filter(|m| direct.contains(&m.conversation_id)).collect();
-            let user_ids: Vec<i64> = moved.iter().map(|m| m.user_id).collect();
+            let user_ids: Vec<UserId> = moved.iter().map(|m| m.user_id).collect();
             let users = db::users::users_by_ids(tx, &user_ids).await?;
             for m in &moved {
                 let Some(user) = users.iter().find(|u| u.id == m.user_id) else { continue };

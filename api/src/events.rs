@@ -4,6 +4,7 @@
 //! so a table change cannot make the stored log unreadable.
 
 use chrono::{DateTime, Utc};
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 use jeco_schema::log::LogPos;
 use jeco_schema::models;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ pub use dto::{ConversationV1, MemberV1, MessageV1};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicUser {
     /// User id.
-    pub id: i64,
+    pub id: UserId,
     /// Handle.
     pub username: String,
     /// Display name.
@@ -78,7 +79,7 @@ pub enum EventPayload {
         /// The reader.
         user: PublicUser,
         /// The newest message they have read.
-        message_id: i64,
+        message_id: MessageId,
     },
     /// Messages up to this one reached one of a member's connections (direct
     /// conversations only).
@@ -86,7 +87,7 @@ pub enum EventPayload {
         /// The recipient.
         user: PublicUser,
         /// The newest message delivered to them.
-        message_id: i64,
+        message_id: MessageId,
     },
     /// A message's text was changed by its author.
     MessageEdited {
@@ -101,7 +102,7 @@ pub enum EventPayload {
     /// Someone added or removed a reaction; the full new set.
     ReactionsChanged {
         /// The message.
-        message_id: i64,
+        message_id: MessageId,
         /// Every reaction now on it, grouped by emoji.
         reactions: Vec<ReactionSet>,
     },
@@ -152,7 +153,7 @@ impl ReactionSet {
 
 impl EventPayload {
     /// The user whose membership this event changes, if any.
-    pub fn membership_of(&self) -> Option<i64> {
+    pub fn membership_of(&self) -> Option<UserId> {
         match self {
             EventPayload::MemberJoined { user, .. } | EventPayload::MemberLeft { user } => Some(user.id),
             EventPayload::MessageCreated { .. }
@@ -175,7 +176,7 @@ pub struct LoggedEvent {
     /// Log position (the cursor).
     pub pos: LogPos,
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// When it was written.
     pub at: DateTime<Utc>,
     /// What happened.
@@ -208,7 +209,7 @@ pub enum Ephemeral {
     /// Someone started or stopped typing.
     Typing {
         /// Conversation.
-        conversation_id: i64,
+        conversation_id: ConversationId,
         /// Who.
         user: PublicUser,
         /// Started (true) or stopped (false).

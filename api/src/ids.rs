@@ -31,9 +31,41 @@ impl Kind {
     }
 }
 
-/// Encodes a global id.
-pub fn encode(kind: Kind, id: i64) -> async_graphql::ID {
-    async_graphql::ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag())))
+/// A row id type that has a global id (`node(id:)`).
+pub trait GlobalId: Copy {
+    /// The kind written into the global id.
+    const KIND: Kind;
+    /// Wraps a decoded row id.
+    fn from_raw(n: i64) -> Self;
+    /// The row id to encode.
+    fn raw(self) -> i64;
+}
+
+macro_rules! global_id {
+    ($($ty:ident => $kind:ident,)+) => {$(
+        impl GlobalId for jeco_schema::ids::$ty {
+            const KIND: Kind = Kind::$kind;
+            fn from_raw(n: i64) -> Self {
+                Self(n)
+            }
+            fn raw(self) -> i64 {
+                self.0
+            }
+        }
+    )+};
+}
+
+global_id! {
+    UserId => User,
+    ConversationId => Conversation,
+    MessageId => Message,
+    NotificationId => Notification,
+    AccessTokenId => AccessToken,
+}
+
+/// Encodes a global id; its kind comes from the id's type.
+pub fn encode<T: GlobalId>(id: T) -> async_graphql::ID {
+    async_graphql::ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", T::KIND.tag(), id.raw())))
 }
 
 /// Decodes any global id into its kind and row id.
@@ -47,21 +79,22 @@ pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     (n > 0).then_some((kind, n))
 }
 
-/// Decodes a global id that must be of `kind`.
-pub fn decode(kind: Kind, id: &str) -> Option<i64> {
-    decode_any(id).filter(|(k, _)| *k == kind).map(|(_, n)| n)
+/// Decodes a global id that must be of `T`'s kind.
+pub fn decode<T: GlobalId>(id: &str) -> Option<T> {
+    decode_any(id).filter(|(k, _)| *k == T::KIND).map(|(_, n)| T::from_raw(n))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jeco_schema::ids::{ConversationId, UserId};
 
     #[test]
     fn ids_round_trip_and_reject_other_kinds() {
-        let id = encode(Kind::Conversation, 42);
-        assert_eq!(decode(Kind::Conversation, &id), Some(42));
-        assert_eq!(decode(Kind::User, &id), None);
+        let id = encode(ConversationId(42));
+        assert_eq!(decode::<ConversationId>(&id), Some(ConversationId(42)));
+        assert_eq!(decode::<UserId>(&id), None);
         assert_eq!(decode_any("not base64!"), None);
-        assert_eq!(decode(Kind::User, &URL_SAFE_NO_PAD.encode("User:-3")), None);
+        assert_eq!(decode::<UserId>(&URL_SAFE_NO_PAD.encode("User:-3")), None);
     }
 }

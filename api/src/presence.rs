@@ -12,6 +12,7 @@ use redis::aio::ConnectionManager;
 
 use crate::events::{Ephemeral, PublicUser};
 use crate::hub::EventHub;
+use jeco_schema::ids::UserId;
 
 /// Timing of presence (shortened in tests).
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +32,7 @@ impl Default for PresenceTiming {
 /// This instance's presence bookkeeping.
 #[derive(Clone)]
 pub struct Presence {
-    local: Arc<Mutex<HashMap<i64, usize>>>,
+    local: Arc<Mutex<HashMap<UserId, usize>>>,
     shared: Option<ConnectionManager>,
     instance: Arc<str>,
     hub: EventHub,
@@ -39,7 +40,7 @@ pub struct Presence {
     pub timing: PresenceTiming,
 }
 
-fn key(user: i64) -> String {
+fn key(user: UserId) -> String {
     format!("jeco:presence:{user}")
 }
 
@@ -63,7 +64,7 @@ impl Presence {
         presence
     }
 
-    fn local_users(&self) -> Vec<i64> {
+    fn local_users(&self) -> Vec<UserId> {
         self.local.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
     }
 
@@ -112,7 +113,7 @@ impl Presence {
         }
     }
 
-    async fn beat(&self, users: &[i64]) {
+    async fn beat(&self, users: &[UserId]) {
         let Some(conn) = &self.shared else { return };
         if users.is_empty() {
             return;
@@ -139,9 +140,9 @@ impl Presence {
     }
 
     /// Which of `users` are online now (anywhere).
-    pub async fn online(&self, users: &[i64]) -> HashMap<i64, bool> {
+    pub async fn online(&self, users: &[UserId]) -> HashMap<UserId, bool> {
         let local = self.local.lock().map(|m| m.clone()).unwrap_or_default();
-        let mut out: HashMap<i64, bool> = users.iter().map(|u| (*u, local.contains_key(u))).collect();
+        let mut out: HashMap<UserId, bool> = users.iter().map(|u| (*u, local.contains_key(u))).collect();
         let Some(conn) = &self.shared else { return out };
         let mut pipe = redis::pipe();
         for u in users {

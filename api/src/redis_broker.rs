@@ -18,12 +18,13 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::events::Ephemeral;
 use crate::hub::Broker;
+use jeco_schema::ids::ConversationId;
 
 /// The ephemeral-signal channel.
 const EPHEMERAL: &str = "jeco:ephemeral";
 
 /// The doorbell channel of a conversation.
-pub fn channel(conversation_id: i64) -> String {
+pub fn channel(conversation_id: ConversationId) -> String {
     format!("jeco:log:{conversation_id}")
 }
 
@@ -43,7 +44,7 @@ pub struct RedisBroker {
     instance: String,
     ephemeral: broadcast::Sender<Arc<Ephemeral>>,
     /// Conversations watched by this instance's subscribers, with counts.
-    interest: Mutex<HashMap<i64, usize>>,
+    interest: Mutex<HashMap<ConversationId, usize>>,
     /// The live subscription's command side, while connected.
     sink: Mutex<Option<PubSubSink>>,
 }
@@ -85,13 +86,13 @@ impl RedisBroker {
         }
     }
 
-    fn watched(&self) -> Vec<i64> {
+    fn watched(&self) -> Vec<ConversationId> {
         self.interest.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
     }
 
     /// Sends SUBSCRIBE or UNSUBSCRIBE on the live subscription, if any (a
     /// reconnect subscribes to everything watched at that time).
-    fn command(&self, conversation_id: i64, subscribe: bool) {
+    fn command(&self, conversation_id: ConversationId, subscribe: bool) {
         let Some(mut sink) = self.sink.lock().ok().and_then(|s| s.clone()) else { return };
         tokio::spawn(async move {
             let ch = channel(conversation_id);
@@ -157,7 +158,7 @@ async fn subscribe_forever(client: redis::Client, broker: Weak<RedisBroker>) {
 }
 
 impl Broker for RedisBroker {
-    fn ring(&self, conversation_id: i64) {
+    fn ring(&self, conversation_id: ConversationId) {
         self.local.notify_one();
         let mut conn = self.publisher.clone();
         tokio::spawn(async move {
@@ -169,7 +170,7 @@ impl Broker for RedisBroker {
         });
     }
 
-    fn want(&self, conversation_id: i64) {
+    fn want(&self, conversation_id: ConversationId) {
         let first = match self.interest.lock() {
             Ok(mut m) => {
                 let n = m.entry(conversation_id).or_insert(0);
@@ -183,7 +184,7 @@ impl Broker for RedisBroker {
         }
     }
 
-    fn unwant(&self, conversation_id: i64) {
+    fn unwant(&self, conversation_id: ConversationId) {
         let last = match self.interest.lock() {
             Ok(mut m) => match m.get_mut(&conversation_id) {
                 Some(n) if *n > 1 => {

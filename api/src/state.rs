@@ -9,6 +9,7 @@ use crate::auth::{Authenticator, PasswordHasherPool, TokenKeys};
 use crate::config::Config;
 use crate::hub::EventHub;
 use crate::ratelimit::Limiter;
+use jeco_schema::ids::UserId;
 
 /// Everything a request handler or service needs.
 #[derive(Clone)]
@@ -26,11 +27,11 @@ pub struct AppState {
     /// Password hashing.
     pub hasher: PasswordHasherPool,
     /// sendMessage per user.
-    pub send_limiter: Limiter<i64>,
+    pub send_limiter: Limiter<UserId>,
     /// register/login/refresh per client address.
     pub auth_limiter: Limiter<String>,
     /// setTyping per user.
-    pub typing_limiter: Limiter<i64>,
+    pub typing_limiter: Limiter<UserId>,
     /// Any GraphQL request or WebSocket upgrade per client address.
     pub ip_limiter: Limiter<std::net::IpAddr>,
     /// Flips to `true` when the server shuts down (WebSockets close with 1012).

@@ -15,18 +15,23 @@ use jeco_schema::{log, PgPool};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::EventPayload;
 use crate::hub::EventHub;
+use jeco_schema::ids::ConversationId;
 
 /// An open transaction: the connection (through `Deref`) and the
 /// conversations whose events were appended, in order, each once.
 pub struct Tx<'c> {
     conn: &'c mut AsyncPgConnection,
-    touched: Vec<i64>,
+    touched: Vec<ConversationId>,
 }
 
 impl Tx<'_> {
     /// Appends an event to the conversation's log in this transaction; the
     /// conversation is rung after commit.
-    pub async fn append(&mut self, conversation_id: i64, payload: &EventPayload) -> ServiceResult<()> {
+    pub async fn append(
+        &mut self,
+        conversation_id: ConversationId,
+        payload: &EventPayload,
+    ) -> ServiceResult<()> {
         let json = serde_json::to_value(payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
         log::append(self.conn, conversation_id, &json).await?;
         if !self.touched.contains(&conversation_id) {

@@ -21,6 +21,7 @@ use tokio::task::AbortHandle;
 use crate::graphql::{self, AppSchema, RequestInfo};
 use crate::guards;
 use crate::state::AppState;
+use jeco_schema::ids::UserId;
 
 /// The subprotocol.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -238,7 +239,7 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     let _ = writer.await;
 }
 
-async fn public_user(ep: &Endpoint, user_id: i64) -> Option<crate::events::PublicUser> {
+async fn public_user(ep: &Endpoint, user_id: UserId) -> Option<crate::events::PublicUser> {
     let mut c = ep.state.pool.get().await.ok()?;
     crate::services::access::public_user(&mut c, user_id).await.ok()
 }

@@ -6,13 +6,14 @@ use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{AccessTokenId, UserId};
 use crate::models::AccessToken;
 use crate::schema::access_tokens;
 
 /// Creates an access token row.
 pub async fn insert_access_token(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     secret_hash: &[u8],
     expires_at: Option<DateTime<Utc>>,
@@ -30,12 +31,18 @@ pub async fn insert_access_token(
 }
 
 /// One access token by id.
-pub async fn access_token(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<AccessToken>> {
+pub async fn access_token(
+    conn: &mut AsyncPgConnection,
+    id: AccessTokenId,
+) -> QueryResult<Option<AccessToken>> {
     access_tokens::table.find(id).select(AccessToken::as_select()).first(conn).await.optional()
 }
 
 /// A user's unrevoked access tokens, newest first.
-pub async fn access_tokens_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<AccessToken>> {
+pub async fn access_tokens_of(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<AccessToken>> {
     access_tokens::table
         .filter(access_tokens::user_id.eq(user_id))
         .filter(access_tokens::revoked_at.is_null())
@@ -46,7 +53,11 @@ pub async fn access_tokens_of(conn: &mut AsyncPgConnection, user_id: i64) -> Que
 }
 
 /// Revokes a user's token; false when there was no such unrevoked token.
-pub async fn revoke_access_token(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<bool> {
+pub async fn revoke_access_token(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    id: AccessTokenId,
+) -> QueryResult<bool> {
     diesel::update(
         access_tokens::table
             .filter(access_tokens::id.eq(id))
@@ -60,7 +71,7 @@ pub async fn revoke_access_token(conn: &mut AsyncPgConnection, user_id: i64, id:
 }
 
 /// Stamps a token's use (callers throttle this).
-pub async fn touch_access_token(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+pub async fn touch_access_token(conn: &mut AsyncPgConnection, id: AccessTokenId) -> QueryResult<()> {
     diesel::update(access_tokens::table.find(id))
         .set(access_tokens::last_used_at.eq(now))
         .execute(conn)

@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{ConversationId, UserId};
 use crate::models::User;
 use crate::paging::keyset;
 use crate::schema::{blocks, contacts, members, users};
 
 /// Adds a contact (no-op if present).
-pub async fn add_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64) -> QueryResult<()> {
+pub async fn add_contact(conn: &mut AsyncPgConnection, owner: UserId, contact: UserId) -> QueryResult<()> {
     diesel::insert_into(contacts::table)
         .values((contacts::owner_id.eq(owner), contacts::contact_id.eq(contact)))
         .on_conflict_do_nothing()
@@ -21,12 +22,12 @@ pub async fn add_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64)
 }
 
 /// Removes a contact (no-op if absent).
-pub async fn remove_contact(conn: &mut AsyncPgConnection, owner: i64, contact: i64) -> QueryResult<()> {
+pub async fn remove_contact(conn: &mut AsyncPgConnection, owner: UserId, contact: UserId) -> QueryResult<()> {
     diesel::delete(contacts::table.find((owner, contact))).execute(conn).await.map(drop)
 }
 
 /// Blocks a user (no-op if already blocked).
-pub async fn block(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<()> {
+pub async fn block(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<()> {
     diesel::insert_into(blocks::table)
         .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
         .on_conflict_do_nothing()
@@ -36,21 +37,21 @@ pub async fn block(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> 
 }
 
 /// Unblocks a user (no-op if not blocked).
-pub async fn unblock(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<()> {
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<()> {
     diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await.map(drop)
 }
 
 /// Whether `blocker` blocked `blocked`.
-pub async fn is_blocked(conn: &mut AsyncPgConnection, blocker: i64, blocked: i64) -> QueryResult<bool> {
+pub async fn is_blocked(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(blocks::table.find((blocker, blocked)))).get_result(conn).await
 }
 
 /// Other members of a conversation who blocked `user_id`.
 pub async fn blocked_by_members(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    user_id: i64,
-) -> QueryResult<Vec<i64>> {
+    conversation_id: ConversationId,
+    user_id: UserId,
+) -> QueryResult<Vec<UserId>> {
     blocks::table
         .inner_join(members::table.on(members::user_id.eq(blocks::blocker_id)))
         .filter(members::conversation_id.eq(conversation_id))
@@ -63,7 +64,7 @@ pub async fn blocked_by_members(
 /// The user's contacts by username, after the keyset `(lower(username), id)`.
 pub async fn contacts_of(
     conn: &mut AsyncPgConnection,
-    owner: i64,
+    owner: UserId,
     after: Option<(String, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
@@ -83,9 +84,9 @@ pub async fn contacts_of(
 /// Of `ids`, the users `owner` has as contacts and those `owner` blocked.
 pub async fn relations_of(
     conn: &mut AsyncPgConnection,
-    owner: i64,
-    ids: &[i64],
-) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    owner: UserId,
+    ids: &[UserId],
+) -> QueryResult<(Vec<UserId>, Vec<UserId>)> {
     let contacts = contacts::table
         .filter(contacts::owner_id.eq(owner))
         .filter(contacts::contact_id.eq_any(ids))
@@ -102,11 +103,15 @@ pub async fn relations_of(
 }
 
 /// Users the viewer may watch (presence): contacts and co-members, at most `limit`.
-pub async fn related_users(conn: &mut AsyncPgConnection, user_id: i64, limit: i64) -> QueryResult<Vec<i64>> {
+pub async fn related_users(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    limit: i64,
+) -> QueryResult<Vec<UserId>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = BigInt)]
-        id: i64,
+        id: UserId,
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT id FROM (

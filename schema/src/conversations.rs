@@ -8,6 +8,7 @@ use diesel::sql_types::{Bool, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::enums::{ConversationKind, Visibility};
+use crate::ids::{ConversationId, UserId};
 use crate::like::contains_pattern;
 use crate::models::{Conversation, NewConversation};
 use crate::paging::keyset;
@@ -30,7 +31,7 @@ pub async fn insert_conversation(
 /// Loads conversations by id.
 pub async fn conversations_by_ids(
     conn: &mut AsyncPgConnection,
-    ids: &[i64],
+    ids: &[ConversationId],
 ) -> QueryResult<Vec<Conversation>> {
     conversations::table
         .filter(conversations::id.eq_any(ids))
@@ -41,12 +42,19 @@ pub async fn conversations_by_ids(
 
 /// Locks a conversation row for the rest of the transaction (serializes joins,
 /// leaves and role changes of one conversation).
-pub async fn lock_conversation(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Conversation>> {
+pub async fn lock_conversation(
+    conn: &mut AsyncPgConnection,
+    id: ConversationId,
+) -> QueryResult<Option<Conversation>> {
     conversations::table.find(id).select(Conversation::as_select()).for_update().first(conn).await.optional()
 }
 
 /// Marks new activity (orders the conversation list).
-pub async fn touch_conversation(conn: &mut AsyncPgConnection, id: i64, at: DateTime<Utc>) -> QueryResult<()> {
+pub async fn touch_conversation(
+    conn: &mut AsyncPgConnection,
+    id: ConversationId,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(conversations::table.find(id))
         .set(conversations::last_activity_at.eq(at))
         .execute(conn)
@@ -58,7 +66,7 @@ pub async fn touch_conversation(conn: &mut AsyncPgConnection, id: i64, at: DateT
 /// `(last_activity_at, id)`.
 pub async fn conversations_of(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Conversation>> {
@@ -123,7 +131,7 @@ pub async fn direct_conversation(
 /// violation of `conversations_room_name_key`.
 pub async fn update_room(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: ConversationId,
     name: Option<&str>,
     topic: Option<Option<&str>>,
     pins_admin_only: Option<bool>,

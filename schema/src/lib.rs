@@ -7,6 +7,7 @@ pub mod access_tokens;
 pub mod contacts;
 pub mod conversations;
 pub mod enums;
+pub mod ids;
 mod like;
 pub mod log;
 pub mod members;

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{ConversationId, UserId};
 use crate::schema::{events, members};
 
 /// A position in the event log, ordered like the log.
@@ -42,7 +43,7 @@ pub struct EventRow {
     /// Writing transaction.
     pub tx: i64,
     /// Conversation the event belongs to.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// The typed event, as JSON (written once, read once per server instance).
     pub payload: serde_json::Value,
     /// Commit-ish time.
@@ -62,15 +63,15 @@ pub enum LogFilter {
     /// Every conversation (the per-instance tailer).
     All,
     /// One conversation.
-    Conversation(i64),
+    Conversation(ConversationId),
     /// Every conversation this user is a member of now.
-    MemberOf(i64),
+    MemberOf(UserId),
 }
 
 /// Appends an event to the log inside the caller's transaction.
 pub async fn append(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     payload: &serde_json::Value,
 ) -> QueryResult<()> {
     diesel::insert_into(events::table)

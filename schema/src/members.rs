@@ -10,6 +10,7 @@ use diesel::sql_types::{Bool, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::enums::Role;
+use crate::ids::{ConversationId, UserId};
 use crate::models::Member;
 use crate::paging::keyset;
 use crate::schema::{members, users};
@@ -17,8 +18,8 @@ use crate::schema::{members, users};
 /// Adds a member; `None` when already a member.
 pub async fn insert_member(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
     role: Role,
 ) -> QueryResult<Option<Member>> {
     diesel::insert_into(members::table)
@@ -37,8 +38,8 @@ pub async fn insert_member(
 /// Removes a member; the removed row, if there was one.
 pub async fn delete_member(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
 ) -> QueryResult<Option<Member>> {
     diesel::delete(members::table.find((conversation_id, user_id)))
         .returning(Member::as_returning())
@@ -50,8 +51,8 @@ pub async fn delete_member(
 /// Changes a member's role.
 pub async fn set_role(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
     role: Role,
 ) -> QueryResult<()> {
     diesel::update(members::table.find((conversation_id, user_id)))
@@ -64,8 +65,8 @@ pub async fn set_role(
 /// One membership.
 pub async fn member(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
 ) -> QueryResult<Option<Member>> {
     members::table.find((conversation_id, user_id)).select(Member::as_select()).first(conn).await.optional()
 }
@@ -73,8 +74,8 @@ pub async fn member(
 /// Memberships of one user in the given conversations.
 pub async fn memberships_of(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    conversation_ids: &[i64],
+    user_id: UserId,
+    conversation_ids: &[ConversationId],
 ) -> QueryResult<Vec<Member>> {
     members::table
         .filter(members::user_id.eq(user_id))
@@ -85,14 +86,17 @@ pub async fn memberships_of(
 }
 
 /// Ids of every conversation the user belongs to.
-pub async fn conversation_ids_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+pub async fn conversation_ids_of(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<ConversationId>> {
     members::table.filter(members::user_id.eq(user_id)).select(members::conversation_id).load(conn).await
 }
 
 /// Members of a conversation ordered by join time, after the keyset `(joined_at, user_id)`.
 pub async fn members_of(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Member>> {
@@ -111,9 +115,9 @@ pub async fn members_of(
 /// Member counts of the given conversations.
 pub async fn member_counts(
     conn: &mut AsyncPgConnection,
-    conversation_ids: &[i64],
-) -> QueryResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = members::table
+    conversation_ids: &[ConversationId],
+) -> QueryResult<HashMap<ConversationId, i64>> {
+    let rows: Vec<(ConversationId, i64)> = members::table
         .filter(members::conversation_id.eq_any(conversation_ids))
         .group_by(members::conversation_id)
         .select((members::conversation_id, count_star()))
@@ -125,9 +129,9 @@ pub async fn member_counts(
 /// The other member of each given direct conversation (for names and avatars).
 pub async fn direct_peers(
     conn: &mut AsyncPgConnection,
-    viewer: i64,
-    conversation_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64)>> {
+    viewer: UserId,
+    conversation_ids: &[ConversationId],
+) -> QueryResult<Vec<(ConversationId, UserId)>> {
     members::table
         .filter(members::conversation_id.eq_any(conversation_ids))
         .filter(members::user_id.ne(viewer))
@@ -140,10 +144,10 @@ pub async fn direct_peers(
 /// `usernames` (case-insensitive).
 pub async fn members_named(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     usernames: &[String],
-    except: i64,
-) -> QueryResult<Vec<i64>> {
+    except: UserId,
+) -> QueryResult<Vec<UserId>> {
     let lowered: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
     users::table
         .inner_join(members::table.on(members::user_id.eq(users::id)))
@@ -162,8 +166,8 @@ pub async fn members_named(
 /// Whether another member of the conversation deleted their account.
 pub async fn has_deleted_member(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
-    except: i64,
+    conversation_id: ConversationId,
+    except: UserId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         members::table

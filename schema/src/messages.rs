@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::{Message, NewMessage, User};
 use crate::paging::{keyset, Direction};
 use crate::schema::{messages, reactions, users};
@@ -28,7 +29,7 @@ pub async fn insert_message(
 /// The message a sender stored under a client id.
 pub async fn message_by_client_id(
     conn: &mut AsyncPgConnection,
-    sender_id: i64,
+    sender_id: UserId,
     client_id: &str,
 ) -> QueryResult<Option<Message>> {
     messages::table
@@ -41,7 +42,7 @@ pub async fn message_by_client_id(
 }
 
 /// Loads messages by id.
-pub async fn messages_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Message>> {
+pub async fn messages_by_ids(conn: &mut AsyncPgConnection, ids: &[MessageId]) -> QueryResult<Vec<Message>> {
     messages::table.filter(messages::id.eq_any(ids)).select(Message::as_select()).load(conn).await
 }
 
@@ -49,7 +50,7 @@ pub async fn messages_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> Query
 /// with its sender (one query: a page never loads senders row by row).
 pub async fn timeline(
     conn: &mut AsyncPgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     key: Option<(i64, i64)>,
     direction: Direction,
     limit: i64,
@@ -79,7 +80,7 @@ pub async fn timeline(
 /// The newest message of each given conversation.
 pub async fn last_messages(
     conn: &mut AsyncPgConnection,
-    conversation_ids: &[i64],
+    conversation_ids: &[ConversationId],
 ) -> QueryResult<Vec<Message>> {
     messages::table
         .filter(messages::conversation_id.eq_any(conversation_ids))
@@ -92,12 +93,12 @@ pub async fn last_messages(
 
 /// A message, locked for the rest of the transaction (serialises concurrent
 /// edits, deletes, pins and reactions of one message).
-pub async fn lock_message(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Message>> {
+pub async fn lock_message(conn: &mut AsyncPgConnection, id: MessageId) -> QueryResult<Option<Message>> {
     messages::table.find(id).for_update().select(Message::as_select()).first(conn).await.optional()
 }
 
 /// Replaces a message's text and stamps the edit.
-pub async fn edit_message(conn: &mut AsyncPgConnection, id: i64, body: &str) -> QueryResult<Message> {
+pub async fn edit_message(conn: &mut AsyncPgConnection, id: MessageId, body: &str) -> QueryResult<Message> {
     diesel::update(messages::table.find(id))
         .set((messages::body.eq(body), messages::edited_at.eq(now)))
         .returning(Message::as_returning())
@@ -107,14 +108,14 @@ pub async fn edit_message(conn: &mut AsyncPgConnection, id: i64, body: &str) -> 
 
 /// Turns a message into a tombstone: text, pin and reactions go; the row stays
 /// so the timeline, replies and cursors keep their places.
-pub async fn tombstone_message(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Message> {
+pub async fn tombstone_message(conn: &mut AsyncPgConnection, id: MessageId) -> QueryResult<Message> {
     diesel::delete(reactions::table.filter(reactions::message_id.eq(id))).execute(conn).await?;
     diesel::update(messages::table.find(id))
         .set((
             messages::body.eq(None::<String>),
             messages::deleted_at.eq(now),
             messages::pinned_at.eq(None::<DateTime<Utc>>),
-            messages::pinned_by.eq(None::<i64>),
+            messages::pinned_by.eq(None::<UserId>),
         ))
         .returning(Message::as_returning())
         .get_result(conn)
@@ -122,7 +123,11 @@ pub async fn tombstone_message(conn: &mut AsyncPgConnection, id: i64) -> QueryRe
 }
 
 /// Pins (`Some(user)`) or unpins (`None`) a message.
-pub async fn set_pin(conn: &mut AsyncPgConnection, id: i64, by: Option<i64>) -> QueryResult<Message> {
+pub async fn set_pin(
+    conn: &mut AsyncPgConnection,
+    id: MessageId,
+    by: Option<UserId>,
+) -> QueryResult<Message> {
     let at = by.map(|_| Utc::now());
     diesel::update(messages::table.find(id))
         .set((messages::pinned_at.eq(at), messages::pinned_by.eq(by)))
@@ -132,7 +137,10 @@ pub async fn set_pin(conn: &mut AsyncPgConnection, id: i64, by: Option<i64>) -> 
 }
 
 /// Pinned messages of the given conversations, newest pin first.
-pub async fn pinned_in(conn: &mut AsyncPgConnection, conversation_ids: &[i64]) -> QueryResult<Vec<Message>> {
+pub async fn pinned_in(
+    conn: &mut AsyncPgConnection,
+    conversation_ids: &[ConversationId],
+) -> QueryResult<Vec<Message>> {
     messages::table
         .filter(messages::conversation_id.eq_any(conversation_ids))
         .filter(messages::pinned_at.is_not_null())

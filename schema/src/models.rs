@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::enums::{ConversationKind, NotificationKind, Role, Visibility};
+use crate::ids::{AccessTokenId, ConversationId, MessageId, NotificationId, SessionId, UserId};
 use crate::schema::{conversations, members, messages, notifications, read_positions, sessions, users};
 
 /// A user account row.
@@ -12,7 +13,7 @@ use crate::schema::{conversations, members, messages, notifications, read_positi
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     /// Primary key.
-    pub id: i64,
+    pub id: UserId,
     /// Unique (case-insensitively) handle.
     pub username: String,
     /// Unique (case-insensitively) email; never shown to other users.
@@ -48,9 +49,9 @@ pub struct NewUser<'a> {
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct Session {
     /// Primary key, also the public half of the refresh token.
-    pub id: i64,
+    pub id: SessionId,
     /// Owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// SHA-256 of the current refresh secret.
     pub secret_hash: Vec<u8>,
     /// How many times the token was rotated.
@@ -70,7 +71,7 @@ pub struct Session {
 #[diesel(table_name = sessions)]
 pub struct NewSession {
     /// Owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// SHA-256 of the refresh secret.
     pub secret_hash: Vec<u8>,
     /// Absolute end of the session.
@@ -82,7 +83,7 @@ pub struct NewSession {
 #[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
 pub struct Conversation {
     /// Primary key.
-    pub id: i64,
+    pub id: ConversationId,
     /// Room or direct.
     pub kind: ConversationKind,
     /// Room name (None for direct conversations).
@@ -92,7 +93,7 @@ pub struct Conversation {
     /// Who may find and join it.
     pub visibility: Visibility,
     /// Creator, if still registered.
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the last message (or creation).
@@ -117,7 +118,7 @@ pub struct NewConversation<'a> {
     /// Who may find and join it.
     pub visibility: Visibility,
     /// Creator.
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// Pair key of a direct conversation.
     pub direct_key: Option<&'a str>,
 }
@@ -127,9 +128,9 @@ pub struct NewConversation<'a> {
 #[diesel(table_name = members, check_for_backend(diesel::pg::Pg))]
 pub struct Member {
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// User.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Owner, admin or member.
     pub role: Role,
     /// Join time.
@@ -141,11 +142,11 @@ pub struct Member {
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct Message {
     /// Primary key.
-    pub id: i64,
+    pub id: MessageId,
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Author.
-    pub sender_id: i64,
+    pub sender_id: UserId,
     /// Text (None once deleted).
     pub body: Option<String>,
     /// Sender-chosen idempotency key.
@@ -160,13 +161,13 @@ pub struct Message {
     pub tx: i64,
     /// The message this one replies to.
     #[serde(default)]
-    pub reply_to_id: Option<i64>,
+    pub reply_to_id: Option<MessageId>,
     /// When it was pinned (None: not pinned).
     #[serde(default)]
     pub pinned_at: Option<DateTime<Utc>>,
     /// Who pinned it.
     #[serde(default)]
-    pub pinned_by: Option<i64>,
+    pub pinned_by: Option<UserId>,
 }
 
 /// A new message row.
@@ -174,15 +175,15 @@ pub struct Message {
 #[diesel(table_name = messages)]
 pub struct NewMessage<'a> {
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Author.
-    pub sender_id: i64,
+    pub sender_id: UserId,
     /// Text.
     pub body: &'a str,
     /// Idempotency key.
     pub client_id: &'a str,
     /// Replied-to message.
-    pub reply_to_id: Option<i64>,
+    pub reply_to_id: Option<MessageId>,
 }
 
 /// How far a member has read.
@@ -190,11 +191,11 @@ pub struct NewMessage<'a> {
 #[diesel(table_name = read_positions, check_for_backend(diesel::pg::Pg))]
 pub struct ReadPosition {
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Reader.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The newest message read.
-    pub message_id: i64,
+    pub message_id: MessageId,
     /// That message's log position.
     pub tx: i64,
     /// When it moved.
@@ -206,19 +207,19 @@ pub struct ReadPosition {
 #[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
 pub struct Notification {
     /// Primary key.
-    pub id: i64,
+    pub id: NotificationId,
     /// Log position (transaction id).
     pub tx: i64,
     /// Recipient.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Why it was created.
     pub kind: NotificationKind,
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// The message that caused it.
-    pub message_id: i64,
+    pub message_id: MessageId,
     /// Who caused it.
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// When the recipient marked it read.
@@ -230,9 +231,9 @@ pub struct Notification {
 #[diesel(table_name = crate::schema::access_tokens, check_for_backend(diesel::pg::Pg))]
 pub struct AccessToken {
     /// Primary key (the public part of the token).
-    pub id: i64,
+    pub id: AccessTokenId,
     /// Owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Label chosen by the owner.
     pub name: String,
     /// SHA-256 of the secret.

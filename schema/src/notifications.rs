@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::enums::NotificationKind;
+use crate::ids::{NotificationId, UserId};
 use crate::models::{Message, Notification};
 use crate::paging::keyset;
 use crate::schema::notifications;
@@ -14,7 +15,7 @@ use crate::schema::notifications;
 /// Creates notifications of one kind for a message.
 pub async fn insert_notifications(
     conn: &mut AsyncPgConnection,
-    recipients: &[i64],
+    recipients: &[UserId],
     kind: NotificationKind,
     message: &Message,
 ) -> QueryResult<()> {
@@ -39,7 +40,7 @@ pub async fn insert_notifications(
 /// A user's notifications, newest first, before the keyset `(tx, id)`.
 pub async fn notifications_of(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     unread_only: bool,
     before: Option<(i64, i64)>,
     limit: i64,
@@ -63,7 +64,7 @@ pub async fn notifications_of(
 /// the event log: only transactions below the horizon).
 pub async fn notifications_after(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     after: (i64, i64),
     limit: i64,
 ) -> QueryResult<Vec<Notification>> {
@@ -86,8 +87,8 @@ pub async fn notifications_after(
 /// Marks notifications read (all of the user's, or the given ones); returns how many changed.
 pub async fn mark_notifications_read(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    ids: Option<&[i64]>,
+    user_id: UserId,
+    ids: Option<&[NotificationId]>,
 ) -> QueryResult<usize> {
     let base = notifications::table
         .filter(notifications::user_id.eq(user_id))
@@ -105,7 +106,7 @@ pub async fn mark_notifications_read(
 }
 
 /// How many unread notifications a user has.
-pub async fn unread_notification_count(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<i64> {
+pub async fn unread_notification_count(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<i64> {
     notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())

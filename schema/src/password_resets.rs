@@ -6,13 +6,14 @@ use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::UserId;
 use crate::schema::password_resets;
 
 /// Records a reset token (its hash); earlier unused tokens of the user stay valid
 /// until they expire, so two quick requests do not race each other.
 pub async fn insert_password_reset(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -33,8 +34,8 @@ pub async fn insert_password_reset(
 pub async fn take_password_reset(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
-) -> QueryResult<Option<i64>> {
-    let user: Option<i64> = diesel::update(
+) -> QueryResult<Option<UserId>> {
+    let user: Option<UserId> = diesel::update(
         password_resets::table
             .filter(password_resets::token_hash.eq(token_hash))
             .filter(password_resets::used_at.is_null())

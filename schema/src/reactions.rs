@@ -3,13 +3,14 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{MessageId, UserId};
 use crate::schema::reactions;
 
 /// Adds a reaction; false when the user already reacted with this emoji.
 pub async fn add_reaction(
     conn: &mut AsyncPgConnection,
-    message_id: i64,
-    user_id: i64,
+    message_id: MessageId,
+    user_id: UserId,
     emoji: &str,
 ) -> QueryResult<bool> {
     diesel::insert_into(reactions::table)
@@ -27,8 +28,8 @@ pub async fn add_reaction(
 /// Removes a reaction; false when there was none.
 pub async fn remove_reaction(
     conn: &mut AsyncPgConnection,
-    message_id: i64,
-    user_id: i64,
+    message_id: MessageId,
+    user_id: UserId,
     emoji: &str,
 ) -> QueryResult<bool> {
     diesel::delete(
@@ -45,8 +46,8 @@ pub async fn remove_reaction(
 /// Reactions `(message id, emoji, user id)` on the given messages, oldest first.
 pub async fn reactions_on(
     conn: &mut AsyncPgConnection,
-    message_ids: &[i64],
-) -> QueryResult<Vec<(i64, String, i64)>> {
+    message_ids: &[MessageId],
+) -> QueryResult<Vec<(MessageId, String, UserId)>> {
     reactions::table
         .filter(reactions::message_id.eq_any(message_ids))
         .order((reactions::message_id, reactions::created_at, reactions::user_id))

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{ConversationId, MessageId, UserId};
 use crate::models::{Message, ReadPosition, User};
 use crate::schema::{read_positions, users};
 
@@ -15,7 +16,7 @@ use crate::schema::{read_positions, users};
 /// position when it moved.
 pub async fn advance_read_position(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     message: &Message,
 ) -> QueryResult<Option<ReadPosition>> {
     diesel::sql_query(
@@ -39,11 +40,11 @@ pub async fn advance_read_position(
 #[derive(QueryableByName)]
 struct ReadPositionRow {
     #[diesel(sql_type = BigInt)]
-    conversation_id: i64,
+    conversation_id: ConversationId,
     #[diesel(sql_type = BigInt)]
-    user_id: i64,
+    user_id: UserId,
     #[diesel(sql_type = BigInt)]
-    message_id: i64,
+    message_id: MessageId,
     #[diesel(sql_type = BigInt)]
     tx: i64,
     #[diesel(sql_type = Timestamptz)]
@@ -65,7 +66,7 @@ impl ReadPositionRow {
 /// Read positions of every member of the given conversations, with the readers.
 pub async fn read_positions_in(
     conn: &mut AsyncPgConnection,
-    conversation_ids: &[i64],
+    conversation_ids: &[ConversationId],
 ) -> QueryResult<Vec<(ReadPosition, User)>> {
     read_positions::table
         .inner_join(users::table.on(users::id.eq(read_positions::user_id)))
@@ -78,13 +79,13 @@ pub async fn read_positions_in(
 /// Messages from others after the user's read position, per conversation.
 pub async fn unread_counts(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    conversation_ids: &[i64],
-) -> QueryResult<HashMap<i64, i64>> {
+    user_id: UserId,
+    conversation_ids: &[ConversationId],
+) -> QueryResult<HashMap<ConversationId, i64>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = BigInt)]
-        conversation_id: i64,
+        conversation_id: ConversationId,
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
@@ -110,25 +111,28 @@ pub async fn unread_counts(
 pub struct DeliveryMoved {
     /// Conversation.
     #[diesel(sql_type = BigInt)]
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Recipient.
     #[diesel(sql_type = BigInt)]
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Newest message delivered.
     #[diesel(sql_type = BigInt)]
-    pub message_id: i64,
+    pub message_id: MessageId,
 }
 
 /// Moves delivery positions forward (never back) in one statement; returns
 /// the ones that moved. Rows: (conversation, user, message id, message tx).
 pub async fn advance_delivered(
     conn: &mut AsyncPgConnection,
-    rows: &[(i64, i64, i64, i64)],
+    rows: &[(ConversationId, UserId, MessageId, i64)],
 ) -> QueryResult<Vec<DeliveryMoved>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let pick = |f: fn(&(i64, i64, i64, i64)) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    let conversations: Vec<ConversationId> = rows.iter().map(|r| r.0).collect();
+    let users: Vec<UserId> = rows.iter().map(|r| r.1).collect();
+    let messages: Vec<MessageId> = rows.iter().map(|r| r.2).collect();
+    let txs: Vec<i64> = rows.iter().map(|r| r.3).collect();
     diesel::sql_query(
         "INSERT INTO delivered_positions AS d (conversation_id, user_id, message_id, tx)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
@@ -137,10 +141,10 @@ pub async fn advance_delivered(
            WHERE (d.tx, d.message_id) < (EXCLUDED.tx, EXCLUDED.message_id)
          RETURNING conversation_id, user_id, message_id",
     )
-    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.0))
-    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.1))
-    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.2))
-    .bind::<diesel::sql_types::Array<BigInt>, _>(pick(|r| r.3))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(conversations)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(users)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(messages)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(txs)
     .load(conn)
     .await
 }
@@ -148,8 +152,8 @@ pub async fn advance_delivered(
 /// Delivery positions (conversation, user, message id, tx) in the given conversations.
 pub async fn delivered_positions_in(
     conn: &mut AsyncPgConnection,
-    conversation_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
+    conversation_ids: &[ConversationId],
+) -> QueryResult<Vec<(ConversationId, UserId, MessageId, i64)>> {
     use crate::schema::delivered_positions as d;
     d::table
         .filter(d::conversation_id.eq_any(conversation_ids))

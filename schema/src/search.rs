@@ -9,21 +9,22 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{ConversationId, UserId};
 use crate::like::contains_pattern;
 use crate::models::{Message, User};
 use crate::schema::{members, messages, users};
 
 /// What to look for and where.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MessageSearch {
     /// The searcher: only conversations they are a member of are searched.
-    pub viewer: i64,
+    pub viewer: UserId,
     /// The query as typed (trimmed, non-empty).
     pub text: String,
     /// Only this conversation.
-    pub conversation_id: Option<i64>,
+    pub conversation_id: Option<ConversationId>,
     /// Only this sender.
-    pub sender_id: Option<i64>,
+    pub sender_id: Option<UserId>,
     /// Sent at or after.
     pub since: Option<DateTime<Utc>>,
     /// Sent before.
@@ -62,7 +63,7 @@ pub async fn search_messages(
     // a word common elsewhere but rare in the viewer's rooms does not send it
     // walking the whole table newest first (2.5 s at 1M rows, 3 of 1,000 rooms;
     // 47 ms this way).
-    let mut scope: Vec<i64> = members::table
+    let mut scope: Vec<ConversationId> = members::table
         .filter(members::user_id.eq(search.viewer))
         .select(members::conversation_id)
         .load(conn)

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::{SessionId, UserId};
 use crate::models::{NewSession, Session};
 use crate::schema::{login_failures, sessions};
 
@@ -16,7 +17,7 @@ pub async fn insert_session(conn: &mut AsyncPgConnection, new: NewSession) -> Qu
 }
 
 /// Loads a session by id.
-pub async fn session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Session>> {
+pub async fn session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult<Option<Session>> {
     sessions::table.find(id).select(Session::as_select()).first(conn).await.optional()
 }
 
@@ -24,7 +25,7 @@ pub async fn session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Optio
 /// refresh won the race or the session is revoked.
 pub async fn rotate_session(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    id: SessionId,
     old_hash: &[u8],
     new_hash: &[u8],
 ) -> QueryResult<bool> {
@@ -45,7 +46,7 @@ pub async fn rotate_session(
 }
 
 /// Revokes a session (idempotent).
-pub async fn revoke_session(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+pub async fn revoke_session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult<()> {
     diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
         .set(sessions::revoked_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -56,14 +57,14 @@ pub async fn revoke_session(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
 /// Revokes every open session of a user but `keep`; the revoked ids.
 pub async fn revoke_sessions(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    keep: Option<i64>,
-) -> QueryResult<Vec<i64>> {
+    user_id: UserId,
+    keep: Option<SessionId>,
+) -> QueryResult<Vec<SessionId>> {
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null())
-            .filter(sessions::id.ne(keep.unwrap_or(0))),
+            .filter(sessions::id.ne(keep.unwrap_or(SessionId(0)))),
     )
     .set(sessions::revoked_at.eq(now))
     .returning(sessions::id)
@@ -74,7 +75,7 @@ pub async fn revoke_sessions(
 /// The lock-out end for (user, ip), if locked now.
 pub async fn locked_until(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     ip: &str,
 ) -> QueryResult<Option<DateTime<Utc>>> {
     let until: Option<Option<DateTime<Utc>>> = login_failures::table
@@ -90,7 +91,7 @@ pub async fn locked_until(
 /// `lock_secs` once `max_failures` is reached. Returns the failures so far.
 pub async fn record_login_failure(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     ip: &str,
     window_secs: i64,
     max_failures: i32,
@@ -127,6 +128,10 @@ struct FailureCount {
 }
 
 /// Forgets failed logins of (user, ip) after a success.
-pub async fn clear_login_failures(conn: &mut AsyncPgConnection, user_id: i64, ip: &str) -> QueryResult<()> {
+pub async fn clear_login_failures(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    ip: &str,
+) -> QueryResult<()> {
     diesel::delete(login_failures::table.find((user_id, ip))).execute(conn).await.map(drop)
 }

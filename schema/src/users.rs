@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::ids::UserId;
 use crate::like::contains_pattern;
 use crate::models::{NewUser, User};
 use crate::paging::keyset;
 use crate::schema::{access_tokens, blocks, contacts, password_resets, sessions, users};
 
 /// Loads users by id.
-pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
+pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[UserId]) -> QueryResult<Vec<User>> {
     users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await
 }
 
@@ -70,7 +71,7 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> Que
 /// Sets display name and/or bio (`Some(None)` clears the bio).
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
+    user_id: UserId,
     display_name: Option<&str>,
     bio: Option<Option<&str>>,
 ) -> QueryResult<User> {
@@ -86,7 +87,7 @@ pub async fn update_profile(
 }
 
 /// Stores a new password hash.
-pub async fn set_password_hash(conn: &mut AsyncPgConnection, user_id: i64, hash: &str) -> QueryResult<()> {
+pub async fn set_password_hash(conn: &mut AsyncPgConnection, user_id: UserId, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::password_hash.eq(hash))
         .execute(conn)
@@ -125,7 +126,7 @@ pub async fn search_users(
 /// Anonymises a deleted account: the handle and email are freed, credentials,
 /// contacts and blocks go. Memberships are removed by the caller (it writes a
 /// `MemberLeft` event for each); messages stay, shown as from a deleted user.
-pub async fn anonymise_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<User> {
+pub async fn anonymise_user(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<User> {
     diesel::update(access_tokens::table.filter(access_tokens::user_id.eq(user_id)))
         .set(access_tokens::revoked_at.eq(now))
         .execute(conn)

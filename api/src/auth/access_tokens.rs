@@ -10,28 +10,29 @@ use jeco_schema::PgPool;
 use super::cache::FreshCache;
 use super::secrets::sha256;
 use super::viewer::Viewer;
+use jeco_schema::ids::AccessTokenId;
 
 /// Prefix of personal access tokens, so they are recognisable in config files
 /// and by secret scanners.
 pub const PAT_PREFIX: &str = "jeco_pat_";
 
 /// Splits a personal access token `jeco_pat_<id>_<secret>`.
-pub fn parse_access_token(token: &str) -> Option<(i64, &str)> {
+pub fn parse_access_token(token: &str) -> Option<(AccessTokenId, &str)> {
     let (id, secret) = token.trim().strip_prefix(PAT_PREFIX)?.split_once('_')?;
-    let id: i64 = id.parse().ok()?;
-    (id > 0 && secret.len() >= 32 && secret.len() <= 128).then_some((id, secret))
+    let id = AccessTokenId(id.parse().ok()?);
+    (id.get() > 0 && secret.len() >= 32 && secret.len() <= 128).then_some((id, secret))
 }
 
 /// Personal access tokens as last read (`None`: no such token).
 #[derive(Default)]
 pub struct AccessTokens {
-    rows: FreshCache<Option<AccessToken>>,
+    rows: FreshCache<AccessTokenId, Option<AccessToken>>,
 }
 
 impl AccessTokens {
     /// The viewer a presented token stands for, if it is valid now. Stamps
     /// `last_used_at` at most once a minute.
-    pub async fn check(&self, pool: &PgPool, id: i64, secret: &str) -> Option<Viewer> {
+    pub async fn check(&self, pool: &PgPool, id: AccessTokenId, secret: &str) -> Option<Viewer> {
         let row = match self.rows.cached(id) {
             Some(row) => row,
             None => {
@@ -56,7 +57,7 @@ impl AccessTokens {
             tokio::spawn(async move {
                 if let Ok(mut c) = pool.get().await {
                     if let Err(e) = access_tokens::touch_access_token(&mut c, id).await {
-                        tracing::warn!(token_id = id, "could not stamp access token use: {e}");
+                        tracing::warn!(token_id = %id, "could not stamp access token use: {e}");
                     }
                 }
             });
@@ -65,7 +66,7 @@ impl AccessTokens {
     }
 
     /// Forgets a token changed here, so its next use reads it again.
-    pub fn revoked(&self, id: i64) {
+    pub fn revoked(&self, id: AccessTokenId) {
         self.rows.forget(id);
     }
 }
@@ -77,7 +78,10 @@ mod tests {
     #[test]
     fn access_tokens_parse_strictly() {
         let secret = "a_b-".repeat(10);
-        assert_eq!(parse_access_token(&format!("jeco_pat_5_{secret}")), Some((5, secret.as_str())));
+        assert_eq!(
+            parse_access_token(&format!("jeco_pat_5_{secret}")),
+            Some((AccessTokenId(5), secret.as_str()))
+        );
         assert_eq!(parse_access_token("jeco_pat_5_short"), None);
         assert_eq!(parse_access_token(&format!("jeco_pat_x_{secret}")), None);
         assert_eq!(parse_access_token(&format!("pat_5_{secret}")), None);

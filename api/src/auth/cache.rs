@@ -2,34 +2,35 @@
 //! the credential checks every request makes.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Answers read from the database, trusted per instance for
 /// [`FRESHNESS`]. Something ended or revoked here is forgotten (or remembered as
 /// closed) at once; on the other instances it takes at most that long.
-pub struct FreshCache<V> {
-    seen: Mutex<HashMap<i64, (V, Instant)>>,
+pub struct FreshCache<K, V> {
+    seen: Mutex<HashMap<K, (V, Instant)>>,
 }
 
 /// How long a [`FreshCache`] answer is trusted.
 pub const FRESHNESS: Duration = Duration::from_secs(10);
 
-impl<V> Default for FreshCache<V> {
+impl<K, V> Default for FreshCache<K, V> {
     fn default() -> Self {
         FreshCache { seen: Mutex::new(HashMap::new()) }
     }
 }
 
-impl<V: Clone> FreshCache<V> {
+impl<K: Hash + Eq, V: Clone> FreshCache<K, V> {
     /// A cached answer, if fresh.
-    pub fn cached(&self, id: i64) -> Option<V> {
+    pub fn cached(&self, id: K) -> Option<V> {
         let seen = self.seen.lock().ok()?;
         seen.get(&id).filter(|(_, at)| at.elapsed() < FRESHNESS).map(|(v, _)| v.clone())
     }
 
     /// Records an answer.
-    pub fn remember(&self, id: i64, value: V) {
+    pub fn remember(&self, id: K, value: V) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() > 100_000 {
                 seen.retain(|_, (_, at)| at.elapsed() < FRESHNESS);
@@ -39,7 +40,7 @@ impl<V: Clone> FreshCache<V> {
     }
 
     /// Drops an answer (changed here).
-    pub fn forget(&self, id: i64) {
+    pub fn forget(&self, id: K) {
         if let Ok(mut seen) = self.seen.lock() {
             seen.remove(&id);
         }

@@ -20,6 +20,7 @@ use jeco_schema::PgPool;
 use access_tokens::AccessTokens;
 pub use access_tokens::PAT_PREFIX;
 pub use cache::FRESHNESS;
+use jeco_schema::ids::{AccessTokenId, SessionId, UserId};
 pub use passwords::PasswordHasherPool;
 pub use secrets::{random_token, sha256};
 use sessions::Sessions;
@@ -62,24 +63,24 @@ impl Authenticator {
 
     /// Whether the session behind an access token is still open (cached; a
     /// database failure counts as closed).
-    pub async fn session_open(&self, session_id: i64) -> bool {
+    pub async fn session_open(&self, session_id: SessionId) -> bool {
         self.sessions.open(&self.pool, session_id).await
     }
 
     /// Issues an access JWT for a login session; returns it with its expiry.
-    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<(String, DateTime<Utc>), String> {
+    pub fn issue(&self, user_id: UserId, session_id: SessionId) -> Result<(String, DateTime<Utc>), String> {
         self.keys.issue(user_id, session_id)
     }
 
     /// A session was revoked here: its access JWTs stop working on this
     /// instance at once (on the others within [`FRESHNESS`]).
-    pub fn session_ended(&self, session_id: i64) {
+    pub fn session_ended(&self, session_id: SessionId) {
         self.sessions.ended(session_id);
     }
 
     /// A personal access token was revoked here: its next use on this
     /// instance reads it again (on the others within [`FRESHNESS`]).
-    pub fn access_token_revoked(&self, id: i64) {
+    pub fn access_token_revoked(&self, id: AccessTokenId) {
         self.access_tokens.revoked(id);
     }
 }

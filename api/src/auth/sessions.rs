@@ -6,6 +6,7 @@ use jeco_schema as db;
 use jeco_schema::PgPool;
 
 use super::cache::FreshCache;
+use jeco_schema::ids::SessionId;
 
 /// How long a session (refresh token chain) lives without logging in again.
 pub const SESSION_TTL: Duration = Duration::days(30);
@@ -14,23 +15,23 @@ pub const SESSION_TTL: Duration = Duration::days(30);
 pub const REFRESH_COOKIE: &str = "jeco_refresh";
 
 /// Splits a refresh token `<session id>.<secret>`.
-pub fn parse_refresh_token(token: &str) -> Option<(i64, &str)> {
+pub fn parse_refresh_token(token: &str) -> Option<(SessionId, &str)> {
     let (id, secret) = token.trim().split_once('.')?;
-    let id: i64 = id.parse().ok()?;
-    (id > 0 && secret.len() >= 16 && secret.len() <= 128).then_some((id, secret))
+    let id = SessionId(id.parse().ok()?);
+    (id.get() > 0 && secret.len() >= 16 && secret.len() <= 128).then_some((id, secret))
 }
 
 /// Whether login sessions are open: access JWTs of a session that logged out or
 /// was revoked stop working instead of living on until they expire.
 #[derive(Default)]
 pub struct Sessions {
-    open: FreshCache<bool>,
+    open: FreshCache<SessionId, bool>,
 }
 
 impl Sessions {
     /// Whether the session is open (cached; a database failure counts as
     /// closed).
-    pub async fn open(&self, pool: &PgPool, session_id: i64) -> bool {
+    pub async fn open(&self, pool: &PgPool, session_id: SessionId) -> bool {
         if let Some(open) = self.open.cached(session_id) {
             return open;
         }
@@ -47,7 +48,7 @@ impl Sessions {
     }
 
     /// Remembers a session revoked here as closed.
-    pub fn ended(&self, session_id: i64) {
+    pub fn ended(&self, session_id: SessionId) {
         self.open.remember(session_id, false);
     }
 }
@@ -58,7 +59,7 @@ mod tests {
 
     #[test]
     fn refresh_tokens_parse_strictly() {
-        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), Some((12, "abcdefghijklmnopq")));
+        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), Some((SessionId(12), "abcdefghijklmnopq")));
         assert_eq!(parse_refresh_token("12.short"), None);
         assert_eq!(parse_refresh_token("x.abcdefghijklmnopq"), None);
         assert_eq!(parse_refresh_token("-1.abcdefghijklmnopq"), None);

@@ -5,6 +5,7 @@ use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Valida
 use serde::{Deserialize, Serialize};
 
 use super::viewer::Viewer;
+use jeco_schema::ids::{SessionId, UserId};
 
 /// How long an access token is valid.
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
@@ -13,7 +14,7 @@ pub const ACCESS_TTL: Duration = Duration::minutes(15);
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
-    sid: i64,
+    sid: SessionId,
     iat: i64,
     exp: i64,
     typ: String,
@@ -33,7 +34,7 @@ impl TokenKeys {
     }
 
     /// Issues an access token for a login session; returns it with its expiry.
-    pub fn issue(&self, user_id: i64, session_id: i64) -> Result<(String, DateTime<Utc>), String> {
+    pub fn issue(&self, user_id: UserId, session_id: SessionId) -> Result<(String, DateTime<Utc>), String> {
         let now = Utc::now();
         let exp = now + ACCESS_TTL;
         let claims = Claims {
@@ -56,7 +57,7 @@ impl TokenKeys {
         if data.claims.typ != "access" {
             return None;
         }
-        Some(Viewer { user_id: data.claims.sub.parse().ok()?, session_id: Some(data.claims.sid) })
+        Some(Viewer { user_id: UserId(data.claims.sub.parse().ok()?), session_id: Some(data.claims.sid) })
     }
 }
 
@@ -67,8 +68,8 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
-        let viewer = Viewer { user_id: 7, session_id: Some(3) };
-        let (token, exp) = keys.issue(7, 3).unwrap();
+        let viewer = Viewer { user_id: UserId(7), session_id: Some(SessionId(3)) };
+        let (token, exp) = keys.issue(UserId(7), SessionId(3)).unwrap();
         assert!(exp > Utc::now());
         assert_eq!(keys.verify(&token), Some(viewer));
         let other = TokenKeys::new(b"another-secret-another-secret-xx");

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use jeco_schema::enums::{ConversationKind, Role, Visibility};
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 use jeco_schema::models;
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +15,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageV1 {
     /// Message id.
-    pub id: i64,
+    pub id: MessageId,
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Author.
-    pub sender_id: i64,
+    pub sender_id: UserId,
     /// Text (None once deleted).
     #[serde(default)]
     pub body: Option<String>,
@@ -36,13 +37,13 @@ pub struct MessageV1 {
     pub tx: i64,
     /// The message this one replies to (added after the first events).
     #[serde(default)]
-    pub reply_to_id: Option<i64>,
+    pub reply_to_id: Option<MessageId>,
     /// When it was pinned (added after the first events).
     #[serde(default)]
     pub pinned_at: Option<DateTime<Utc>>,
     /// Who pinned it (added after the first events).
     #[serde(default)]
-    pub pinned_by: Option<i64>,
+    pub pinned_by: Option<UserId>,
 }
 
 impl From<&models::Message> for MessageV1 {
@@ -87,9 +88,9 @@ impl From<&MessageV1> for models::Message {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberV1 {
     /// Conversation.
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// User.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// `owner`, `admin` or `member`.
     pub role: String,
     /// Join time.
@@ -123,7 +124,7 @@ impl From<&MemberV1> for models::Member {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationV1 {
     /// Conversation id.
-    pub id: i64,
+    pub id: ConversationId,
     /// `room` or `direct`.
     pub kind: String,
     /// Room name (None for direct conversations).
@@ -136,7 +137,7 @@ pub struct ConversationV1 {
     pub visibility: String,
     /// Creator, if still registered.
     #[serde(default)]
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Time of the last message (or creation).

@@ -6,6 +6,7 @@ use chrono::TimeZone;
 use serde_json::Value;
 
 use super::*;
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 
 fn t(s: i64, micros: u32) -> DateTime<Utc> {
     Utc.timestamp_opt(1_780_000_000 + s, micros * 1000).single().expect("a valid instant")
@@ -14,7 +15,7 @@ fn t(s: i64, micros: u32) -> DateTime<Utc> {
 fn alice() -> PublicUser {
     // `bio` was set when written; events never store it.
     PublicUser {
-        id: 7,
+        id: UserId(7),
         username: "alice".into(),
         display_name: "Alice Liddell".into(),
         created_at: t(0, 123_456),
@@ -23,38 +24,49 @@ fn alice() -> PublicUser {
 }
 
 fn bob() -> PublicUser {
-    PublicUser { id: 8, username: "bob".into(), display_name: "Bob".into(), created_at: t(5, 1), bio: None }
+    PublicUser {
+        id: UserId(8),
+        username: "bob".into(),
+        display_name: "Bob".into(),
+        created_at: t(5, 1),
+        bio: None,
+    }
 }
 
 fn message() -> MessageV1 {
     MessageV1 {
-        id: 42,
-        conversation_id: 3,
-        sender_id: 7,
+        id: MessageId(42),
+        conversation_id: ConversationId(3),
+        sender_id: UserId(7),
         body: Some("hi @bob, see \"this\" 👍".into()),
         client_id: "c-0001".into(),
         created_at: t(100, 654_321),
         edited_at: None,
         deleted_at: None,
         tx: 9001,
-        reply_to_id: Some(41),
+        reply_to_id: Some(MessageId(41)),
         pinned_at: None,
         pinned_by: None,
     }
 }
 
 fn member(role: &str) -> MemberV1 {
-    MemberV1 { conversation_id: 3, user_id: 8, role: role.into(), joined_at: t(50, 500) }
+    MemberV1 {
+        conversation_id: ConversationId(3),
+        user_id: UserId(8),
+        role: role.into(),
+        joined_at: t(50, 500),
+    }
 }
 
 fn conversation() -> ConversationV1 {
     ConversationV1 {
-        id: 3,
+        id: ConversationId(3),
         kind: "room".into(),
         name: Some("general".into()),
         topic: Some("all things".into()),
         visibility: "public".into(),
-        created_by: Some(7),
+        created_by: Some(UserId(7)),
         created_at: t(10, 0),
         last_activity_at: t(100, 654_321),
         direct_key: None,
@@ -69,8 +81,8 @@ fn every_kind() -> Vec<EventPayload> {
         EventPayload::MemberJoined { member: member("member"), user: bob() },
         EventPayload::MemberRoleChanged { member: member("admin"), user: bob() },
         EventPayload::MemberLeft { user: bob() },
-        EventPayload::ReadReceiptMoved { user: bob(), message_id: 42 },
-        EventPayload::DeliveryMoved { user: bob(), message_id: 42 },
+        EventPayload::ReadReceiptMoved { user: bob(), message_id: MessageId(42) },
+        EventPayload::DeliveryMoved { user: bob(), message_id: MessageId(42) },
         EventPayload::MessageEdited {
             message: MessageV1 {
                 edited_at: Some(t(200, 10)),
@@ -82,14 +94,14 @@ fn every_kind() -> Vec<EventPayload> {
             message: MessageV1 { body: None, deleted_at: Some(t(300, 0)), ..message() },
         },
         EventPayload::ReactionsChanged {
-            message_id: 42,
+            message_id: MessageId(42),
             reactions: vec![
                 ReactionSet { emoji: "👍🏽".into(), users: vec![alice(), bob()] },
                 ReactionSet { emoji: "🎉".into(), users: vec![bob()] },
             ],
         },
         EventPayload::MessagePinned {
-            message: MessageV1 { pinned_at: Some(t(400, 999_999)), pinned_by: Some(8), ..message() },
+            message: MessageV1 { pinned_at: Some(t(400, 999_999)), pinned_by: Some(UserId(8)), ..message() },
             by: bob(),
         },
         EventPayload::MessageUnpinned { message: message(), by: bob() },

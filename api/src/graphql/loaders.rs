@@ -12,6 +12,7 @@ use jeco_schema::{self as db, PgPool};
 
 use crate::error::internal;
 use crate::events::PublicUser;
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 
 async fn conn(
     pool: &PgPool,
@@ -23,11 +24,11 @@ async fn conn(
 /// Users by id (public fields only).
 pub struct UserLoader(pub PgPool);
 
-impl Loader<i64> for UserLoader {
+impl Loader<UserId> for UserLoader {
     type Value = PublicUser;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PublicUser>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, PublicUser>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::users::users_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.iter().map(|u| (u.id, PublicUser::from(u))).collect())
@@ -37,11 +38,14 @@ impl Loader<i64> for UserLoader {
 /// Conversations by id.
 pub struct ConversationLoader(pub PgPool);
 
-impl Loader<i64> for ConversationLoader {
+impl Loader<ConversationId> for ConversationLoader {
     type Value = Conversation;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Conversation>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, Conversation>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::conversations::conversations_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
@@ -51,11 +55,11 @@ impl Loader<i64> for ConversationLoader {
 /// Member counts by conversation id.
 pub struct MemberCountLoader(pub PgPool);
 
-impl Loader<i64> for MemberCountLoader {
+impl Loader<ConversationId> for MemberCountLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+    async fn load(&self, keys: &[ConversationId]) -> Result<HashMap<ConversationId, i64>, Self::Error> {
         let mut c = conn(&self.0).await?;
         db::members::member_counts(&mut c, keys).await.map_err(internal)
     }
@@ -64,11 +68,11 @@ impl Loader<i64> for MemberCountLoader {
 /// Newest message by conversation id.
 pub struct LastMessageLoader(pub PgPool);
 
-impl Loader<i64> for LastMessageLoader {
+impl Loader<ConversationId> for LastMessageLoader {
     type Value = Message;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
+    async fn load(&self, keys: &[ConversationId]) -> Result<HashMap<ConversationId, Message>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::messages::last_messages(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.conversation_id, m)).collect())
@@ -80,14 +84,14 @@ pub struct RoleLoader {
     /// Database pool.
     pub pool: PgPool,
     /// The viewer.
-    pub viewer: i64,
+    pub viewer: UserId,
 }
 
-impl Loader<i64> for RoleLoader {
+impl Loader<ConversationId> for RoleLoader {
     type Value = Role;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Role>, Self::Error> {
+    async fn load(&self, keys: &[ConversationId]) -> Result<HashMap<ConversationId, Role>, Self::Error> {
         let mut c = conn(&self.pool).await?;
         let rows = db::members::memberships_of(&mut c, self.viewer, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.conversation_id, m.role)).collect())
@@ -99,14 +103,14 @@ pub struct RelationLoader {
     /// Database pool.
     pub pool: PgPool,
     /// The viewer.
-    pub viewer: i64,
+    pub viewer: UserId,
 }
 
-impl Loader<i64> for RelationLoader {
+impl Loader<UserId> for RelationLoader {
     type Value = (bool, bool);
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, (bool, bool)>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, (bool, bool)>, Self::Error> {
         let mut c = conn(&self.pool).await?;
         let (contacts, blocked) =
             db::contacts::relations_of(&mut c, self.viewer, keys).await.map_err(internal)?;
@@ -119,14 +123,14 @@ pub struct PeerLoader {
     /// Database pool.
     pub pool: PgPool,
     /// The viewer.
-    pub viewer: i64,
+    pub viewer: UserId,
 }
 
-impl Loader<i64> for PeerLoader {
-    type Value = i64;
+impl Loader<ConversationId> for PeerLoader {
+    type Value = UserId;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+    async fn load(&self, keys: &[ConversationId]) -> Result<HashMap<ConversationId, UserId>, Self::Error> {
         let mut c = conn(&self.pool).await?;
         let rows = db::members::direct_peers(&mut c, self.viewer, keys).await.map_err(internal)?;
         Ok(rows.into_iter().collect())
@@ -138,14 +142,14 @@ pub struct UnreadLoader {
     /// Database pool.
     pub pool: PgPool,
     /// The viewer.
-    pub viewer: i64,
+    pub viewer: UserId,
 }
 
-impl Loader<i64> for UnreadLoader {
+impl Loader<ConversationId> for UnreadLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+    async fn load(&self, keys: &[ConversationId]) -> Result<HashMap<ConversationId, i64>, Self::Error> {
         let mut c = conn(&self.pool).await?;
         db::receipts::unread_counts(&mut c, self.viewer, keys).await.map_err(internal)
     }
@@ -155,14 +159,17 @@ impl Loader<i64> for UnreadLoader {
 /// query, so "seen by" needs no second round of user loads).
 pub struct ReadPositionsLoader(pub PgPool);
 
-impl Loader<i64> for ReadPositionsLoader {
+impl Loader<ConversationId> for ReadPositionsLoader {
     type Value = Vec<(jeco_schema::models::ReadPosition, PublicUser)>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::receipts::read_positions_in(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        let mut out: HashMap<ConversationId, Self::Value> = HashMap::new();
         for (position, user) in rows {
             out.entry(position.conversation_id).or_default().push((position, PublicUser::from(&user)));
         }
@@ -173,14 +180,17 @@ impl Loader<i64> for ReadPositionsLoader {
 /// Delivery positions (user, message id, tx) by conversation id.
 pub struct DeliveredPositionsLoader(pub PgPool);
 
-impl Loader<i64> for DeliveredPositionsLoader {
-    type Value = Vec<(i64, i64, i64)>;
+impl Loader<ConversationId> for DeliveredPositionsLoader {
+    type Value = Vec<(UserId, MessageId, i64)>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::receipts::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        let mut out: HashMap<ConversationId, Self::Value> = HashMap::new();
         for (conv, user, message, tx) in rows {
             out.entry(conv).or_default().push((user, message, tx));
         }
@@ -191,11 +201,11 @@ impl Loader<i64> for DeliveredPositionsLoader {
 /// Messages by id.
 pub struct MessageLoader(pub PgPool);
 
-impl Loader<i64> for MessageLoader {
+impl Loader<MessageId> for MessageLoader {
     type Value = Message;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Message>, Self::Error> {
+    async fn load(&self, keys: &[MessageId]) -> Result<HashMap<MessageId, Message>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::messages::messages_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
@@ -205,14 +215,17 @@ impl Loader<i64> for MessageLoader {
 /// Reactions by message id: `(emoji, user id)` in order of reacting.
 pub struct ReactionsLoader(pub PgPool);
 
-impl Loader<i64> for ReactionsLoader {
-    type Value = Vec<(String, i64)>;
+impl Loader<MessageId> for ReactionsLoader {
+    type Value = Vec<(String, UserId)>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<(String, i64)>>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[MessageId],
+    ) -> Result<HashMap<MessageId, Vec<(String, UserId)>>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::reactions::reactions_on(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        let mut out: HashMap<MessageId, Vec<(String, UserId)>> = HashMap::new();
         for (message_id, emoji, user_id) in rows {
             out.entry(message_id).or_default().push((emoji, user_id));
         }
@@ -223,14 +236,17 @@ impl Loader<i64> for ReactionsLoader {
 /// Pinned messages by conversation id, newest pin first.
 pub struct PinnedLoader(pub PgPool);
 
-impl Loader<i64> for PinnedLoader {
+impl Loader<ConversationId> for PinnedLoader {
     type Value = Vec<Message>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Message>>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, Vec<Message>>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::messages::pinned_in(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<i64, Vec<Message>> = HashMap::new();
+        let mut out: HashMap<ConversationId, Vec<Message>> = HashMap::new();
         for m in rows {
             out.entry(m.conversation_id).or_default().push(m);
         }
@@ -267,7 +283,7 @@ impl CacheFactory for RequestCache {
 pub type Batch<T> = DataLoader<T, RequestCache>;
 
 /// One loader with the request's caching policy and batching window.
-fn batch<T: Loader<i64>>(loader: T, cache: RequestCache, delay: std::time::Duration) -> Batch<T> {
+fn batch<T: Send + Sync + 'static>(loader: T, cache: RequestCache, delay: std::time::Duration) -> Batch<T> {
     DataLoader::with_cache(loader, tokio::spawn, cache).delay(delay)
 }
 
@@ -275,7 +291,7 @@ fn batch<T: Loader<i64>>(loader: T, cache: RequestCache, delay: std::time::Durat
 pub fn add_loaders(
     request: async_graphql::Request,
     pool: &PgPool,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     cache: RequestCache,
     delay: std::time::Duration,
 ) -> async_graphql::Request {

@@ -28,6 +28,7 @@ use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use crate::auth::Viewer;
 use crate::error::{bad_request, internal, ServiceError, ServiceResult, UserError};
 use crate::state::AppState;
+use jeco_schema::ids::UserId;
 
 /// The query root.
 #[derive(MergedObject, Default)]
@@ -121,7 +122,7 @@ pub fn viewer(ctx: &Context<'_>) -> Option<Viewer> {
 }
 
 /// The viewer or a top-level "log in first" error (for queries).
-pub fn require_viewer(ctx: &Context<'_>) -> async_graphql::Result<i64> {
+pub fn require_viewer(ctx: &Context<'_>) -> async_graphql::Result<UserId> {
     viewer(ctx).map(|v| v.user_id).ok_or_else(|| async_graphql::Error::new("log in first"))
 }
 

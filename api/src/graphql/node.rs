@@ -12,6 +12,7 @@ use crate::error::{internal, ServiceError};
 use crate::graphql::state;
 use crate::ids::{self, Kind};
 use crate::services::access::{access_conversation, visible_conversation};
+use jeco_schema::ids::{AccessTokenId, ConversationId, MessageId, UserId};
 
 /// The `node` query.
 #[derive(Default)]
@@ -26,6 +27,7 @@ impl NodeQuery {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         match kind {
             Kind::User => {
+                let n = UserId(n);
                 let exists = !db::users::users_by_ids(&mut c, &[n]).await.map_err(internal)?.is_empty();
                 drop(c);
                 if exists {
@@ -34,7 +36,7 @@ impl NodeQuery {
                     Ok(None)
                 }
             }
-            Kind::Conversation => match visible_conversation(&mut c, viewer, n).await {
+            Kind::Conversation => match visible_conversation(&mut c, viewer, ConversationId(n)).await {
                 Ok(conv) => Ok(conv.map(|cv| Node::Conversation(ConversationNode(cv)))),
                 Err(e) => Err(internal(e)),
             },
@@ -42,15 +44,19 @@ impl NodeQuery {
             Kind::Notification => Ok(None),
             Kind::AccessToken => {
                 let Some(viewer) = viewer else { return Ok(None) };
-                let row = db::access_tokens::access_token(&mut c, n).await.map_err(internal)?;
+                let row =
+                    db::access_tokens::access_token(&mut c, AccessTokenId(n)).await.map_err(internal)?;
                 Ok(row
                     .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
                     .map(|t| Node::AccessToken(AccessTokenNode(t))))
             }
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
-                let Some(m) =
-                    db::messages::messages_by_ids(&mut c, &[n]).await.map_err(internal)?.into_iter().next()
+                let Some(m) = db::messages::messages_by_ids(&mut c, &[MessageId(n)])
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .next()
                 else {
                     return Ok(None);
                 };

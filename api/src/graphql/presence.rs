@@ -12,7 +12,8 @@ use super::users::UserNode;
 use super::{require_viewer, state};
 use crate::error::{bad_request, internal};
 use crate::events::{Ephemeral, PublicUser};
-use crate::ids::{self, Kind};
+use crate::ids;
+use jeco_schema::ids::UserId;
 
 /// A user came online or went offline.
 #[derive(SimpleObject)]
@@ -41,19 +42,19 @@ impl PresenceSubscription {
         let st = state(ctx);
         let mut c = st.pool.get().await.map_err(internal)?;
         let allowed = db::contacts::related_users(&mut c, viewer, 1000).await.map_err(internal)?;
-        let wanted: Vec<i64> = match user_ids {
+        let wanted: Vec<UserId> = match user_ids {
             None => allowed,
             Some(ids) => {
                 if ids.len() > 1000 {
                     return Err(bad_request("at most 1000 userIds"));
                 }
                 ids.iter()
-                    .filter_map(|id| ids::decode(Kind::User, id))
+                    .filter_map(|id| ids::decode::<UserId>(id))
                     .filter(|id| allowed.contains(id))
                     .collect()
             }
         };
-        let users: HashMap<i64, PublicUser> = db::users::users_by_ids(&mut c, &wanted)
+        let users: HashMap<UserId, PublicUser> = db::users::users_by_ids(&mut c, &wanted)
             .await
             .map_err(internal)?
             .iter()
@@ -63,7 +64,7 @@ impl PresenceSubscription {
         let presence = st.presence.clone();
         // Listen before reading the current state, so no change falls in between.
         let mut rx = st.hub.ephemeral();
-        let ids: Vec<i64> = users.keys().copied().collect();
+        let ids: Vec<UserId> = users.keys().copied().collect();
         let mut known = presence.online(&ids).await;
         Ok(async_stream::stream! {
             for id in &ids {

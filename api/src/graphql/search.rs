@@ -9,8 +9,9 @@ use super::messages::{MessageConnection, MessageNode, SearchMatch, TextRange};
 use super::pagination::Page;
 use super::{service_error, state, viewer};
 use crate::events::PublicUser;
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::search;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Search queries.
 #[derive(Default)]
@@ -36,12 +37,14 @@ impl SearchQuery {
         let page = Page::forward(first, after, Cursor::message)?;
         let before = page.key()?;
         // An id of the wrong kind matches nothing, like an id that does not exist.
-        let decode = |id: &Option<ID>, kind| match id {
-            Some(id) => ids::decode(kind, id).map(Some).ok_or(()),
-            None => Ok(None),
-        };
+        fn decode<T: ids::GlobalId>(id: &Option<ID>) -> Result<Option<T>, ()> {
+            match id {
+                Some(id) => ids::decode::<T>(id).map(Some).ok_or(()),
+                None => Ok(None),
+            }
+        }
         let (Ok(conversation_id), Ok(sender_id)) =
-            (decode(&conversation_id, Kind::Conversation), decode(&sender_id, Kind::User))
+            (decode::<ConversationId>(&conversation_id), decode::<UserId>(&sender_id))
         else {
             return Ok(Connection::new(false, false));
         };
@@ -59,7 +62,7 @@ impl SearchQuery {
                 })
                 .collect();
             Edge::with_additional_fields(
-                Cursor::Message(hit.message.tx, hit.message.id).encode(),
+                Cursor::Message(hit.message.tx, hit.message.id.get()).encode(),
                 MessageNode { sender: Some(PublicUser::from(&hit.sender)), row: hit.message },
                 SearchMatch { snippet: Some(hit.snippet), highlights: Some(highlights) },
             )

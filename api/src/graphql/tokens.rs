@@ -7,8 +7,9 @@ use jeco_schema::models;
 
 use super::{ok_payload, service_error, split, state, viewer};
 use crate::error::UserError;
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::tokens;
+use jeco_schema::ids::AccessTokenId;
 
 /// A personal access token (never its secret).
 pub struct AccessTokenNode(pub models::AccessToken);
@@ -17,7 +18,7 @@ pub struct AccessTokenNode(pub models::AccessToken);
 impl AccessTokenNode {
     /// Global id.
     pub(crate) async fn id(&self) -> ID {
-        ids::encode(Kind::AccessToken, self.0.id)
+        ids::encode(self.0.id)
     }
     /// What it is for.
     async fn name(&self) -> &str {
@@ -111,7 +112,7 @@ impl AccessTokenMutation {
         ctx: &Context<'_>,
         input: RevokeAccessTokenInput,
     ) -> async_graphql::Result<RevokeAccessTokenPayload> {
-        let result = match ids::decode(Kind::AccessToken, &input.id) {
+        let result = match ids::decode::<AccessTokenId>(&input.id) {
             Some(id) => tokens::revoke(state(ctx), viewer(ctx), id).await,
             None => Err(UserError::not_found("id", "access token").into()),
         };

@@ -13,8 +13,9 @@ use super::users::UserNode;
 use super::{require_viewer, split, state, viewer};
 use crate::error::UserError;
 use crate::events::{Ephemeral, PublicUser};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::typing::{self, TYPING_TTL};
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Someone started or stopped typing.
 #[derive(SimpleObject)]
@@ -58,7 +59,7 @@ impl TypingMutation {
         ctx: &Context<'_>,
         input: SetTypingInput,
     ) -> async_graphql::Result<SetTypingPayload> {
-        let result = match ids::decode(Kind::Conversation, &input.conversation_id) {
+        let result = match ids::decode::<ConversationId>(&input.conversation_id) {
             Some(id) => typing::set_typing(state(ctx), viewer(ctx), id, input.typing).await,
             None => Err(UserError::not_found("conversationId", "conversation").into()),
         };
@@ -84,7 +85,7 @@ impl TypingSubscription {
         let conv = member_conversation(ctx, viewer, &conversation_id).await?;
         let mut rx = state(ctx).hub.ephemeral();
         Ok(async_stream::stream! {
-            let mut typists: HashMap<i64, (PublicUser, Instant)> = HashMap::new();
+            let mut typists: HashMap<UserId, (PublicUser, Instant)> = HashMap::new();
             loop {
                 let next_expiry = typists.values().map(|(_, at)| *at).min();
                 tokio::select! {
@@ -109,7 +110,7 @@ impl TypingSubscription {
                     },
                     _ = sleep_until(next_expiry), if next_expiry.is_some() => {
                         let now = Instant::now();
-                        let expired: Vec<i64> = typists.iter().filter(|(_, (_, at))| *at <= now).map(|(id, _)| *id).collect();
+                        let expired: Vec<UserId> = typists.iter().filter(|(_, (_, at))| *at <= now).map(|(id, _)| *id).collect();
                         for id in expired {
                             if let Some((user, _)) = typists.remove(&id) {
                                 yield event(conv, user, false);
@@ -122,9 +123,9 @@ impl TypingSubscription {
     }
 }
 
-fn event(conversation_id: i64, user: PublicUser, typing: bool) -> TypingEvent {
+fn event(conversation_id: ConversationId, user: PublicUser, typing: bool) -> TypingEvent {
     TypingEvent {
-        conversation_id: ids::encode(Kind::Conversation, conversation_id),
+        conversation_id: ids::encode(conversation_id),
         user: UserNode { user, email: None },
         typing,
     }

@@ -8,16 +8,17 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, Notify};
 
 use crate::events::Ephemeral;
+use jeco_schema::ids::ConversationId;
 
 /// Carries "events were committed" between server instances.
 pub trait Broker: Send + Sync + 'static {
     /// Announces commits in a conversation to the instances watching it
     /// (and to this one).
-    fn ring(&self, conversation_id: i64);
+    fn ring(&self, conversation_id: ConversationId);
     /// This instance now has (one more) subscriber watching a conversation.
-    fn want(&self, conversation_id: i64);
+    fn want(&self, conversation_id: ConversationId);
     /// One subscriber of this instance stopped watching a conversation.
-    fn unwant(&self, conversation_id: i64);
+    fn unwant(&self, conversation_id: ConversationId);
     /// Resolves once a ring happened since the previous call returned.
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
     /// Whether the broker can currently reach its peers.
@@ -42,13 +43,13 @@ impl Default for InProcessBroker {
 }
 
 impl Broker for InProcessBroker {
-    fn ring(&self, _conversation_id: i64) {
+    fn ring(&self, _conversation_id: ConversationId) {
         self.notify.notify_one();
     }
 
-    fn want(&self, _conversation_id: i64) {}
+    fn want(&self, _conversation_id: ConversationId) {}
 
-    fn unwant(&self, _conversation_id: i64) {}
+    fn unwant(&self, _conversation_id: ConversationId) {}
 
     fn rung(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         Box::pin(self.notify.notified())

@@ -17,6 +17,7 @@ use jeco_schema::PgPool;
 use tokio::sync::broadcast;
 
 use crate::events::{Ephemeral, EventPayload, LoggedEvent};
+use jeco_schema::ids::{ConversationId, UserId};
 
 mod broker;
 
@@ -42,7 +43,7 @@ impl EventHub {
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
-    pub fn committed(&self, conversation_id: i64) {
+    pub fn committed(&self, conversation_id: ConversationId) {
         self.broker.ring(conversation_id);
     }
 
@@ -143,7 +144,7 @@ impl EventHub {
     /// from the log, then live, each exactly once and in log order.
     pub fn subscribe(
         &self,
-        viewer: i64,
+        viewer: UserId,
         scope: Scope,
         after: LogPos,
     ) -> impl Stream<Item = Result<Arc<LoggedEvent>, String>> + Send + 'static {
@@ -153,7 +154,7 @@ impl EventHub {
             // on is buffered, and everything before is in the replay.
             let mut rx = hub.live.subscribe();
             let mut pos = after;
-            let mut rooms: HashSet<i64> = match scope {
+            let mut rooms: HashSet<ConversationId> = match scope {
                 Scope::Conversation(id) => HashSet::from([id]),
                 Scope::AllOf => match hub.rooms_of(viewer).await {
                     Ok(r) => r,
@@ -217,7 +218,7 @@ impl EventHub {
         log::read_after(&mut conn, after, filter, PAGE).await.map_err(|e| e.to_string())
     }
 
-    async fn rooms_of(&self, viewer: i64) -> Result<HashSet<i64>, String> {
+    async fn rooms_of(&self, viewer: UserId) -> Result<HashSet<ConversationId>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         jeco_schema::members::conversation_ids_of(&mut conn, viewer)
             .await
@@ -230,19 +231,19 @@ impl EventHub {
 /// conversations this instance watches, and forgets them when the guard drops.
 pub struct Interest {
     broker: Arc<dyn Broker>,
-    ids: HashSet<i64>,
+    ids: HashSet<ConversationId>,
 }
 
 impl Interest {
     /// Adds a conversation (no-op if present).
-    pub fn add(&mut self, conversation_id: i64) {
+    pub fn add(&mut self, conversation_id: ConversationId) {
         if self.ids.insert(conversation_id) {
             self.broker.want(conversation_id);
         }
     }
 
     /// Removes a conversation (no-op if absent).
-    pub fn remove(&mut self, conversation_id: i64) {
+    pub fn remove(&mut self, conversation_id: ConversationId) {
         if self.ids.remove(&conversation_id) {
             self.broker.unwant(conversation_id);
         }
@@ -261,13 +262,13 @@ impl Drop for Interest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// One conversation (membership checked by the caller).
-    Conversation(i64),
+    Conversation(ConversationId),
     /// Every conversation the viewer belongs to, following joins and leaves.
     AllOf,
 }
 
 /// Keeps the broker interest in step with the conversations followed.
-fn sync_interest(interest: &mut Interest, rooms: &HashSet<i64>, ev: &LoggedEvent) {
+fn sync_interest(interest: &mut Interest, rooms: &HashSet<ConversationId>, ev: &LoggedEvent) {
     if rooms.contains(&ev.conversation_id) {
         interest.add(ev.conversation_id);
     } else {
@@ -282,7 +283,7 @@ struct Step {
 
 /// Decides whether `ev` is for this subscriber and tracks the viewer's own
 /// membership changes (a join adds the conversation, a leave ends it).
-fn follow(rooms: &mut HashSet<i64>, scope: Scope, viewer: i64, ev: &LoggedEvent) -> Step {
+fn follow(rooms: &mut HashSet<ConversationId>, scope: Scope, viewer: UserId, ev: &LoggedEvent) -> Step {
     let about_viewer = ev.payload.membership_of() == Some(viewer);
     let deliver = rooms.contains(&ev.conversation_id) || (about_viewer && scope == Scope::AllOf);
     let mut stop = false;
@@ -309,7 +310,7 @@ mod tests {
 
     fn user(id: i64) -> PublicUser {
         PublicUser {
-            id,
+            id: UserId(id),
             username: format!("u{id}"),
             display_name: "U".into(),
             created_at: Utc::now(),
@@ -317,28 +318,28 @@ mod tests {
         }
     }
 
-    fn ev(conversation_id: i64, payload: EventPayload) -> LoggedEvent {
+    fn ev(conversation_id: ConversationId, payload: EventPayload) -> LoggedEvent {
         LoggedEvent { pos: LogPos { tx: 1, id: 1 }, conversation_id, at: Utc::now(), payload }
     }
 
     #[test]
     fn viewer_wide_scope_follows_own_joins_and_leaves() {
-        let mut rooms = HashSet::from([1]);
-        let left = ev(1, EventPayload::MemberLeft { user: user(9) });
-        let s = follow(&mut rooms, Scope::AllOf, 9, &left);
+        let mut rooms = HashSet::from([ConversationId(1)]);
+        let left = ev(ConversationId(1), EventPayload::MemberLeft { user: user(9) });
+        let s = follow(&mut rooms, Scope::AllOf, UserId(9), &left);
         assert!(s.deliver && !s.stop);
         assert!(rooms.is_empty());
-        let other_left = ev(1, EventPayload::MemberLeft { user: user(8) });
-        assert!(!follow(&mut rooms, Scope::AllOf, 9, &other_left).deliver);
+        let other_left = ev(ConversationId(1), EventPayload::MemberLeft { user: user(8) });
+        assert!(!follow(&mut rooms, Scope::AllOf, UserId(9), &other_left).deliver);
     }
 
     #[test]
     fn single_scope_stops_after_viewer_leaves() {
-        let mut rooms = HashSet::from([1]);
-        let left = ev(1, EventPayload::MemberLeft { user: user(9) });
-        let s = follow(&mut rooms, Scope::Conversation(1), 9, &left);
+        let mut rooms = HashSet::from([ConversationId(1)]);
+        let left = ev(ConversationId(1), EventPayload::MemberLeft { user: user(9) });
+        let s = follow(&mut rooms, Scope::Conversation(ConversationId(1)), UserId(9), &left);
         assert!(s.deliver && s.stop);
-        let elsewhere = ev(2, EventPayload::MemberLeft { user: user(9) });
-        assert!(!follow(&mut rooms, Scope::Conversation(1), 9, &elsewhere).deliver);
+        let elsewhere = ev(ConversationId(2), EventPayload::MemberLeft { user: user(9) });
+        assert!(!follow(&mut rooms, Scope::Conversation(ConversationId(1)), UserId(9), &elsewhere).deliver);
     }
 }

@@ -9,13 +9,14 @@ use jeco_schema::models::{Conversation, Member, Message};
 
 use crate::error::{ServiceError, ServiceResult, UserError};
 use crate::events::PublicUser;
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 
 /// The conversation if `user_id` is a member, else the same `NOT_FOUND` a
 /// stranger gets for an id that does not exist.
 pub async fn access_conversation(
     c: &mut AsyncPgConnection,
-    user_id: i64,
-    conversation_id: i64,
+    user_id: UserId,
+    conversation_id: ConversationId,
 ) -> ServiceResult<(Conversation, Member)> {
     let member = db::members::member(c, conversation_id, user_id).await?;
     let conversation = match &member {
@@ -31,8 +32,8 @@ pub async fn access_conversation(
 /// Visible without membership: public rooms only.
 pub async fn visible_conversation(
     c: &mut AsyncPgConnection,
-    user_id: Option<i64>,
-    conversation_id: i64,
+    user_id: Option<UserId>,
+    conversation_id: ConversationId,
 ) -> ServiceResult<Option<Conversation>> {
     let Some(conv) = db::conversations::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next()
     else {
@@ -52,8 +53,8 @@ pub async fn visible_conversation(
 /// is `NOT_FOUND`, like one that does not exist.
 pub async fn access_message(
     c: &mut AsyncPgConnection,
-    user_id: i64,
-    message_id: i64,
+    user_id: UserId,
+    message_id: MessageId,
 ) -> ServiceResult<(Message, Conversation, Member)> {
     let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
     let message = db::messages::lock_message(c, message_id).await?.ok_or_else(not_found)?;
@@ -64,7 +65,7 @@ pub async fn access_message(
 
 /// A user's public face (as events carry it); a missing row is internal, since
 /// callers only ask for users they just saw.
-pub async fn public_user(c: &mut AsyncPgConnection, user_id: i64) -> ServiceResult<PublicUser> {
+pub async fn public_user(c: &mut AsyncPgConnection, user_id: UserId) -> ServiceResult<PublicUser> {
     db::users::users_by_ids(c, &[user_id])
         .await?
         .first()

@@ -182,7 +182,7 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     }
     let presented = auth::sha256(secret);
     if presented != session.secret_hash {
-        tracing::warn!(session_id, "refresh token reuse detected; revoking the session");
+        tracing::warn!(%session_id, "refresh token reuse detected; revoking the session");
         db::sessions::revoke_session(&mut c, session_id).await?;
         state.auth.session_ended(session_id);
         return Err(revoked());

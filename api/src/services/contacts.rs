@@ -7,6 +7,7 @@ use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::UserId;
 
 /// What to do with another user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,9 +26,9 @@ pub enum Relation {
 pub async fn set(
     state: &AppState,
     viewer: Option<Viewer>,
-    other: i64,
+    other: UserId,
     relation: Relation,
-) -> ServiceResult<i64> {
+) -> ServiceResult<UserId> {
     let me = require(viewer)?;
     if other == me {
         return Err(UserError::on_field("userId", UserErrorCode::Invalid, "that is you").into());

@@ -10,9 +10,10 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MemberV1, PublicUser};
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::UserId;
 
 /// The pair key: the same whoever opens it.
-pub fn direct_key(a: i64, b: i64) -> String {
+pub fn direct_key(a: UserId, b: UserId) -> String {
     format!("{}:{}", a.min(b), a.max(b))
 }
 
@@ -22,7 +23,7 @@ fn refused() -> ServiceError {
 
 /// Opens (or returns) the direct conversation between the viewer and `other`.
 /// Concurrent opens from both sides meet on one conversation.
-pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> ServiceResult<Conversation> {
+pub async fn open(state: &AppState, viewer: Option<Viewer>, other: UserId) -> ServiceResult<Conversation> {
     let me = require(viewer)?;
     if other == me {
         return Err(
@@ -79,7 +80,7 @@ pub async fn open(state: &AppState, viewer: Option<Viewer>, other: i64) -> Servi
 pub async fn check_not_blocked(
     c: &mut diesel_async::AsyncPgConnection,
     conversation: &Conversation,
-    sender: i64,
+    sender: UserId,
 ) -> ServiceResult<()> {
     if conversation.kind != ConversationKind::Direct {
         return Ok(());
@@ -105,7 +106,7 @@ mod tests {
 
     #[test]
     fn the_key_is_symmetric() {
-        assert_eq!(direct_key(7, 3), "3:7");
-        assert_eq!(direct_key(3, 7), "3:7");
+        assert_eq!(direct_key(UserId(7), UserId(3)), "3:7");
+        assert_eq!(direct_key(UserId(3), UserId(7)), "3:7");
     }
 }

@@ -15,6 +15,7 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MessageV1, PublicUser, ReactionSet};
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::{ConversationId, MessageId, UserId};
 
 /// Most different emoji one person may put on one message.
 pub const MAX_REACTIONS_PER_USER: i64 = 20;
@@ -32,7 +33,7 @@ fn deleted() -> ServiceError {
 pub async fn edit(
     state: &AppState,
     viewer: Option<Viewer>,
-    message_id: i64,
+    message_id: MessageId,
     body: &str,
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
@@ -58,7 +59,11 @@ pub async fn edit(
 
 /// Deletes a message, leaving a tombstone: the author may, and so may a room's
 /// owner and admins. Deleting a tombstone again returns it unchanged.
-pub async fn delete(state: &AppState, viewer: Option<Viewer>, message_id: i64) -> ServiceResult<Message> {
+pub async fn delete(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    message_id: MessageId,
+) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, conv, me) = access_message(tx, user_id, message_id).await?;
@@ -107,9 +112,9 @@ pub fn valid_emoji(emoji: &str) -> bool {
     any
 }
 
-async fn reaction_sets(c: &mut AsyncPgConnection, message_id: i64) -> ServiceResult<Vec<ReactionSet>> {
+async fn reaction_sets(c: &mut AsyncPgConnection, message_id: MessageId) -> ServiceResult<Vec<ReactionSet>> {
     let rows = db::reactions::reactions_on(c, &[message_id]).await?;
-    let mut ids: Vec<i64> = rows.iter().map(|(_, _, u)| *u).collect();
+    let mut ids: Vec<UserId> = rows.iter().map(|(_, _, u)| *u).collect();
     ids.sort_unstable();
     ids.dedup();
     let users = db::users::users_by_ids(c, &ids).await?;
@@ -123,7 +128,7 @@ async fn reaction_sets(c: &mut AsyncPgConnection, message_id: i64) -> ServiceRes
 pub async fn react(
     state: &AppState,
     viewer: Option<Viewer>,
-    message_id: i64,
+    message_id: MessageId,
     emoji: &str,
     reacted: Option<bool>,
 ) -> ServiceResult<Message> {
@@ -176,7 +181,7 @@ pub async fn react(
 pub async fn set_pinned(
     state: &AppState,
     viewer: Option<Viewer>,
-    message_id: i64,
+    message_id: MessageId,
     pin: bool,
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
@@ -208,8 +213,8 @@ pub async fn set_pinned(
 /// (otherwise it is `NOT_FOUND`, whatever exists elsewhere).
 pub async fn reply_target(
     c: &mut AsyncPgConnection,
-    conversation_id: i64,
-    reply_to: i64,
+    conversation_id: ConversationId,
+    reply_to: MessageId,
 ) -> ServiceResult<Message> {
     db::messages::messages_by_ids(c, &[reply_to])
         .await?

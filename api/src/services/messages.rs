@@ -12,16 +12,17 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MessageV1};
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::{ConversationId, MessageId};
 
 /// Sends a message. A retry with the same `client_id` (from any device or
 /// instance) returns the first message and writes nothing.
 pub async fn send(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     body: &str,
     client_id: &str,
-    reply_to: Option<i64>,
+    reply_to: Option<MessageId>,
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     let client_id = validate::client_id(client_id)?;

@@ -25,6 +25,7 @@ pub mod validate;
 
 use crate::error::{ServiceError, ServiceResult, UserError};
 use crate::state::AppState;
+use jeco_schema::ids::UserId;
 
 /// A pooled connection or an internal error.
 pub async fn conn(
@@ -34,6 +35,6 @@ pub async fn conn(
 }
 
 /// The viewer's user id, or `UNAUTHENTICATED`.
-pub fn require(viewer: Option<crate::auth::Viewer>) -> ServiceResult<i64> {
+pub fn require(viewer: Option<crate::auth::Viewer>) -> ServiceResult<UserId> {
     viewer.map(|v| v.user_id).ok_or_else(|| UserError::unauthenticated().into())
 }

@@ -11,6 +11,7 @@ use super::{conn, require};
 use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
+use jeco_schema::ids::{NotificationId, UserId};
 
 /// `@username` mentions in a text (distinct, in order, as written).
 pub fn mentions(body: &str) -> Vec<String> {
@@ -39,7 +40,7 @@ pub async fn for_message(
     c: &mut AsyncPgConnection,
     conversation: &Conversation,
     message: &Message,
-) -> ServiceResult<Vec<i64>> {
+) -> ServiceResult<Vec<UserId>> {
     let mut direct = Vec::new();
     if conversation.kind == ConversationKind::Direct {
         direct = db::members::direct_peers(c, message.sender_id, &[conversation.id])
@@ -77,7 +78,7 @@ pub async fn for_message(
 pub async fn mark_read(
     state: &AppState,
     viewer: Option<Viewer>,
-    ids: Option<Vec<i64>>,
+    ids: Option<Vec<NotificationId>>,
 ) -> ServiceResult<i64> {
     let user_id = require(viewer)?;
     if ids.as_ref().is_some_and(|ids| ids.is_empty() || ids.len() > 500) {

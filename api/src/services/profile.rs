@@ -12,6 +12,7 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::PublicUser;
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// How long a password-reset link works.
 pub const RESET_TTL: Duration = Duration::hours(1);
@@ -55,7 +56,7 @@ async fn check_password(state: &AppState, user: &User, password: &str, field: &s
     }
 }
 
-async fn current_user(state: &AppState, user_id: i64) -> ServiceResult<User> {
+async fn current_user(state: &AppState, user_id: UserId) -> ServiceResult<User> {
     let mut c = conn(state).await?;
     db::users::users_by_ids(&mut c, &[user_id])
         .await?
@@ -172,7 +173,7 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
     // Each room's `MemberLeft` rings it after the commit.
     let sessions = tx::write(&state.pool, &state.hub, async |tx| {
         let ids = db::members::conversation_ids_of(tx, user_id).await?;
-        let rooms: Vec<i64> = db::conversations::conversations_by_ids(tx, &ids)
+        let rooms: Vec<ConversationId> = db::conversations::conversations_by_ids(tx, &ids)
             .await?
             .into_iter()
             .filter(|v| v.kind == ConversationKind::Room)

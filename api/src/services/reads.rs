@@ -11,14 +11,15 @@ use crate::error::{ServiceError, ServiceResult, UserError};
 use crate::events::EventPayload;
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::{ConversationId, MessageId};
 
 /// Marks everything up to `message_id` as read. Marking an older message
 /// changes nothing (positions never move back) and is not an error.
 pub async fn mark_read(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
-    message_id: i64,
+    conversation_id: ConversationId,
+    message_id: MessageId,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {

@@ -9,6 +9,7 @@ use super::{conn, require};
 use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Longest query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -19,9 +20,9 @@ pub const SNIPPET_CHARS: usize = 160;
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
     /// Only this conversation.
-    pub conversation_id: Option<i64>,
+    pub conversation_id: Option<ConversationId>,
     /// Only this sender.
-    pub sender_id: Option<i64>,
+    pub sender_id: Option<UserId>,
     /// Sent at or after.
     pub since: Option<DateTime<Utc>>,
     /// Sent before.

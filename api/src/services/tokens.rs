@@ -11,6 +11,7 @@ use super::{conn, require, validate};
 use crate::auth::{self, Viewer};
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
+use jeco_schema::ids::AccessTokenId;
 
 /// Most unrevoked tokens one user may hold.
 pub const MAX_TOKENS: usize = 50;
@@ -53,7 +54,7 @@ pub async fn create(
 }
 
 /// Revokes one of the viewer's tokens.
-pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: i64) -> ServiceResult<()> {
+pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: AccessTokenId) -> ServiceResult<()> {
     let user_id = require(viewer)?;
     let mut c = conn(state).await?;
     if !db::access_tokens::revoke_access_token(&mut c, user_id, id).await? {

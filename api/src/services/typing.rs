@@ -9,6 +9,7 @@ use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::events::Ephemeral;
 use crate::state::AppState;
+use jeco_schema::ids::ConversationId;
 
 /// How long "is typing" lasts without a renewal.
 pub const TYPING_TTL: Duration = Duration::from_secs(5);
@@ -17,7 +18,7 @@ pub const TYPING_TTL: Duration = Duration::from_secs(5);
 pub async fn set_typing(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     typing: bool,
 ) -> ServiceResult<()> {
     let user_id = require(viewer)?;

@@ -152,7 +152,7 @@ async fn instances_subscribe_only_to_what_their_connections_watch() {
     let a = spawn_app_with(Opts { redis_url: Some(redis_url()), ..Opts::default() }).await;
     let (alice, _) = a.register("alice").await;
     let room = a.create_room(&alice, "General").await;
-    let id = jeco_api::ids::decode(jeco_api::ids::Kind::Conversation, &room).unwrap();
+    let id = jeco_api::ids::decode::<jeco_schema::ids::ConversationId>(&room).unwrap();
     let ch = jeco_api::redis_broker::channel(id);
     assert_eq!(subscribers(&ch).await, 0, "nobody watches yet");
     let mut ws = a.ws(&alice).await;

@@ -24,8 +24,9 @@ use super::state;
 use super::users::{load_user, UserNode};
 use crate::error::{internal, ServiceError};
 use crate::events::PublicUser;
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::access::access_conversation;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Room or direct conversation.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -89,7 +90,10 @@ impl MemberNode {
 /// A room or a direct conversation the viewer may see.
 pub struct ConversationNode(pub models::Conversation);
 
-async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::Result<Option<MemberRole>> {
+async fn viewer_role(
+    ctx: &Context<'_>,
+    conversation_id: ConversationId,
+) -> async_graphql::Result<Option<MemberRole>> {
     match ctx.data_opt::<Batch<RoleLoader>>() {
         Some(loader) => Ok(loader.load_one(conversation_id).await?.map(MemberRole::from)),
         None => Ok(None),
@@ -100,7 +104,7 @@ async fn viewer_role(ctx: &Context<'_>, conversation_id: i64) -> async_graphql::
 impl ConversationNode {
     /// Global id.
     pub(crate) async fn id(&self) -> ID {
-        ids::encode(Kind::Conversation, self.0.id)
+        ids::encode(self.0.id)
     }
     /// ROOM or DIRECT.
     async fn kind(&self) -> ConversationKind {
@@ -142,7 +146,10 @@ impl ConversationNode {
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         let rows = db::members::members_of(&mut c, self.0.id, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, |m| {
-            Edge::new(Cursor::Joined(m.joined_at, m.user_id).encode(), MemberNode { member: m, user: None })
+            Edge::new(
+                Cursor::Joined(m.joined_at, m.user_id.get()).encode(),
+                MemberNode { member: m, user: None },
+            )
         }))
     }
     /// Messages in the server's order (oldest first). Page backwards from the
@@ -167,7 +174,7 @@ impl ConversationNode {
             .map_err(internal)?;
         Ok(page.connection(rows, |(m, sender)| {
             Edge::with_additional_fields(
-                Cursor::Message(m.tx, m.id).encode(),
+                Cursor::Message(m.tx, m.id.get()).encode(),
                 MessageNode { row: m, sender: Some(PublicUser::from(&sender)) },
                 SearchMatch::default(),
             )
@@ -220,9 +227,13 @@ impl ConversationNode {
 
 /// The id of a conversation the viewer belongs to; the same "not found" for
 /// one that does not exist, is of another kind, or is not theirs.
-pub async fn member_conversation(ctx: &Context<'_>, viewer: i64, id: &ID) -> async_graphql::Result<i64> {
+pub async fn member_conversation(
+    ctx: &Context<'_>,
+    viewer: UserId,
+    id: &ID,
+) -> async_graphql::Result<ConversationId> {
     let not_found = || async_graphql::Error::new("conversation not found");
-    let n = ids::decode(Kind::Conversation, id).ok_or_else(not_found)?;
+    let n = ids::decode::<ConversationId>(id).ok_or_else(not_found)?;
     let mut c = state(ctx).pool.get().await.map_err(internal)?;
     match access_conversation(&mut c, viewer, n).await {
         Ok(_) => Ok(n),

@@ -5,8 +5,9 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::{ConversationNode, Visibility};
 use crate::error::UserError;
 use crate::graphql::{split, state, viewer};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::conversations as svc;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Result of room mutations.
 #[derive(SimpleObject)]
@@ -66,8 +67,8 @@ pub struct UpdateRoomInput {
     pins_admin_only: Option<bool>,
 }
 
-fn conversation_id(id: &ID) -> crate::error::ServiceResult<i64> {
-    ids::decode(Kind::Conversation, id)
+fn conversation_id(id: &ID) -> crate::error::ServiceResult<ConversationId> {
+    ids::decode::<ConversationId>(id)
         .ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
 }
 
@@ -91,10 +92,9 @@ pub struct SetMemberRoleInput {
     admin: bool,
 }
 
-fn room_and_user(input: &RoomMemberInput) -> crate::error::ServiceResult<(i64, i64)> {
+fn room_and_user(input: &RoomMemberInput) -> crate::error::ServiceResult<(ConversationId, UserId)> {
     let room = conversation_id(&input.conversation_id)?;
-    let user =
-        ids::decode(Kind::User, &input.user_id).ok_or_else(|| UserError::not_found("userId", "user"))?;
+    let user = ids::decode::<UserId>(&input.user_id).ok_or_else(|| UserError::not_found("userId", "user"))?;
     Ok((room, user))
 }
 

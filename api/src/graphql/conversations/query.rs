@@ -10,8 +10,9 @@ use crate::graphql::cursor::Cursor;
 use crate::graphql::pagination::Page;
 use crate::graphql::users::viewer_id;
 use crate::graphql::{require_viewer, state};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::access::visible_conversation;
+use jeco_schema::ids::ConversationId;
 
 /// Conversation queries.
 #[derive(Default)]
@@ -33,7 +34,7 @@ impl ConversationQuery {
         let rows =
             db::conversations::conversations_of(&mut c, viewer, key, page.fetch()).await.map_err(internal)?;
         Ok(page.connection(rows, |cv| {
-            Edge::new(Cursor::Activity(cv.last_activity_at, cv.id).encode(), ConversationNode(cv))
+            Edge::new(Cursor::Activity(cv.last_activity_at, cv.id.get()).encode(), ConversationNode(cv))
         }))
     }
 
@@ -56,7 +57,7 @@ impl ConversationQuery {
             .map_err(internal)?;
         Ok(page.connection(rows, |cv| {
             let name = cv.name.clone().unwrap_or_default().to_lowercase();
-            Edge::new(Cursor::Name(name, cv.id).encode(), ConversationNode(cv))
+            Edge::new(Cursor::Name(name, cv.id.get()).encode(), ConversationNode(cv))
         }))
     }
 
@@ -66,7 +67,7 @@ impl ConversationQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ConversationNode>> {
-        let Some(n) = ids::decode(Kind::Conversation, &id) else { return Ok(None) };
+        let Some(n) = ids::decode::<ConversationId>(&id) else { return Ok(None) };
         let mut c = state(ctx).pool.get().await.map_err(internal)?;
         let conv = visible_conversation(&mut c, viewer_id(ctx), n).await.map_err(internal)?;
         Ok(conv.map(ConversationNode))

@@ -15,7 +15,7 @@ use super::cursor::Cursor;
 use super::messages::{MessageNode, ReactionGroupNode};
 use super::users::UserNode;
 use crate::events::{EventPayload, LoggedEvent};
-use crate::ids::{self, Kind};
+use crate::ids;
 
 /// A message was sent.
 #[derive(SimpleObject)]
@@ -151,7 +151,7 @@ impl ConversationEventNode {
     }
     /// Global id of the conversation.
     async fn conversation_id(&self) -> ID {
-        ids::encode(Kind::Conversation, self.0.conversation_id)
+        ids::encode(self.0.conversation_id)
     }
     /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
@@ -178,13 +178,13 @@ impl ConversationEventNode {
             EventPayload::DeliveryMoved { user, message_id } => {
                 ConversationEventPayload::DeliveryMoved(DeliveryMoved {
                     user: UserNode { user: user.clone(), email: None },
-                    message_id: ids::encode(Kind::Message, *message_id),
+                    message_id: ids::encode(*message_id),
                 })
             }
             EventPayload::ReadReceiptMoved { user, message_id } => {
                 ConversationEventPayload::ReadReceiptMoved(ReadReceiptMoved {
                     user: UserNode { user: user.clone(), email: None },
-                    message_id: ids::encode(Kind::Message, *message_id),
+                    message_id: ids::encode(*message_id),
                 })
             }
             EventPayload::MemberLeft { user } => ConversationEventPayload::MemberLeft(MemberLeft {
@@ -202,7 +202,7 @@ impl ConversationEventNode {
             }
             EventPayload::ReactionsChanged { message_id, reactions } => {
                 ConversationEventPayload::ReactionsChanged(ReactionsChanged {
-                    message_id: ids::encode(Kind::Message, *message_id),
+                    message_id: ids::encode(*message_id),
                     reactions: reactions.iter().map(ReactionGroupNode::from).collect(),
                 })
             }

@@ -19,7 +19,8 @@ use super::loaders::{
 use super::users::{load_user, viewer_id, UserNode};
 use crate::error::internal;
 use crate::events::{PublicUser, ReactionSet};
-use crate::ids::{self, Kind};
+use crate::ids;
+use jeco_schema::ids::UserId;
 
 /// A half-open range `[start, end)` of characters (Unicode scalar values).
 #[derive(SimpleObject, Clone, Copy, Debug)]
@@ -89,11 +90,11 @@ pub struct MessageNode {
 impl MessageNode {
     /// Global id.
     pub(crate) async fn id(&self) -> ID {
-        ids::encode(Kind::Message, self.row.id)
+        ids::encode(self.row.id)
     }
     /// Global id of the conversation.
     async fn conversation_id(&self) -> ID {
-        ids::encode(Kind::Conversation, self.row.conversation_id)
+        ids::encode(self.row.conversation_id)
     }
     /// The conversation.
     async fn conversation(&self, ctx: &Context<'_>) -> async_graphql::Result<ConversationNode> {
@@ -133,7 +134,7 @@ impl MessageNode {
     }
     /// Global id of the message this one replies to.
     async fn reply_to_id(&self) -> Option<ID> {
-        self.row.reply_to_id.map(|id| ids::encode(Kind::Message, id))
+        self.row.reply_to_id.map(ids::encode)
     }
     /// The message this one replies to (possibly a tombstone).
     async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
@@ -147,7 +148,7 @@ impl MessageNode {
     async fn reactions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReactionGroupNode>> {
         let rows =
             ctx.data_unchecked::<Batch<ReactionsLoader>>().load_one(self.row.id).await?.unwrap_or_default();
-        let mut ids: Vec<i64> = rows.iter().map(|(_, u)| *u).collect();
+        let mut ids: Vec<UserId> = rows.iter().map(|(_, u)| *u).collect();
         ids.sort_unstable();
         ids.dedup();
         let users = ctx.data_unchecked::<Batch<UserLoader>>().load_many(ids).await?;
@@ -187,7 +188,7 @@ impl MessageNode {
             ctx.data_unchecked::<Batch<DeliveredPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
         let read =
             ctx.data_unchecked::<Batch<ReadPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
-        let mut ids: Vec<i64> = delivered
+        let mut ids: Vec<UserId> = delivered
             .iter()
             .filter(|(user, message_id, tx)| *user != self.row.sender_id && (*tx, *message_id) >= at)
             .map(|(user, _, _)| *user)

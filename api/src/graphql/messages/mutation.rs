@@ -6,8 +6,9 @@ use super::MessageNode;
 use crate::error::UserError;
 use crate::graphql::conversations::ConversationNode;
 use crate::graphql::{split, state, viewer};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::{message_actions, messages, reads};
+use jeco_schema::ids::{ConversationId, MessageId};
 
 /// Result of message mutations.
 #[derive(SimpleObject)]
@@ -72,8 +73,8 @@ fn message_payload(
     Ok(MessagePayload { message: message.map(|row| MessageNode { row, sender: None }), user_errors })
 }
 
-fn message_id(id: &ID) -> Result<i64, crate::error::ServiceError> {
-    ids::decode(Kind::Message, id).ok_or_else(|| UserError::not_found("messageId", "message").into())
+fn message_id(id: &ID) -> Result<MessageId, crate::error::ServiceError> {
+    ids::decode::<MessageId>(id).ok_or_else(|| UserError::not_found("messageId", "message").into())
 }
 
 /// Message mutations.
@@ -89,13 +90,13 @@ impl MessageMutation {
         input: SendMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
         let reply_to = match &input.reply_to_id {
-            Some(id) => match ids::decode(Kind::Message, id) {
+            Some(id) => match ids::decode::<MessageId>(id) {
                 Some(n) => Some(n),
                 None => return message_payload(Err(UserError::not_found("replyToId", "message").into())),
             },
             None => None,
         };
-        let result = match ids::decode(Kind::Conversation, &input.conversation_id) {
+        let result = match ids::decode::<ConversationId>(&input.conversation_id) {
             Some(id) => {
                 messages::send(state(ctx), viewer(ctx), id, &input.body, &input.client_id, reply_to).await
             }
@@ -200,8 +201,8 @@ impl ReadMutation {
         ctx: &Context<'_>,
         input: MarkReadInput,
     ) -> async_graphql::Result<MarkReadPayload> {
-        let conversation = ids::decode(Kind::Conversation, &input.conversation_id);
-        let message = ids::decode(Kind::Message, &input.up_to_message_id);
+        let conversation = ids::decode::<ConversationId>(&input.conversation_id);
+        let message = ids::decode::<MessageId>(&input.up_to_message_id);
         let result = match (conversation, message) {
             (Some(c), Some(m)) => reads::mark_read(state(ctx), viewer(ctx), c, m).await,
             (None, _) => Err(UserError::not_found("conversationId", "conversation").into()),

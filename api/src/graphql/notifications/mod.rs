@@ -19,8 +19,9 @@ use super::pagination::Page;
 use super::users::{load_user, UserNode};
 use super::{require_viewer, split, state, viewer};
 use crate::error::{internal, UserError};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::notifications as svc;
+use jeco_schema::ids::NotificationId;
 
 /// Why the viewer is notified.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -41,7 +42,7 @@ pub struct NotificationNode(pub Notification);
 impl NotificationNode {
     /// Global id.
     async fn id(&self) -> ID {
-        ids::encode(Kind::Notification, self.0.id)
+        ids::encode(self.0.id)
     }
     /// Why.
     async fn kind(&self) -> NotificationKind {
@@ -107,8 +108,9 @@ impl NotificationQuery {
         )
         .await
         .map_err(internal)?;
-        Ok(page
-            .connection(rows, |n| Edge::new(Cursor::Notification(n.tx, n.id).encode(), NotificationNode(n))))
+        Ok(page.connection(rows, |n| {
+            Edge::new(Cursor::Notification(n.tx, n.id.get()).encode(), NotificationNode(n))
+        }))
     }
 
     /// How many of the viewer's notifications are unread (0 when anonymous).
@@ -153,7 +155,7 @@ impl NotificationMutation {
         let ids = match (input.all, input.ids) {
             (true, _) => Ok(None),
             (false, Some(ids)) => {
-                Ok(Some(ids.iter().filter_map(|id| ids::decode(Kind::Notification, id)).collect()))
+                Ok(Some(ids.iter().filter_map(|id| ids::decode::<NotificationId>(id)).collect()))
             }
             (false, None) => Err(UserError::on_field(
                 "ids",

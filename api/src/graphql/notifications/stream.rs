@@ -18,6 +18,7 @@ use crate::graphql::cursor::Cursor;
 use crate::graphql::{require_viewer, state};
 use crate::hub::Scope;
 use crate::state::AppState;
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Page size of notification replays.
 const PAGE: i64 = 200;
@@ -71,11 +72,11 @@ impl NotificationSubscription {
 
 /// What tells a viewer's events that may have notified them from the rest.
 struct Watch {
-    viewer: i64,
+    viewer: UserId,
     /// `@username`, lower-cased.
     mention: String,
     /// The viewer's direct conversations (every message there notifies).
-    direct: HashSet<i64>,
+    direct: HashSet<ConversationId>,
 }
 
 /// The viewer's notifications after `after`, replayed then live. A new
@@ -100,8 +101,8 @@ fn stream(
                 let rows = match rows { Ok(r) => r, Err(e) => { yield Err(e); return; } };
                 let n = rows.len();
                 for row in rows {
-                    pos = (row.tx, row.id);
-                    yield Ok(NotificationEvent { cursor: Cursor::Notification(row.tx, row.id).encode(), notification: NotificationNode(row) });
+                    pos = (row.tx, row.id.get());
+                    yield Ok(NotificationEvent { cursor: Cursor::Notification(row.tx, row.id.get()).encode(), notification: NotificationNode(row) });
                 }
                 if (n as i64) < PAGE { break; }
             }

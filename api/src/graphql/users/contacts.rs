@@ -6,9 +6,10 @@ use super::{load_user, UserNode};
 use crate::error::{ServiceResult, UserError};
 use crate::graphql::conversations::ConversationPayload;
 use crate::graphql::{split, state, viewer};
-use crate::ids::{self, Kind};
+use crate::ids;
 use crate::services::contacts::{self, Relation};
 use crate::services::direct;
+use jeco_schema::ids::UserId;
 
 /// Input naming another user.
 #[derive(InputObject)]
@@ -33,8 +34,8 @@ pub struct ContactPayload {
     user_errors: Vec<UserError>,
 }
 
-fn user_id(id: &ID) -> ServiceResult<i64> {
-    ids::decode(Kind::User, id).ok_or_else(|| UserError::not_found("userId", "user").into())
+fn user_id(id: &ID) -> ServiceResult<UserId> {
+    ids::decode::<UserId>(id).ok_or_else(|| UserError::not_found("userId", "user").into())
 }
 
 async fn relate(

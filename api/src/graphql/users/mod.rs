@@ -16,7 +16,8 @@ use super::loaders::{Batch, RelationLoader, UserLoader};
 use super::viewer;
 use crate::error::internal;
 use crate::events::PublicUser;
-use crate::ids::{self, Kind};
+use crate::ids;
+use jeco_schema::ids::UserId;
 
 /// A registered user.
 pub struct UserNode {
@@ -30,7 +31,7 @@ pub struct UserNode {
 impl UserNode {
     /// Global id.
     pub(crate) async fn id(&self) -> ID {
-        ids::encode(Kind::User, self.user.id)
+        ids::encode(self.user.id)
     }
     /// Unique handle.
     async fn username(&self) -> &str {
@@ -64,7 +65,7 @@ impl UserNode {
     }
 }
 
-async fn relation(ctx: &Context<'_>, user_id: i64) -> async_graphql::Result<(bool, bool)> {
+async fn relation(ctx: &Context<'_>, user_id: UserId) -> async_graphql::Result<(bool, bool)> {
     match ctx.data_opt::<Batch<RelationLoader>>() {
         Some(loader) => Ok(loader.load_one(user_id).await?.unwrap_or((false, false))),
         None => Ok((false, false)),
@@ -72,7 +73,7 @@ async fn relation(ctx: &Context<'_>, user_id: i64) -> async_graphql::Result<(boo
 }
 
 /// Loads a user's public fields (batched).
-pub async fn load_user(ctx: &Context<'_>, id: i64) -> async_graphql::Result<UserNode> {
+pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<UserNode> {
     let user = ctx
         .data_unchecked::<Batch<UserLoader>>()
         .load_one(id)
@@ -82,6 +83,6 @@ pub async fn load_user(ctx: &Context<'_>, id: i64) -> async_graphql::Result<User
 }
 
 /// The viewer's user id or None, for resolvers that allow anonymous callers.
-pub fn viewer_id(ctx: &Context<'_>) -> Option<i64> {
+pub fn viewer_id(ctx: &Context<'_>) -> Option<UserId> {
     viewer(ctx).map(|v| v.user_id)
 }

@@ -18,7 +18,7 @@ pub struct UserQuery;
 
 fn edge(u: User) -> Edge<String, UserNode, async_graphql::connection::EmptyFields> {
     Edge::new(
-        Cursor::Name(u.username.to_lowercase(), u.id).encode(),
+        Cursor::Name(u.username.to_lowercase(), u.id.get()).encode(),
         UserNode { user: PublicUser::from(&u), email: None },
     )
 }

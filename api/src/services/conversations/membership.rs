@@ -14,12 +14,13 @@ use crate::services::access::{access_conversation, public_user};
 use crate::services::require;
 use crate::state::AppState;
 use crate::tx::{self, Tx};
+use jeco_schema::ids::{ConversationId, UserId};
 
 /// Joins a public room. Joining a room one is already in changes nothing.
 pub async fn join_room(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
+    conversation_id: ConversationId,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
@@ -49,7 +50,7 @@ pub async fn join_room(
 pub async fn leave_room(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
+    conversation_id: ConversationId,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
@@ -80,8 +81,8 @@ pub async fn leave_room(
 /// `MemberLeft` with `user` as shown from now on.
 pub(crate) async fn depart(
     tx: &mut Tx<'_>,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
     user: PublicUser,
 ) -> ServiceResult<()> {
     if let Some(left) = db::members::delete_member(tx, conversation_id, user_id).await? {
@@ -93,7 +94,7 @@ pub(crate) async fn depart(
     Ok(())
 }
 
-async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> ServiceResult<()> {
+async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: ConversationId) -> ServiceResult<()> {
     let remaining = db::members::members_of(c, conversation_id, None, 100).await?;
     if remaining.iter().any(|m| m.role == Role::Owner) {
         return Ok(());
@@ -110,8 +111,8 @@ async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: i64) -> S
 pub async fn invite(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
-    invitee: i64,
+    conversation_id: ConversationId,
+    invitee: UserId,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
@@ -151,8 +152,8 @@ pub async fn invite(
 pub async fn remove_member(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
-    target: i64,
+    conversation_id: ConversationId,
+    target: UserId,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     if target == user_id {
@@ -191,8 +192,8 @@ pub async fn remove_member(
 pub async fn set_role(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
-    target: i64,
+    conversation_id: ConversationId,
+    target: UserId,
     admin: bool,
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;

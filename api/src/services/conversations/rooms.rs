@@ -11,6 +11,7 @@ use crate::services::access::{access_conversation, public_user};
 use crate::services::{require, validate};
 use crate::state::AppState;
 use crate::tx;
+use jeco_schema::ids::ConversationId;
 
 fn name_taken() -> ServiceError {
     UserError::on_field("name", UserErrorCode::Taken, "a room with this name exists").into()
@@ -57,7 +58,7 @@ pub async fn create_room(
 pub async fn update_room(
     state: &AppState,
     viewer: Option<Viewer>,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     name: Option<&str>,
     topic: Option<&str>,
     pins_admin_only: Option<bool>,

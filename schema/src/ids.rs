@@ -3,6 +3,20 @@
 //! compiler refuses a swapped argument order). Each maps to its `int8`
 //! column for diesel and is a bare number in JSON (`serde(transparent)`), so
 //! events stored in the log keep their shape.
+//!
+//! A swapped id does not compile:
+//!
+//! ```compile_fail
+//! fn members_of(_conversation: jeco_schema::ids::ConversationId) {}
+//! members_of(jeco_schema::ids::UserId(7));
+//! ```
+//!
+//! while the right one does:
+//!
+//! ```
+//! fn members_of(_conversation: jeco_schema::ids::ConversationId) {}
+//! members_of(jeco_schema::ids::ConversationId(7));
+//! ```
 
 use std::fmt;
 

@@ -40,6 +40,9 @@ pub struct Config {
     pub batch_delay: std::time::Duration,
     /// How long a presence heartbeat keeps a user online (heartbeats every third of it).
     pub presence_ttl: std::time::Duration,
+    /// On SIGTERM, how long in-flight requests may take to finish before the
+    /// instance exits anyway.
+    pub drain_timeout: std::time::Duration,
     /// Take the client address from the last `X-Forwarded-For` hop (only
     /// behind a reverse proxy that sets it, as in docker-compose).
     pub trust_forwarded_for: bool,
@@ -135,6 +138,7 @@ impl Config {
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),
+            drain_timeout: std::time::Duration::from_millis(parsed("JECO_DRAIN_TIMEOUT_MS", 10_000u64)?),
             // Any value turns it on (`1`, `yes`), except the obvious "off" spellings.
             debug_sql: var("JECO_DEBUG_SQL")?.is_some_and(|v| !matches!(v.trim(), "0" | "false")),
         })

@@ -96,6 +96,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         log_poll: Duration::from_millis(opts.log_poll_ms),
         trust_forwarded_for: opts.trust_forwarded_for,
         presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
+        drain_timeout: Duration::from_secs(5),
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),

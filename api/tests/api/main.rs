@@ -15,6 +15,7 @@ mod message_features;
 mod messages;
 mod notifications;
 mod ops;
+mod pg_restart;
 mod presence;
 mod private_rooms;
 mod reads;

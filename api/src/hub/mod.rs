@@ -36,9 +36,10 @@ pub struct EventHub {
 }
 
 impl EventHub {
-    /// A hub; call [`EventHub::run_tailer`] once to start it.
-    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration) -> Self {
-        let (live, _) = broadcast::channel(4096);
+    /// A hub buffering `live_buffer` events per subscriber (a slower one
+    /// replays from the log); call [`EventHub::run_tailer`] once to start it.
+    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration, live_buffer: usize) -> Self {
+        let (live, _) = broadcast::channel(live_buffer.max(1));
         EventHub { pool, broker, live, idle_poll }
     }
 

@@ -52,6 +52,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         trust_forwarded_for: false,
         presence_ttl: std::time::Duration::from_secs(30),
         batch_delay: std::time::Duration::from_millis(1),
+        live_buffer: 4096,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,

@@ -51,7 +51,7 @@ async fn a_lagging_stream_stops_following_a_room_the_viewer_was_removed_from() {
     hold.batch_execute("BEGIN; SELECT pg_current_xact_id();").await.unwrap();
     let r = app.gql(Some(&alice), REMOVE, json!({ "c": secret, "u": bob_id })).await;
     assert_eq!(r["data"]["removeMember"]["userErrors"], json!([]), "{r}");
-    for i in 0..5 {
+    for i in 0..3 {
         app.send(&alice, &secret, &format!("secret {i}"), &format!("s{i}")).await;
         app.send(&alice, &lobby, &format!("noise {i}"), &format!("n{i}")).await;
     }
@@ -87,8 +87,10 @@ async fn a_removed_members_typing_stream_ends() {
     let mut ws = app.ws(&bob).await;
     crate::typing::watch(&mut ws, &room).await;
     app.gql(Some(&alice), REMOVE, json!({ "c": room, "u": bob_id })).await;
-    let m = tokio::time::timeout(std::time::Duration::from_secs(3), ws.recv()).await;
-    let m = m.expect("the typing stream ends within 3 s of the removal").unwrap();
+    // The end follows the removal's log event; another test holding the log
+    // horizon of this PostgreSQL cluster can delay it by a few seconds.
+    let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.recv()).await;
+    let m = m.expect("the typing stream ends within 10 s of the removal").unwrap();
     assert_eq!(m, json!({ "id": "t", "type": "complete" }));
     crate::typing::set_typing(&app, &alice, &room, true).await;
     assert!(ws.quiet_for(500).await, "nothing after the end");

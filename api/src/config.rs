@@ -38,6 +38,9 @@ pub struct Config {
     pub log_poll: std::time::Duration,
     /// How long a DataLoader waits to gather keys into one batch.
     pub batch_delay: std::time::Duration,
+    /// How many live events an instance buffers per subscriber before a slow
+    /// one lags and falls back to the log (`JECO_LIVE_BUFFER`).
+    pub live_buffer: usize,
     /// How long a presence heartbeat keeps a user online (heartbeats every third of it).
     pub presence_ttl: std::time::Duration,
     /// On SIGTERM, how long in-flight requests may take to finish before the
@@ -135,6 +138,7 @@ impl Config {
             smtp_url: var("SMTP_URL")?,
             mail_from: var("JECO_MAIL_FROM")?.unwrap_or_else(|| "Jeco Chat <no-reply@localhost>".into()),
             batch_delay: std::time::Duration::from_millis(parsed("JECO_BATCH_DELAY_MS", 1u64)?),
+            live_buffer: parsed("JECO_LIVE_BUFFER", 4096usize)?.max(1),
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),

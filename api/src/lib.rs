@@ -125,7 +125,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         None => (Arc::new(InProcessBroker::default()), None),
     };
-    let hub = EventHub::new(pool.clone(), broker, config.log_poll);
+    let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer);
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
     let presence = presence::Presence::new(hub.clone(), shared, timing);
     let hasher = PasswordHasherPool::new()?;

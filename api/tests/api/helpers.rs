@@ -35,6 +35,8 @@ pub struct Opts {
     pub presence_ttl_ms: u64,
     /// DataLoader batching window.
     pub batch_delay_ms: u64,
+    /// Live events buffered per subscriber before it lags.
+    pub live_buffer: usize,
 }
 
 impl Default for Opts {
@@ -48,6 +50,7 @@ impl Default for Opts {
             trust_forwarded_for: false,
             presence_ttl_ms: 30_000,
             batch_delay_ms: 1,
+            live_buffer: 4096,
         }
     }
 }
@@ -98,6 +101,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
         drain_timeout: Duration::from_secs(5),
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
+        live_buffer: opts.live_buffer,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,

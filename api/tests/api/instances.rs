@@ -53,6 +53,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         presence_ttl: std::time::Duration::from_secs(30),
         drain_timeout: std::time::Duration::from_secs(5),
         batch_delay: std::time::Duration::from_millis(1),
+        live_buffer: 4096,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,

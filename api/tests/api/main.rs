@@ -1,9 +1,11 @@
 //! Integration tests: the real server against a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod access_ends;
 mod account_life;
 mod accounts;
 mod authz;
+mod authz_reach;
 mod cli;
 mod dataloaders;
 mod fault;

@@ -21,7 +21,7 @@ async fn health_endpoints() {
     assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     let ready: serde_json::Value =
         app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(ready, json!({ "database": true, "broker": true }));
+    assert_eq!(ready, json!({ "database": true, "broker": true, "draining": false }));
 }
 
 #[tokio::test]
@@ -172,6 +172,11 @@ async fn faults_never_leak_internal_text() {
             json!({ "c": room }),
         )
         .await;
+    {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut c = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+        diesel::sql_query("ALTER TABLE messages_gone RENAME TO messages").execute(&mut c).await.unwrap();
+    }
     let message = r["errors"][0]["message"].as_str().unwrap();
     assert!(message.starts_with("internal error (id "), "{message}");
     assert!(!message.contains("messages") && !message.contains("relation"), "{message}");

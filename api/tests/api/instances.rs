@@ -26,7 +26,7 @@ async fn a_message_sent_on_one_instance_reaches_a_subscriber_on_another() {
         assert_eq!(ev["payload"]["message"]["body"], format!("via A {i}"));
     }
     let ready: serde_json::Value = b.http.get(b.url("/readyz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(ready, json!({ "database": true, "broker": true }));
+    assert_eq!(ready, json!({ "database": true, "broker": true, "draining": false }));
 }
 
 #[tokio::test]

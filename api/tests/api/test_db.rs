@@ -1,6 +1,18 @@
-//! Test databases and the test defaults: every test gets a fresh database cloned
-//! (`CREATE DATABASE … TEMPLATE`) from one migrated template per set of
-//! migrations, and drops it (in the background) and its data dir when it is done.
+//! Test databases and the test defaults: every test gets an empty database of
+//! the current schema, and its data dir is removed when it is done.
+//!
+//! The databases are a pool, `jeco_test_<template hash>_<n>`, claimed with a
+//! session advisory lock held for the test's lifetime (released when the test
+//! ends or its process dies): a claimed database that exists is emptied
+//! (`TRUNCATE … RESTART IDENTITY`, milliseconds), a missing one is cloned
+//! (`CREATE DATABASE … TEMPLATE`) from one migrated template. They are never
+//! dropped while tests run: a `DROP DATABASE` holds a transaction id for the
+//! seconds its checkpoint takes, and every server's log horizon (the oldest
+//! running transaction of the whole cluster) waits for it, so each drop used to
+//! stall live delivery in every other test. The pool stays as large as the
+//! most tests that ever ran at once. Each database records its schema's
+//! fingerprint (as its comment) when cloned; one whose schema a test changed
+//! is dropped and cloned again when next claimed.
 //!
 //! The template is `jeco_tpl_<first 8 hex of the SHA-256 of migrations/>`: built
 //! once per test process, guarded across processes by an advisory lock, built
@@ -10,15 +22,11 @@
 //! then finds nothing to do.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::OnceCell;
 
 /// The test PostgreSQL server (no database name) unless `JECO_TEST_DATABASE_URL` says otherwise.
@@ -26,12 +34,9 @@ pub const DEFAULT_PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
 /// The test Redis unless `JECO_TEST_REDIS_URL` says otherwise.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 
-/// Held (on the `postgres` database) while a process builds a template or sweeps.
+/// Held (on the `postgres` database) while a process builds the template.
 const TEMPLATE_LOCK: i64 = 742_032;
-/// Leftover test databases older than this, with no session on them, are dropped
-/// even when their process id is taken by a live process.
-const STALE_AFTER_SECS: u64 = 3600;
-/// Prefix of the per-test databases: `jeco_test_<unix secs>_<pid>_<n>`.
+/// Prefix of the pooled test databases: `jeco_test_<template hash>_<n>`.
 const TEST_DB_PREFIX: &str = "jeco_test_";
 
 /// Base URL of the test PostgreSQL server (without database name).
@@ -53,67 +58,116 @@ pub fn data_dir_for(db_url: &str) -> PathBuf {
     std::env::temp_dir().join(format!("jeco-test-{}-{db_name}", std::process::id()))
 }
 
-/// A database of one test; dropping it drops the database and removes its data dir.
+/// A database of one test; dropping it frees the database for the next test
+/// and removes its data dir.
 pub struct TestDb {
     /// Its URL.
     pub url: String,
-    name: String,
+    /// Holds the advisory lock that claims the database (closing it frees it).
+    _claim: AsyncPgConnection,
 }
 
+/// Advisory lock class of the pool's claims (`pg_try_advisory_lock(CLAIM_LOCK, n)`).
+const CLAIM_LOCK: i32 = 742_033;
+
 impl TestDb {
-    /// A fresh database cloned from the migrated template.
+    /// An empty database of the current schema, claimed for this test.
     pub async fn create() -> TestDb {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
         let template = template().await;
-        let name = format!(
-            "{TEST_DB_PREFIX}{}_{}_{}",
-            unix_secs(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut admin = admin().await;
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name} TEMPLATE {template}: {e}"));
-        TestDb { url: format!("{}/{name}", pg_base()), name }
+        let hash = template.trim_start_matches("jeco_tpl_");
+        let mut claim = admin().await;
+        for n in 0..10_000 {
+            let got: Bool = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS ok")
+                .bind::<Integer, _>(CLAIM_LOCK)
+                .bind::<Integer, _>(n)
+                .get_result(&mut claim)
+                .await
+                .unwrap();
+            if !got.ok {
+                continue;
+            }
+            let name = format!("{TEST_DB_PREFIX}{hash}_{n}");
+            let exists: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<Text, _>(&name)
+                .get_result(&mut claim)
+                .await
+                .unwrap();
+            let url = format!("{}/{name}", pg_base());
+            // A database whose schema a test changed (a fault test renames a
+            // table) is replaced: it alone pays for a DROP.
+            let reusable =
+                exists.n > 0 && recorded_fingerprint(&mut claim, &name).await == fingerprint(&url).await;
+            if reusable {
+                empty(&url).await;
+            } else {
+                for sql in [
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                ] {
+                    diesel::sql_query(&sql)
+                        .execute(&mut claim)
+                        .await
+                        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+                let fp = fingerprint(&url).await;
+                diesel::sql_query(format!("COMMENT ON DATABASE {name} IS '{fp}'"))
+                    .execute(&mut claim)
+                    .await
+                    .unwrap();
+            }
+            return TestDb { url, _claim: claim };
+        }
+        panic!("no free test database among 10,000");
     }
+}
+
+/// The fingerprint recorded (as the database's comment) when it was cloned.
+async fn recorded_fingerprint(admin: &mut AsyncPgConnection, name: &str) -> String {
+    let recorded: Option<Name> = diesel::sql_query(
+        "SELECT coalesce(shobj_description(oid, 'pg_database'), '') AS datname FROM pg_database WHERE datname = $1",
+    )
+    .bind::<Text, _>(name)
+    .get_result(admin)
+    .await
+    .ok();
+    recorded.map(|r| r.datname).unwrap_or_default()
+}
+
+/// A digest of the database's schema: every relation's name, kind and columns.
+async fn fingerprint(url: &str) -> String {
+    let mut c = AsyncPgConnection::establish(url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    let fp: Name = diesel::sql_query(
+        "SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) AS datname FROM ( \
+           SELECT c.relname || ':' || c.relkind::text || ':' || coalesce(( \
+             SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ';' ORDER BY a.attnum) \
+               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS x \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public') s",
+    )
+    .get_result(&mut c)
+    .await
+    .unwrap();
+    fp.datname
+}
+
+/// Empties every table but diesel's migration record and restarts the ids, so
+/// the database is as its template left it.
+async fn empty(url: &str) {
+    let mut c = AsyncPgConnection::establish(url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT tablename AS datname FROM pg_tables WHERE schemaname = 'public' \
+         AND tablename <> '__diesel_schema_migrations'",
+    )
+    .load(&mut c)
+    .await
+    .unwrap();
+    let list = tables.iter().map(|t| format!("\"{}\"", t.datname)).collect::<Vec<_>>().join(", ");
+    diesel::sql_query(format!("TRUNCATE {list} RESTART IDENTITY CASCADE")).execute(&mut c).await.unwrap();
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        // The claim's connection closes with this value, which frees the database.
         let _ = std::fs::remove_dir_all(data_dir_for(&self.url));
-        let _ = dropper().send(self.name.clone());
-    }
-}
-
-/// Where finished tests send their database names: one background thread drops
-/// them. A `DROP DATABASE` waits for a checkpoint (seconds on a busy disk), too
-/// long to hold up each test; the few still queued when the process exits are
-/// swept by the next run.
-fn dropper() -> &'static UnboundedSender<String> {
-    static DROPPER: OnceLock<UnboundedSender<String>> = OnceLock::new();
-    DROPPER.get_or_init(|| {
-        let (tx, rx) = unbounded_channel();
-        std::thread::spawn(move || {
-            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt.block_on(drop_databases(rx)),
-                Err(e) => eprintln!("test database dropper: {e}"),
-            }
-        });
-        tx
-    })
-}
-
-async fn drop_databases(mut names: UnboundedReceiver<String>) {
-    let Ok(mut admin) = AsyncPgConnection::establish(&admin_url()).await else { return };
-    sweep(&mut admin).await;
-    while let Some(name) = names.recv().await {
-        // FORCE ends the server's pooled connections: the test is over.
-        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        if let Err(e) = diesel::sql_query(sql).execute(&mut admin).await {
-            eprintln!("could not drop test database {name}: {e}");
-        }
     }
 }
 
@@ -121,6 +175,12 @@ async fn drop_databases(mut names: UnboundedReceiver<String>) {
 struct Name {
     #[diesel(sql_type = Text)]
     datname: String,
+}
+
+#[derive(QueryableByName)]
+struct Bool {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    ok: bool,
 }
 
 #[derive(QueryableByName)]
@@ -135,10 +195,6 @@ fn admin_url() -> String {
 
 async fn admin() -> AsyncPgConnection {
     AsyncPgConnection::establish(&admin_url()).await.unwrap_or_else(|e| panic!("{}: {e}", admin_url()))
-}
-
-fn unix_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The template's name, built on first use in this process.
@@ -174,40 +230,7 @@ async fn build_template() -> String {
         .execute(&mut admin)
         .await
         .unwrap();
-    // Started now, so leftovers of earlier runs are swept while the tests run.
-    dropper();
     name
-}
-
-/// Drops test databases that earlier runs left behind (killed, or exited with
-/// drops still queued): only ones nobody is connected to whose process is gone
-/// or that were named over an hour ago; without FORCE, so a connection arriving
-/// meanwhile makes the drop fail rather than break a test.
-async fn sweep(admin: &mut AsyncPgConnection) {
-    let names: Vec<Name> = diesel::sql_query(
-        "SELECT datname FROM pg_database d WHERE datname LIKE 'jeco\\_test\\_%' \
-         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)",
-    )
-    .load(admin)
-    .await
-    .unwrap_or_default();
-    let cutoff = unix_secs().saturating_sub(STALE_AFTER_SECS);
-    for Name { datname } in names {
-        let mut parts = datname.strip_prefix(TEST_DB_PREFIX).unwrap_or_default().split('_');
-        let created = parts.next().and_then(|s| s.parse::<u64>().ok());
-        let pid = parts.next().and_then(|s| s.parse::<u32>().ok());
-        let (Some(created), Some(pid)) = (created, pid) else { continue };
-        if pid != std::process::id() && (created < cutoff || !process_alive(pid)) {
-            let _ =
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname}")).execute(&mut *admin).await;
-        }
-    }
-}
-
-/// Whether a process with this id runs on this machine (where `/proc` says so;
-/// elsewhere assumed alive, leaving only the age rule).
-fn process_alive(pid: u32) -> bool {
-    !Path::new("/proc/self").exists() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// First 8 hex digits of the SHA-256 over `migrations/`: each file's path

@@ -1,8 +1,14 @@
-//! Work per request is bounded: query cost counts list sizes.
+//! Work per request is bounded: query cost counts list sizes, and every SQL
+//! statement of the server has a timeout.
 
+use std::time::{Duration, Instant};
+
+use diesel::sql_types::Text;
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with, Opts};
 use crate::ops::op;
 
 #[tokio::test]
@@ -34,4 +40,33 @@ async fn aliased_list_heavy_queries_are_refused_with_their_cost() {
     let r = app.gql(Some(&alice), op("ConversationHistory"), json!({ "id": room, "last": 100 })).await;
     assert!(r["errors"].is_null(), "{r}");
     assert_eq!(r["data"]["conversation"]["messages"]["nodes"].as_array().unwrap().len(), 3);
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    statement_timeout: String,
+}
+
+#[tokio::test]
+async fn every_statement_of_the_server_has_a_timeout() {
+    let app = spawn_app_with(Opts { statement_timeout_ms: 300, ..Opts::default() }).await;
+    let pool = &app.running.as_ref().unwrap().state.pool;
+    let mut c = pool.get().await.unwrap();
+    let shown: Setting = diesel::sql_query("SHOW statement_timeout").get_result(&mut c).await.unwrap();
+    assert_eq!(shown.statement_timeout, "300ms");
+    let started = Instant::now();
+    let slow = diesel::sql_query("SELECT pg_sleep(3)").execute(&mut c).await;
+    let err = slow.expect_err("cancelled").to_string();
+    assert!(err.contains("statement timeout"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    // The connection stays usable, and requests still work.
+    assert_eq!(diesel::sql_query("SELECT 1").execute(&mut c).await.unwrap(), 1);
+    drop(c);
+    app.register("alice").await;
+
+    let default = spawn_app().await;
+    let mut c = default.running.as_ref().unwrap().state.pool.get().await.unwrap();
+    let shown: Setting = diesel::sql_query("SHOW statement_timeout").get_result(&mut c).await.unwrap();
+    assert_eq!(shown.statement_timeout, "5s");
 }

@@ -2,14 +2,17 @@
 //! that do not parse or validate, or cost too much, are refused with the
 //! conventional `extensions.code`, and every other top-level error leaves with
 //! a code too (resolvers set theirs; any without one is the caller's input).
+//! Text holding U+0000 is refused here too: PostgreSQL cannot store it, so it
+//! would otherwise fail as an internal error wherever it reached a query.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextSubscribe, NextValidation,
 };
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 use futures_util::stream::{BoxStream, StreamExt};
 
 use super::cost;
@@ -42,6 +45,18 @@ impl Extension for Edge {
         next.run(ctx, stream).map(label).boxed()
     }
 
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if request.variables.values().any(has_nul) {
+            return Err(nul_refused());
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -49,7 +64,14 @@ impl Extension for Edge {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, TopLevelCode::ParseFailed))
+        let doc =
+            next.run(ctx, query, variables).await.map_err(|e| with_code(e, TopLevelCode::ParseFailed))?;
+        let operations = doc.operations.iter().map(|(_, op)| &op.node.selection_set.node);
+        let fragments = doc.fragments.values().map(|f| &f.node.selection_set.node);
+        if operations.chain(fragments).any(selection_has_nul) {
+            return Err(nul_refused());
+        }
+        Ok(doc)
     }
 
     async fn validation(
@@ -63,6 +85,34 @@ impl Extension for Edge {
         cost::check(&result).map_err(|e| vec![e])?;
         Ok(result)
     }
+}
+
+/// Whether a value holds a U+0000 anywhere.
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::List(items) => items.iter().any(has_nul),
+        Value::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether an argument written in the document holds a U+0000.
+fn selection_has_nul(set: &SelectionSet) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(f) => {
+            f.node.arguments.iter().any(|(_, v)| {
+                // Variables are checked on their own (prepare_request).
+                v.node.clone().into_const_with(|_| Ok::<_, ()>(Value::Null)).is_ok_and(|c| has_nul(&c))
+            }) || selection_has_nul(&f.node.selection_set.node)
+        }
+        Selection::InlineFragment(f) => selection_has_nul(&f.node.selection_set.node),
+        Selection::FragmentSpread(_) => false,
+    })
+}
+
+fn nul_refused() -> ServerError {
+    with_code(ServerError::new("text must not contain U+0000 (NUL)", None), TopLevelCode::BadUserInput)
 }
 
 /// Sets `code` on an error that has none.

@@ -137,3 +137,28 @@ async fn websocket_errors_carry_their_code() {
         assert_eq!(errors[0]["extensions"]["code"], expected, "{query}: {m}");
     }
 }
+
+#[tokio::test]
+async fn text_with_nul_is_bad_input_not_an_internal_error() {
+    // Found by the fuzz step: PostgreSQL refuses U+0000 in text, which used to
+    // surface as an internal error.
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let room = app.create_room(&alice, "general").await;
+    let before = app.snapshot().await;
+    let cases = [
+        ("{ user(username: \"a\\u0000b\") { id } }", json!({})),
+        ("query($u: String!){ user(username: $u) { id } }", json!({ "u": "a\u{0}b" })),
+        ("{ ...F } fragment F on Query { publicRooms(query: \"x\\u0000\") { nodes { id } } }", json!({})),
+        (
+            "mutation($i: SendMessageInput!){ sendMessage(input: $i){ message { id } } }",
+            json!({ "i": { "conversationId": room, "body": "nul \u{0} here", "clientId": "n1" } }),
+        ),
+    ];
+    for (query, variables) in cases {
+        let r = app.gql(Some(&alice), query, variables).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{query}: {r}");
+        assert_eq!(r["errors"][0]["message"], "text must not contain U+0000 (NUL)", "{query}: {r}");
+    }
+    assert_eq!(app.snapshot().await, before);
+}

@@ -2,17 +2,17 @@
 //! that do not parse or validate, or cost too much, are refused with the
 //! conventional `extensions.code`, and every other top-level error leaves with
 //! a code too (resolvers set theirs; any without one is the caller's input).
-//! Text holding U+0000 is refused here too: PostgreSQL cannot store it, so it
-//! would otherwise fail as an internal error wherever it reached a query.
+//! Text holding U+0000 in a query or subscription is refused here too:
+//! PostgreSQL cannot take it, so it would otherwise fail as an internal error
+//! wherever it reached SQL (mutations validate their text into `userErrors`).
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe, NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 use futures_util::stream::{BoxStream, StreamExt};
 
 use super::cost;
@@ -45,18 +45,6 @@ impl Extension for Edge {
         next.run(ctx, stream).map(label).boxed()
     }
 
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if request.variables.values().any(has_nul) {
-            return Err(nul_refused());
-        }
-        next.run(ctx, request).await
-    }
-
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -66,9 +54,14 @@ impl Extension for Edge {
     ) -> ServerResult<ExecutableDocument> {
         let doc =
             next.run(ctx, query, variables).await.map_err(|e| with_code(e, TopLevelCode::ParseFailed))?;
+        // Mutations validate their text and answer with `userErrors`; reads
+        // (which have none) are refused here.
+        if doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation) {
+            return Ok(doc);
+        }
         let operations = doc.operations.iter().map(|(_, op)| &op.node.selection_set.node);
         let fragments = doc.fragments.values().map(|f| &f.node.selection_set.node);
-        if operations.chain(fragments).any(selection_has_nul) {
+        if variables.values().any(has_nul) || operations.chain(fragments).any(selection_has_nul) {
             return Err(nul_refused());
         }
         Ok(doc)
@@ -102,7 +95,7 @@ fn selection_has_nul(set: &SelectionSet) -> bool {
     set.items.iter().any(|item| match &item.node {
         Selection::Field(f) => {
             f.node.arguments.iter().any(|(_, v)| {
-                // Variables are checked on their own (prepare_request).
+                // Variables are checked on their own.
                 v.node.clone().into_const_with(|_| Ok::<_, ()>(Value::Null)).is_ok_and(|c| has_nul(&c))
             }) || selection_has_nul(&f.node.selection_set.node)
         }

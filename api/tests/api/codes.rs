@@ -151,14 +151,31 @@ async fn text_with_nul_is_bad_input_not_an_internal_error() {
         ("query($u: String!){ user(username: $u) { id } }", json!({ "u": "a\u{0}b" })),
         ("{ ...F } fragment F on Query { publicRooms(query: \"x\\u0000\") { nodes { id } } }", json!({})),
         (
-            "mutation($i: SendMessageInput!){ sendMessage(input: $i){ message { id } } }",
-            json!({ "i": { "conversationId": room, "body": "nul \u{0} here", "clientId": "n1" } }),
+            "subscription($c: ID){ conversationEvents(conversationId: $c) { cursor } }",
+            json!({ "c": "\u{0}" }),
         ),
     ];
     for (query, variables) in cases {
         let r = app.gql(Some(&alice), query, variables).await;
         assert_eq!(code(&r), "BAD_USER_INPUT", "{query}: {r}");
         assert_eq!(r["errors"][0]["message"], "text must not contain U+0000 (NUL)", "{query}: {r}");
+    }
+    // Mutations answer with their userErrors, never an internal error.
+    let mutations = [
+        (
+            "sendMessage",
+            "SendMessageInput",
+            json!({ "conversationId": room, "body": "a\u{0}", "clientId": "n1" }),
+        ),
+        ("login", "LoginInput", json!({ "usernameOrEmail": "al\u{0}ice", "password": "x\u{0}" })),
+        ("requestPasswordReset", "RequestPasswordResetInput", json!({ "email": "a\u{0}@example.com" })),
+        ("resetPassword", "ResetPasswordInput", json!({ "token": "t\u{0}", "newPassword": "password-new" })),
+        ("createAccessToken", "CreateAccessTokenInput", json!({ "name": "t\u{0}" })),
+        ("createRoom", "CreateRoomInput", json!({ "name": "r\u{0}" })),
+    ];
+    for (name, input, value) in mutations {
+        let r = app.mutate(Some(&alice), name, input, value, "").await;
+        assert_ne!(r["userErrors"], json!([]), "{name}: {r}");
     }
     assert_eq!(app.snapshot().await, before);
 }

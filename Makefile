@@ -10,7 +10,7 @@ SOAK_ARGS ?=
 run:
 	@scripts/run.sh
 
-## test: fmt, clippy, cargo deny, compose lint, unit + integration tests, browser e2e tests
+## test: fmt, clippy, cargo deny, compose lint, unit + integration tests, GraphQL fuzzing, browser e2e tests
 test:
 	@scripts/test.sh
 

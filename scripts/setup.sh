@@ -122,4 +122,18 @@ if want_test; then
   fi
 fi
 
+# --- schemathesis (GraphQL fuzzing, the `fuzz` step of make test), from PyPI --
+SCHEMATHESIS_VERSION=4.32.5
+if want_test; then
+  venv=/var/tmp/jeco-tools/schemathesis-venv
+  if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{ print $NF }')" != "$SCHEMATHESIS_VERSION" ]; then
+    note "pip install schemathesis==$SCHEMATHESIS_VERSION (GraphQL fuzzing)"
+    mkdir -p /var/tmp/jeco-tools
+    rm -rf "$venv"
+    python3 -m venv "$venv" >/dev/null
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null ||
+      die "pip install schemathesis failed"
+  fi
+fi
+
 note "tools ready"

@@ -133,6 +133,14 @@ run_step build-web "building the web app (release)" build_web
 run_step build-api "building the server (release)" build_api
 [ "$STEP_RC" -eq 0 ] || built=0
 
+# GraphQL fuzzing with schemathesis against the release server (about 2 minutes).
+if [ "$built" -eq 1 ] && [ "$services_ok" -eq 1 ]; then
+  run_step fuzz "GraphQL fuzzing (schemathesis against the release server, seeded data)" \
+    "$ROOT/scripts/fuzz.sh"
+else
+  skip_step fuzz "release build or services failed"
+fi
+
 e2e() {
   cd "$ROOT/e2e"
   # The two-instance test needs Redis; JECO_E2E_REDIS_URL= (empty) skips it.

@@ -2,7 +2,7 @@
 //! a payload's `userErrors`; anything else is `Internal`, logged with a request
 //! id and shown to the client only as "internal error".
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Enum, ErrorExtensions, SimpleObject};
 
 /// Stable machine-readable codes of expected failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -94,15 +94,84 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ServiceError
 /// Result of a service function.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// The conventional `extensions.code` of a top-level GraphQL error: the names
+/// Apollo Server uses, which Apollo Client, urql and schemathesis understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopLevelCode {
+    /// The request's arguments are wrong (bad id, bad cursor, out of range).
+    BadUserInput,
+    /// The operation needs a logged-in user.
+    Unauthenticated,
+    /// The viewer may not do or see this.
+    Forbidden,
+    /// Too many requests; slow down.
+    RateLimited,
+    /// Something failed on our side; the message names only a log id.
+    InternalServerError,
+    /// The document does not parse.
+    ParseFailed,
+    /// The document does not validate against the schema (or is too costly).
+    ValidationFailed,
+    /// The HTTP request is not a GraphQL request (body, method, content type).
+    BadRequest,
+}
+
+impl TopLevelCode {
+    /// The code as it appears in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopLevelCode::BadUserInput => "BAD_USER_INPUT",
+            TopLevelCode::Unauthenticated => "UNAUTHENTICATED",
+            TopLevelCode::Forbidden => "FORBIDDEN",
+            TopLevelCode::RateLimited => "RATE_LIMITED",
+            TopLevelCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            TopLevelCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
+            TopLevelCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            TopLevelCode::BadRequest => "BAD_REQUEST",
+        }
+    }
+
+    /// The code of a refusal made before GraphQL runs, by its HTTP status.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            401 => TopLevelCode::Unauthenticated,
+            403 => TopLevelCode::Forbidden,
+            429 => TopLevelCode::RateLimited,
+            500..=599 => TopLevelCode::InternalServerError,
+            _ => TopLevelCode::BadRequest,
+        }
+    }
+
+    /// The code a user error has when a query (which has no `userErrors`) reports it.
+    pub fn for_user_error(code: UserErrorCode) -> Self {
+        match code {
+            UserErrorCode::Unauthenticated | UserErrorCode::SessionRevoked => TopLevelCode::Unauthenticated,
+            UserErrorCode::Forbidden => TopLevelCode::Forbidden,
+            UserErrorCode::RateLimited | UserErrorCode::LockedOut => TopLevelCode::RateLimited,
+            // A hidden object is reported like a made-up id: the caller's input is wrong.
+            UserErrorCode::Invalid
+            | UserErrorCode::TooLong
+            | UserErrorCode::Taken
+            | UserErrorCode::InvalidCredentials
+            | UserErrorCode::NotFound => TopLevelCode::BadUserInput,
+        }
+    }
+}
+
+/// A top-level GraphQL error with its `extensions.code`.
+pub fn top_level(code: TopLevelCode, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code.as_str()))
+}
+
 /// Logs an unexpected error with a fresh id and returns the generic GraphQL
 /// error that names only that id.
 pub fn internal(detail: impl std::fmt::Display) -> async_graphql::Error {
     let id = crate::auth::random_token(9);
     tracing::error!(error_id = %id, "internal error: {detail}");
-    async_graphql::Error::new(format!("internal error (id {id})"))
+    top_level(TopLevelCode::InternalServerError, format!("internal error (id {id})"))
 }
 
 /// A top-level GraphQL error for a malformed request (bad id, bad cursor, limits).
 pub fn bad_request(message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message.into())
+    top_level(TopLevelCode::BadUserInput, message)
 }

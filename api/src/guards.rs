@@ -14,9 +14,11 @@ use axum::Json;
 use crate::auth::{Viewer, REFRESH_COOKIE};
 use crate::state::AppState;
 
-/// A GraphQL-shaped error response with an HTTP status.
+/// A GraphQL-shaped error response with an HTTP status (and the matching `extensions.code`).
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "errors": [{ "message": message }] }))).into_response()
+    let code = crate::error::TopLevelCode::for_status(status.as_u16()).as_str();
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last hop it

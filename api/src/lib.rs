@@ -42,12 +42,15 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
 }
 
 /// A connection pool for the URL; every statement is counted in `metrics` (and,
-/// with `debug_sql`, its start printed to stderr).
+/// with `debug_sql`, its start printed to stderr) and cancelled by PostgreSQL
+/// after `statement_timeout` (zero: never), so no request can keep the
+/// database busy for long.
 pub fn pool(
     database_url: &str,
     size: usize,
     metrics: Arc<metrics::Metrics>,
     debug_sql: bool,
+    statement_timeout: std::time::Duration,
 ) -> anyhow::Result<PgPool> {
     use diesel::connection::InstrumentationEvent;
     use diesel_async::pooled_connection::{ManagerConfig, RecyclingMethod};
@@ -61,6 +64,10 @@ pub fn pool(
         let metrics = metrics.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
+            let set = format!("SET statement_timeout = {}", statement_timeout.as_millis());
+            diesel_async::RunQueryDsl::execute(diesel::sql_query(set), &mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             let counter = move |event: InstrumentationEvent<'_>| {
                 if let InstrumentationEvent::StartQuery { query, .. } = event {
                     if debug_sql {
@@ -112,7 +119,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let keys = TokenKeys::new(&config.load_jwt_secret()?);
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql)?;
+    let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql, config.statement_timeout)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;

@@ -10,7 +10,9 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod cost;
 pub mod cursor;
+pub mod edge;
 pub mod events;
 pub mod loaders;
 pub mod messages;
@@ -26,7 +28,7 @@ pub mod users;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 use crate::auth::Viewer;
-use crate::error::{bad_request, internal, ServiceError, ServiceResult, UserError};
+use crate::error::{internal, top_level, ServiceError, ServiceResult, TopLevelCode, UserError};
 use crate::state::AppState;
 use jeco_schema::ids::UserId;
 
@@ -70,17 +72,11 @@ pub struct Subscription(
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest query accepted (GraphiQL's introspection query needs 13).
-pub const MAX_DEPTH: usize = 15;
-/// Most fields one query may select.
-pub const MAX_COMPLEXITY: usize = 1000;
-
-/// Builds the schema with its limits.
+/// Builds the schema with its limits (depth and cost, see [`cost`]) and error codes.
 pub fn build(state: AppState) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(state)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .extension(edge::EdgeExtension)
         .finish()
 }
 
@@ -123,7 +119,7 @@ pub fn viewer(ctx: &Context<'_>) -> Option<Viewer> {
 
 /// The viewer or a top-level "log in first" error (for queries).
 pub fn require_viewer(ctx: &Context<'_>) -> async_graphql::Result<UserId> {
-    viewer(ctx).map(|v| v.user_id).ok_or_else(|| async_graphql::Error::new("log in first"))
+    viewer(ctx).map(|v| v.user_id).ok_or_else(|| top_level(TopLevelCode::Unauthenticated, "log in first"))
 }
 
 /// Splits a service result into (value, userErrors); faults become a generic error.
@@ -144,7 +140,7 @@ pub fn ok_payload(result: ServiceResult<()>) -> async_graphql::Result<(bool, Vec
 /// A service failure as a top-level error, for queries (which have no userErrors).
 pub fn service_error(e: ServiceError) -> async_graphql::Error {
     match e {
-        ServiceError::User(u) => bad_request(u.message),
+        ServiceError::User(u) => top_level(TopLevelCode::for_user_error(u.code), u.message),
         ServiceError::Internal(detail) => internal(detail),
     }
 }

@@ -23,6 +23,7 @@ impl SearchQuery {
     /// first. Words match as prefixes in any language; text in scripts without
     /// spaces matches as a substring. Each edge has a highlighted `snippet`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn search_messages(
         &self,
         ctx: &Context<'_>,

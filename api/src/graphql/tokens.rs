@@ -81,6 +81,7 @@ pub struct AccessTokenQuery;
 #[Object]
 impl AccessTokenQuery {
     /// The viewer's personal access tokens, newest first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn access_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AccessTokenNode>> {
         let rows = tokens::list(state(ctx), viewer(ctx)).await.map_err(service_error)?;
         Ok(rows.into_iter().map(AccessTokenNode).collect())

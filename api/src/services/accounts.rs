@@ -107,7 +107,8 @@ async fn open_session(
 
 /// Checks a password and opens a session.
 pub async fn login(state: &AppState, ip: &str, login: &str, password: String) -> ServiceResult<Credentials> {
-    if login.trim().is_empty() || login.len() > 254 {
+    // No username or email holds a control character (and PostgreSQL refuses U+0000).
+    if login.trim().is_empty() || login.len() > 254 || login.chars().any(char::is_control) {
         return Err(UserError::on_field(
             "usernameOrEmail",
             UserErrorCode::Invalid,

@@ -13,6 +13,11 @@ use jeco_schema::ids::{ConversationId, UserId};
 
 /// Longest query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
+/// Letters or digits the longest word of a query needs: without one, no index
+/// narrows the search (a one-letter prefix matches much of the table, and the
+/// substring index needs three characters), so it would read every message in
+/// scope. Longer queries are bounded by the statement timeout.
+pub const MIN_WORD_CHARS: usize = 2;
 /// Characters of context in a snippet.
 pub const SNIPPET_CHARS: usize = 160;
 
@@ -73,6 +78,14 @@ pub async fn search(
                 UserError::on_field("since", UserErrorCode::Invalid, "since must be before until").into()
             );
         }
+    }
+    if !search::query_words(text).iter().any(|w| w.chars().count() >= MIN_WORD_CHARS) {
+        return Err(UserError::on_field(
+            "query",
+            UserErrorCode::Invalid,
+            format!("search for a word of at least {MIN_WORD_CHARS} letters or digits"),
+        )
+        .into());
     }
     let mut c = conn(state).await?;
     let rows = search::search_messages(

@@ -37,6 +37,8 @@ pub struct Opts {
     pub batch_delay_ms: u64,
     /// Live events buffered per subscriber before it lags.
     pub live_buffer: usize,
+    /// `statement_timeout` of the server's connections.
+    pub statement_timeout_ms: u64,
 }
 
 impl Default for Opts {
@@ -51,6 +53,7 @@ impl Default for Opts {
             presence_ttl_ms: 30_000,
             batch_delay_ms: 1,
             live_buffer: 4096,
+            statement_timeout_ms: 5_000,
         }
     }
 }
@@ -105,6 +108,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
+        statement_timeout: Duration::from_millis(opts.statement_timeout_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {

@@ -104,9 +104,18 @@ async fn bad_queries_are_refused_clearly() {
     let anon = app.gql(None, SEARCH, json!({ "q": "x" })).await;
     assert_eq!(anon["errors"][0]["message"], "log in first");
     // SQL and LIKE metacharacters are just text.
-    for q in ["%", "_", "'; DROP TABLE messages; --", "\\"] {
+    for q in ["'; DROP TABLE messages; --", "100% _done_ \\"] {
         let r = search(&app, &alice, json!({ "q": q })).await;
         assert!(r["errors"].is_null(), "{q}: {r}");
+    }
+    // Without a word of two letters or digits no index narrows the search: refused.
+    for q in ["%", "_", "\\", "!!! ...", "a b c", "x %"] {
+        let r = search(&app, &alice, json!({ "q": q })).await;
+        assert_eq!(
+            r["errors"][0]["message"], "search for a word of at least 2 letters or digits",
+            "{q}: {r}"
+        );
+        assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{q}: {r}");
     }
     assert_eq!(app.count("messages").await, 0);
 }

@@ -22,7 +22,7 @@ use super::messages::{MessageConnection, MessageNode, SearchMatch};
 use super::pagination::Page;
 use super::state;
 use super::users::{load_user, UserNode};
-use crate::error::{internal, ServiceError};
+use crate::error::{bad_request, internal, top_level, ServiceError, TopLevelCode};
 use crate::events::PublicUser;
 use crate::ids;
 use crate::services::access::access_conversation;
@@ -145,6 +145,7 @@ impl ConversationNode {
         Ok(ctx.data_unchecked::<Batch<MemberCountLoader>>().load_one(self.0.id).await?.unwrap_or(0))
     }
     /// Members, in join order.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -164,6 +165,7 @@ impl ConversationNode {
     }
     /// Messages in the server's order (oldest first). Page backwards from the
     /// newest with `last`/`before`. Members only.
+    #[graphql(complexity = "crate::graphql::cost::page(first, last, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -174,7 +176,7 @@ impl ConversationNode {
     ) -> async_graphql::Result<MessageConnection> {
         let page = Page::new(first, after, last, before, Cursor::message)?;
         if viewer_role(ctx, self.0.id).await?.is_none() {
-            return Err(async_graphql::Error::new("join the conversation to read its messages"));
+            return Err(top_level(TopLevelCode::Forbidden, "join the conversation to read its messages"));
         }
         let key = page.key()?;
         let direction = if page.backward { Direction::Backward } else { Direction::Forward };
@@ -199,6 +201,7 @@ impl ConversationNode {
         Ok(last.map(|row| MessageNode { row, sender: None }))
     }
     /// Pinned messages, newest pin first (members only; empty otherwise).
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn pinned_messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageNode>> {
         if viewer_role(ctx, self.0.id).await?.is_none() {
             return Ok(Vec::new());
@@ -245,7 +248,7 @@ pub async fn member_conversation(
     viewer: UserId,
     id: &ID,
 ) -> async_graphql::Result<ConversationId> {
-    let not_found = || async_graphql::Error::new("conversation not found");
+    let not_found = || bad_request("conversation not found");
     let n = ids::decode::<ConversationId>(id).ok_or_else(not_found)?;
     let mut c = state(ctx).pool.get().await.map_err(internal)?;
     match access_conversation(&mut c, viewer, n).await {

@@ -21,6 +21,7 @@ pub struct ConversationQuery;
 #[Object]
 impl ConversationQuery {
     /// The viewer's conversations, most recent activity first.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -39,6 +40,7 @@ impl ConversationQuery {
     }
 
     /// Public rooms by name, optionally filtered by a substring of the name.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn public_rooms(
         &self,
         ctx: &Context<'_>,

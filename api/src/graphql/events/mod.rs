@@ -83,6 +83,7 @@ pub struct ReactionsChanged {
     /// The message.
     pub message_id: ID,
     /// All its reactions now.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     pub reactions: Vec<ReactionGroupNode>,
 }
 

@@ -67,6 +67,7 @@ impl ReactionGroupNode {
         viewer_id(ctx).is_some_and(|v| self.users.iter().any(|u| u.id == v))
     }
     /// Who reacted, in order of reacting.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn users(&self) -> Vec<UserNode> {
         self.users.iter().map(|u| UserNode { user: u.clone(), email: None }).collect()
     }
@@ -145,6 +146,7 @@ impl MessageNode {
             .map(|row| MessageNode { row, sender: None }))
     }
     /// Reactions grouped by emoji, in order of each emoji's first use.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn reactions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReactionGroupNode>> {
         let rows =
             ctx.data_unchecked::<Batch<ReactionsLoader>>().load_one(self.row.id).await?.unwrap_or_default();
@@ -181,6 +183,7 @@ impl MessageNode {
     }
     /// Members (other than the sender) whose connections received this message
     /// (reading implies receiving).
+    #[graphql(complexity = "crate::graphql::cost::receipts(child_complexity)")]
     async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
         let conv = self.row.conversation_id;
         let at = (self.row.tx, self.row.id);
@@ -208,6 +211,7 @@ impl MessageNode {
             .collect())
     }
     /// Members (other than the sender) who have read this message.
+    #[graphql(complexity = "crate::graphql::cost::receipts(child_complexity)")]
     async fn seen_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
         let positions = ctx
             .data_unchecked::<Batch<ReadPositionsLoader>>()

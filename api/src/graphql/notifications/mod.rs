@@ -101,6 +101,7 @@ pub struct NotificationQuery;
 #[Object]
 impl NotificationQuery {
     /// The viewer's notifications, newest first.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,

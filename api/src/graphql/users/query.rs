@@ -42,6 +42,7 @@ impl UserQuery {
 
     /// Users whose username or display name contains `query` (at least 1
     /// character). Emails are never searched or shown.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn search_users(
         &self,
         ctx: &Context<'_>,
@@ -62,6 +63,7 @@ impl UserQuery {
     }
 
     /// The viewer's contacts, by username.
+    #[graphql(complexity = "crate::graphql::cost::page(first, None, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

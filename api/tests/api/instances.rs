@@ -57,6 +57,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
+        limits: Default::default(),
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

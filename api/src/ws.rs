@@ -229,6 +229,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                     ClientMessage::Pong { .. } => {}
                     ClientMessage::Complete { id } => {
                         if let Some(op) = ops.remove(&id) { op.abort(); }
+                        if ops.is_empty() {
+                            idle_deadline.as_mut().reset(tokio::time::Instant::now() + limits.ws_idle_timeout);
+                        }
                     }
                     ClientMessage::Subscribe { id, payload } => {
                         let Some(info) = info.clone() else {

@@ -86,6 +86,10 @@ async fn sockets_without_init_close_4408_and_idle_or_silent_ones_close_1001() {
     let mut busy = app.ws(&alice).await;
     busy.subscribe_events("e", None, None).await;
     assert!(busy.quiet_for(1500).await, "a connection with a running subscription stays open");
+    // Ending the last operation restarts the idle clock: no close at once.
+    busy.send(json!({ "type": "complete", "id": "e" })).await;
+    assert!(busy.quiet_for(400).await, "closed at once after its last operation ended");
+    assert_eq!(busy.close_code().await, Some(1001));
 
     // A peer that stops answering pings is closed even with a subscription.
     let mut silent = app.ws(&alice).await;

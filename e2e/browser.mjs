@@ -10,7 +10,49 @@ import { ARTIFACTS, sleep } from './harness.mjs';
 
 export const CHROMIUM = process.env.JECO_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * Content-Security-Policy violations Chromium reported on any page of any browser
+ * launched here. Closing a browser when there are any prints them and fails the
+ * test file (exit code 1, which `node --test` reports as a failure), without
+ * throwing: the suite's `after` hook still stops its server.
+ */
+export const cspViolations = [];
+
+const watched = new WeakSet();
+function watchCsp(page) {
+  if (watched.has(page)) return;
+  watched.add(page);
+  page.on('console', (msg) => {
+    if (msg.text().includes('Content Security Policy')) cspViolations.push(`${page.url()}: ${msg.text()}`);
+  });
+}
+
 export async function launchBrowser() {
+  const browser = await launchChromium();
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watchCsp);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    watchCsp(page);
+    return page;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    if (cspViolations.length) {
+      console.error(`Content Security Policy violations:\n  ${cspViolations.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+  };
+  return browser;
+}
+
+function launchChromium() {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
@@ -59,6 +60,73 @@ pub struct Config {
     /// Longest any one SQL statement of the server may run (`statement_timeout`
     /// of every pooled connection); zero means no limit.
     pub statement_timeout: std::time::Duration,
+    /// Abuse limits: WebSocket timeouts and caps, the per-user write rate.
+    pub limits: Limits,
+}
+
+/// Abuse limits (per instance), each with a `JECO_*` variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Time a WebSocket has to send `connection_init` before it closes with 4408.
+    pub ws_init_timeout: Duration,
+    /// A WebSocket that runs no operation for this long closes (1001).
+    pub ws_idle_timeout: Duration,
+    /// Server ping interval; a peer silent for three of them is closed (1001).
+    pub ws_ping_every: Duration,
+    /// Open WebSockets per user (over it `connection_init` is answered with close 1008).
+    pub ws_per_user: usize,
+    /// Open WebSockets per client address (over it the upgrade is refused with 429).
+    pub ws_per_ip: usize,
+    /// Writes (every mutation but sends, typing and sign-in) per user per second, burst 4×.
+    pub write_rate: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            ws_init_timeout: Duration::from_secs(10),
+            ws_idle_timeout: Duration::from_secs(600),
+            ws_ping_every: Duration::from_secs(20),
+            ws_per_user: 16,
+            ws_per_ip: 64,
+            write_rate: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// Reads the limits from the environment (defaults as in [`Limits::default`]).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = Limits::default();
+        let ms = |name: &str, default: Duration| -> anyhow::Result<Duration> {
+            let v: u64 = parsed(name, default.as_millis() as u64)?;
+            if v == 0 {
+                bail!("{name} must be at least 1");
+            }
+            Ok(Duration::from_millis(v))
+        };
+        fn at_least_one<T: std::str::FromStr + Default + PartialEq>(
+            name: &str,
+            default: T,
+        ) -> anyhow::Result<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            let v: T = parsed(name, default)?;
+            if v == T::default() {
+                bail!("{name} must be at least 1");
+            }
+            Ok(v)
+        }
+        Ok(Limits {
+            ws_init_timeout: ms("JECO_WS_INIT_TIMEOUT_MS", d.ws_init_timeout)?,
+            ws_idle_timeout: ms("JECO_WS_IDLE_TIMEOUT_MS", d.ws_idle_timeout)?,
+            ws_ping_every: ms("JECO_WS_PING_MS", d.ws_ping_every)?,
+            ws_per_user: at_least_one("JECO_WS_PER_USER", d.ws_per_user)?,
+            ws_per_ip: at_least_one("JECO_WS_PER_IP", d.ws_per_ip)?,
+            write_rate: at_least_one("JECO_WRITE_RATE", d.write_rate)?,
+        })
+    }
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -152,6 +220,7 @@ impl Config {
                 "JECO_STATEMENT_TIMEOUT_MS",
                 5_000u64,
             )?),
+            limits: Limits::from_env()?,
         })
     }
 

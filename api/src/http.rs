@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
     let web = &state.config.web_dir;
     let web_app = ServeDir::new(web).fallback(ServeFile::new(web.join("index.html")));
     let graphiql_dir = state.config.graphiql_dir.clone();
+    let policy = crate::csp::policy(&[&web.join("index.html"), &graphiql_dir.join("index.html")]);
+    let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"));
     let http = Http { state, schema };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -75,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .fallback_service(web_app)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(move |r: Response| {
+            let policy = policy.clone();
+            async move { crate::csp::on_html(r, &policy) }
+        }))
         .layer(SetResponseHeaderLayer::overriding(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

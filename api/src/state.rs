@@ -8,7 +8,7 @@ use jeco_schema::PgPool;
 use crate::auth::{Authenticator, PasswordHasherPool, TokenKeys};
 use crate::config::Config;
 use crate::hub::EventHub;
-use crate::ratelimit::Limiter;
+use crate::ratelimit::{ConnCap, Limiter};
 use jeco_schema::ids::UserId;
 
 /// Everything a request handler or service needs.
@@ -34,6 +34,12 @@ pub struct AppState {
     pub typing_limiter: Limiter<UserId>,
     /// Any GraphQL request or WebSocket upgrade per client address.
     pub ip_limiter: Limiter<std::net::IpAddr>,
+    /// Every other write (edits, reactions, pins, reads, contacts, rooms, profile) per user.
+    pub write_limiter: Limiter<UserId>,
+    /// Open WebSockets per user.
+    pub ws_per_user: ConnCap<UserId>,
+    /// Open WebSockets per client address.
+    pub ws_per_ip: ConnCap<std::net::IpAddr>,
     /// Flips to `true` when the server shuts down (WebSockets close with 1012).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Who is online.
@@ -82,6 +88,11 @@ impl AppState {
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
         let typing_limiter = Limiter::new(2, Duration::from_secs(1), 4);
         let ip_limiter = Limiter::new(config.ip_rate, Duration::from_secs(1), config.ip_rate * 4);
+        let limits = &config.limits;
+        let write_limiter =
+            Limiter::new(limits.write_rate, Duration::from_secs(1), limits.write_rate.saturating_mul(4));
+        let ws_per_user = ConnCap::new(limits.ws_per_user);
+        let ws_per_ip = ConnCap::new(limits.ws_per_ip);
         AppState {
             pool,
             config,
@@ -93,6 +104,9 @@ impl AppState {
             auth_limiter,
             ip_limiter,
             typing_limiter,
+            write_limiter,
+            ws_per_user,
+            ws_per_ip,
             shutdown,
             presence,
             metrics,

@@ -2,11 +2,13 @@
 //! so that every close code is the one the protocol (and so the `graphql-ws`
 //! client, GraphiQL, Apollo, urql) expects: 4400 bad message, 4401 subscribe
 //! before ack, 4403 rejected credentials, 4406 wrong subprotocol, 4408 no
-//! `connection_init` in time, 4409 duplicate id, 4429 repeated init.
+//! `connection_init` in time, 4409 duplicate id, 4429 repeated init. Abuse
+//! limits add 1009 (a frame or message over [`MAX_FRAME`], refused before it
+//! is buffered), 1008 (too many connections of one user), 1001 (idle or silent
+//! peer); the per-address connection cap refuses the upgrade itself (429).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -25,14 +27,10 @@ use jeco_schema::ids::UserId;
 
 /// The subprotocol.
 pub const PROTOCOL: &str = "graphql-transport-ws";
-/// Time allowed between the upgrade and `connection_init`.
-pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest client frame.
+/// Largest client frame and message (as large as an HTTP request body).
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Operations one connection may run at once.
 pub const MAX_OPERATIONS: usize = 100;
-/// Server pings keep idle connections (and proxies) alive.
-pub const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// `GET /graphql/ws`.
 pub async fn upgrade(
@@ -49,19 +47,30 @@ pub async fn upgrade(
     if let Some(refused) = guards::foreign_origin(&state, &headers) {
         return refused;
     }
+    let Some(ip_slot) = state.ws_per_ip.acquire(ip) else {
+        return guards::error_response(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too many open connections from this address",
+        );
+    };
     let offered = headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|p| p.trim() == PROTOCOL);
-    ws.protocols([PROTOCOL]).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
-        if offered {
-            serve(socket, Endpoint { state, schema }, ip).await;
-        } else {
-            close(socket, 4406, "Subprotocol not acceptable").await;
-        }
-    })
+    // Both caps: tungstenite's frame default (16 MiB) would otherwise buffer a
+    // whole oversized frame before the message cap looked at it.
+    ws.protocols([PROTOCOL]).max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(
+        move |socket| async move {
+            let _ip_slot = ip_slot;
+            if offered {
+                serve(socket, Endpoint { state, schema }, ip).await;
+            } else {
+                close(socket, 4406, "Subprotocol not acceptable").await;
+            }
+        },
+    )
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &str) {
@@ -135,10 +144,17 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let mut ops: HashMap<String, AbortHandle> = HashMap::new();
     let mut info: Option<RequestInfo> = None;
-    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    let limits = &ep.state.config.limits;
+    let init_deadline = tokio::time::sleep(limits.ws_init_timeout);
     tokio::pin!(init_deadline);
-    let mut ping = tokio::time::interval(PING_EVERY);
+    // Armed while no operation runs; reset when the last one ends.
+    let idle_deadline = tokio::time::sleep(limits.ws_idle_timeout);
+    tokio::pin!(idle_deadline);
+    let mut ping = tokio::time::interval(limits.ws_ping_every);
     ping.tick().await;
+    // This connection's place under the per-user cap (taken at connection_init,
+    // given back when this function returns).
+    let mut user_slot = None;
     let mut shutdown = ep.state.shutdown.clone();
     // Who this connection keeps online (set once connection_init succeeds).
     let mut online_as: Option<crate::events::PublicUser> = None;
@@ -149,13 +165,16 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
             _ = &mut init_deadline, if info.is_none() => {
                 break Some(Close(4408, "Connection initialisation timeout".into()));
             }
+            _ = &mut idle_deadline, if ops.is_empty() => {
+                break Some(Close(1001, "Idle timeout".into()));
+            }
             _ = shutdown.changed() => {
                 // Tell clients to come back (and resume from their cursor).
                 break Some(Close(1012, "Server restarting".into()));
             }
             _ = ping.tick() => {
                 // Clients answer pings; silence for three rounds means a dead peer.
-                if last_heard.elapsed() > PING_EVERY * 3 {
+                if last_heard.elapsed() > limits.ws_ping_every * 3 {
                     break Some(Close(1001, "Keepalive timeout".into()));
                 }
                 if out.send(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }
@@ -164,12 +183,16 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                 if ops.remove(&done.id).is_some() && done.complete {
                     let _ = out.send(text(serde_json::json!({"type": "complete", "id": done.id}))).await;
                 }
+                if ops.is_empty() {
+                    idle_deadline.as_mut().reset(tokio::time::Instant::now() + limits.ws_idle_timeout);
+                }
             }
             frame = stream.next() => {
                 last_heard = tokio::time::Instant::now();
                 let raw = match frame {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Binary frames are not supported".into())),
+                    Some(Err(e)) if too_big(&e) => break Some(Close(1009, "Message too big".into())),
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
                     Some(Ok(_)) => continue,
                 };
@@ -188,6 +211,10 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             Err(guards::InvalidToken) => break Some(Close(4403, "Forbidden".into())),
                         };
                         if let Some(v) = viewer {
+                            let Some(slot) = ep.state.ws_per_user.acquire(v.user_id) else {
+                                break Some(Close(1008, "Too many connections for this user".into()));
+                            };
+                            user_slot.replace(slot);
                             online_as = public_user(ep, v.user_id).await;
                             if let Some(user) = &online_as {
                                 ep.state.presence.connected(user).await;
@@ -202,6 +229,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                     ClientMessage::Pong { .. } => {}
                     ClientMessage::Complete { id } => {
                         if let Some(op) = ops.remove(&id) { op.abort(); }
+                        if ops.is_empty() {
+                            idle_deadline.as_mut().reset(tokio::time::Instant::now() + limits.ws_idle_timeout);
+                        }
                     }
                     ClientMessage::Subscribe { id, payload } => {
                         let Some(info) = info.clone() else {
@@ -214,8 +244,16 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             Ok(r) => r,
                             Err(_) => break Some(Close(4400, "Invalid subscribe payload".into())),
                         };
-                        if ops.len() >= MAX_OPERATIONS {
-                            let errors = serde_json::json!([{"message": "too many operations on this connection"}]);
+                        // Each operation counts against the address's request rate, as an HTTP request does.
+                        let refused = if ops.len() >= MAX_OPERATIONS {
+                            Some("too many operations on this connection")
+                        } else if !ep.state.ip_limiter.check(&ip) {
+                            Some("too many requests; slow down")
+                        } else {
+                            None
+                        };
+                        if let Some(message) = refused {
+                            let errors = serde_json::json!([{"message": message, "extensions": {"code": "RATE_LIMITED"}}]);
                             let _ = out.send(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
                             continue;
                         }
@@ -237,6 +275,18 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     }
     drop(out);
     let _ = writer.await;
+}
+
+/// Whether a read failed because a frame or message was over the size cap.
+fn too_big(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 async fn public_user(ep: &Endpoint, user_id: UserId) -> Option<crate::events::PublicUser> {

@@ -34,6 +34,8 @@ pub async fn start_jeco(bin: &Path, db_url: &str, data_dir: &Path, log: &Path) -
         ("JECO_SEND_RATE", "100000".to_string()),
         ("JECO_AUTH_RATE", "100000".to_string()),
         ("JECO_IP_RATE", "100000".to_string()),
+        ("JECO_WRITE_RATE", "100000".to_string()),
+        ("JECO_WS_PER_IP", "100000".to_string()),
         ("RUST_LOG", "warn".to_string()),
     ];
     let mut server = ServerProc::spawn("jeco", bin, &["serve"], &envs, addr, log)?;

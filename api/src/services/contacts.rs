@@ -2,7 +2,7 @@
 
 use jeco_schema as db;
 
-use super::{conn, require};
+use super::{conn, writer};
 use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub async fn set(
     other: UserId,
     relation: Relation,
 ) -> ServiceResult<UserId> {
-    let me = require(viewer)?;
+    let me = writer(state, viewer)?;
     if other == me {
         return Err(UserError::on_field("userId", UserErrorCode::Invalid, "that is you").into());
     }

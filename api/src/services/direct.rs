@@ -4,7 +4,7 @@ use jeco_schema as db;
 use jeco_schema::enums::{ConversationKind, Role, Visibility};
 use jeco_schema::models::{Conversation, NewConversation};
 
-use super::{conn, require};
+use super::{conn, writer};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MemberV1, PublicUser};
@@ -24,7 +24,7 @@ fn refused() -> ServiceError {
 /// Opens (or returns) the direct conversation between the viewer and `other`.
 /// Concurrent opens from both sides meet on one conversation.
 pub async fn open(state: &AppState, viewer: Option<Viewer>, other: UserId) -> ServiceResult<Conversation> {
-    let me = require(viewer)?;
+    let me = writer(state, viewer)?;
     if other == me {
         return Err(
             UserError::on_field("userId", UserErrorCode::Invalid, "you cannot message yourself").into()

@@ -9,7 +9,7 @@ use jeco_schema::enums::ConversationKind;
 use jeco_schema::models::Message;
 
 use super::access::{access_message, moderate_message, public_user};
-use super::{require, validate};
+use super::{validate, writer};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MessageV1, PublicUser, ReactionSet};
@@ -36,7 +36,7 @@ pub async fn edit(
     message_id: MessageId,
     body: &str,
 ) -> ServiceResult<Message> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let body = validate::text("body", body, validate::MAX_BODY_CHARS, true)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, _, _) = access_message(tx, user_id, message_id).await?;
@@ -64,7 +64,7 @@ pub async fn delete(
     viewer: Option<Viewer>,
     message_id: MessageId,
 ) -> ServiceResult<Message> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, conv, me) = moderate_message(tx, user_id, message_id).await?;
         let moderator = conv.kind == ConversationKind::Room && me.role.moderates();
@@ -132,7 +132,7 @@ pub async fn react(
     emoji: &str,
     reacted: Option<bool>,
 ) -> ServiceResult<Message> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let emoji = emoji.trim();
     if !valid_emoji(emoji) {
         return Err(
@@ -184,7 +184,7 @@ pub async fn set_pinned(
     message_id: MessageId,
     pin: bool,
 ) -> ServiceResult<Message> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (message, conv, me) = moderate_message(tx, user_id, message_id).await?;
         if conv.pins_admin_only && !me.role.moderates() {

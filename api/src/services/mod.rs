@@ -23,7 +23,7 @@ pub mod tokens;
 pub mod typing;
 pub mod validate;
 
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
 use jeco_schema::ids::UserId;
 
@@ -32,6 +32,17 @@ pub async fn conn(
     state: &AppState,
 ) -> ServiceResult<diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>> {
     state.pool.get().await.map_err(ServiceError::from)
+}
+
+/// The viewer's user id for a write: `UNAUTHENTICATED`, or `RATE_LIMITED` when
+/// the user is over the write rate. Every write service starts with it (sends,
+/// typing and sign-in have limits of their own).
+pub fn writer(state: &AppState, viewer: Option<crate::auth::Viewer>) -> ServiceResult<UserId> {
+    let user_id = require(viewer)?;
+    if !state.write_limiter.check(&user_id) {
+        return Err(UserError::general(UserErrorCode::RateLimited, "too many changes; slow down").into());
+    }
+    Ok(user_id)
 }
 
 /// The viewer's user id, or `UNAUTHENTICATED`.

@@ -9,7 +9,7 @@ use jeco_schema as db;
 use jeco_schema::enums::{ConversationKind, NotificationKind};
 use jeco_schema::models::{Conversation, Message};
 
-use super::{conn, require};
+use super::{conn, writer};
 use crate::auth::Viewer;
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
@@ -86,7 +86,7 @@ pub async fn mark_read(
     viewer: Option<Viewer>,
     ids: Option<Vec<NotificationId>>,
 ) -> ServiceResult<i64> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     if ids.as_ref().is_some_and(|ids| ids.is_empty() || ids.len() > 500) {
         return Err(UserError::on_field(
             "ids",

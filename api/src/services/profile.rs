@@ -6,7 +6,7 @@ use jeco_schema as db;
 use jeco_schema::enums::ConversationKind;
 use jeco_schema::models::User;
 
-use super::{conn, require, validate};
+use super::{conn, require, validate, writer};
 use crate::auth::{self, Viewer};
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::PublicUser;
@@ -26,7 +26,7 @@ pub async fn update_profile(
     display_name: Option<&str>,
     bio: Option<&str>,
 ) -> ServiceResult<User> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let display_name = display_name.map(|d| validate::text("displayName", d, 64, false)).transpose()?;
     let bio = match bio.map(str::trim) {
         Some("") => Some(None),
@@ -167,7 +167,7 @@ pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) 
 /// and email become free. Messages stay (like Slack, Mattermost and Zulip do);
 /// direct conversations stay readable for the other person.
 pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: &str) -> ServiceResult<()> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let user = current_user(state, user_id).await?;
     check_password(state, &user, password, "password").await?;
     // Each room's `MemberLeft` rings it after the commit.

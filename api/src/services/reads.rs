@@ -5,7 +5,7 @@ use jeco_schema as db;
 use jeco_schema::models::Conversation;
 
 use super::access::{access_conversation, public_user};
-use super::require;
+use super::writer;
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError};
 use crate::events::EventPayload;
@@ -21,7 +21,7 @@ pub async fn mark_read(
     conversation_id: ConversationId,
     message_id: MessageId,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, _) = access_conversation(tx, user_id, conversation_id).await?;
         let message = db::messages::messages_by_ids(tx, &[message_id])

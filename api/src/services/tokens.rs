@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use jeco_schema as db;
 use jeco_schema::models::AccessToken;
 
-use super::{conn, require, validate};
+use super::{conn, require, validate, writer};
 use crate::auth::{self, Viewer};
 use crate::error::{ServiceResult, UserError, UserErrorCode};
 use crate::state::AppState;
@@ -23,7 +23,7 @@ pub async fn create(
     name: &str,
     expires_in_days: Option<i32>,
 ) -> ServiceResult<(AccessToken, String)> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let name = validate::text("name", name, 64, false)?;
     let expires_at = match expires_in_days {
         None => None,
@@ -55,7 +55,7 @@ pub async fn create(
 
 /// Revokes one of the viewer's tokens.
 pub async fn revoke(state: &AppState, viewer: Option<Viewer>, id: AccessTokenId) -> ServiceResult<()> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let mut c = conn(state).await?;
     if !db::access_tokens::revoke_access_token(&mut c, user_id, id).await? {
         return Err(UserError::not_found("id", "access token").into());

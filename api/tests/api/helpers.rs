@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::{SinkExt, StreamExt};
-use jeco_api::config::Config;
+use jeco_api::config::{Config, Limits};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -39,6 +39,10 @@ pub struct Opts {
     pub live_buffer: usize,
     /// `statement_timeout` of the server's connections.
     pub statement_timeout_ms: u64,
+    /// Abuse limits (tests default to caps no test reaches by accident).
+    pub limits: Limits,
+    /// The built web app served at `/` (none by default).
+    pub web_dir: std::path::PathBuf,
 }
 
 impl Default for Opts {
@@ -54,6 +58,13 @@ impl Default for Opts {
             batch_delay_ms: 1,
             live_buffer: 4096,
             statement_timeout_ms: 5_000,
+            limits: Limits {
+                ws_per_user: 10_000,
+                ws_per_ip: 10_000,
+                write_rate: 10_000,
+                ..Limits::default()
+            },
+            web_dir: "/nonexistent".into(),
         }
     }
 }
@@ -94,7 +105,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         allowed_origins: vec!["http://localhost:8080".into()],
         data_dir: data_dir.clone(),
         jwt_secret: Some("test-secret-test-secret-test-secret-1234".into()),
-        web_dir: "/nonexistent".into(),
+        web_dir: opts.web_dir,
         graphiql_dir: "/nonexistent".into(),
         send_rate: opts.send_rate,
         auth_rate: opts.auth_rate,
@@ -109,6 +120,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
         statement_timeout: Duration::from_millis(opts.statement_timeout_ms),
+        limits: opts.limits,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {
@@ -318,6 +330,29 @@ impl Ws {
         loop {
             if let WsEvent::Closed(code) = self.next().await {
                 return code;
+            }
+        }
+    }
+
+    /// Writes bytes straight to the TCP stream (hand-made frames).
+    pub async fn write_raw(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        match self.stream.get_mut() {
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp) => tcp.write_all(bytes).await.unwrap(),
+            _ => panic!("plain TCP expected"),
+        }
+    }
+
+    /// The close code the server sends next, never answering its pings.
+    pub async fn close_code_without_pongs(&mut self) -> Option<u16> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
+                .await
+                .expect("websocket message within 15 s");
+            match frame {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
             }
         }
     }

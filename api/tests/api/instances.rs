@@ -58,6 +58,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
         statement_timeout: std::time::Duration::from_secs(5),
+        limits: Default::default(),
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

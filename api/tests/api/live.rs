@@ -141,10 +141,7 @@ async fn protocol_violations_close_with_the_protocol_codes() {
     // Browsers on foreign origins cannot even upgrade.
     assert!(app.ws_raw(Some("https://evil.example")).await.is_err());
     assert!(app.ws_raw(Some("http://localhost:8080")).await.is_ok());
-
-    // No connection_init within 10 s.
-    let mut ws = app.ws_raw(None).await.unwrap();
-    assert_eq!(ws.close_code().await, Some(4408));
+    // No connection_init in time: 4408 (abuse.rs, with a short timeout).
 }
 
 /// Many concurrent senders while a subscriber keeps dropping its connection

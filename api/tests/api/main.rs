@@ -1,6 +1,7 @@
 //! Integration tests: the real server against a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod abuse;
 mod access_ends;
 mod account_life;
 mod accounts;
@@ -10,6 +11,7 @@ mod cli;
 mod codes;
 mod dataloaders;
 mod fault;
+mod headers;
 mod helpers;
 mod hygiene;
 mod instances;

@@ -13,7 +13,7 @@ use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MemberV1, PublicUser};
 use crate::services::access::{access_conversation, lock_membership, public_user};
-use crate::services::require;
+use crate::services::writer;
 use crate::state::AppState;
 use crate::tx::{self, Tx};
 use jeco_schema::ids::{ConversationId, UserId};
@@ -24,7 +24,7 @@ pub async fn join_room(
     viewer: Option<Viewer>,
     conversation_id: ConversationId,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let conv = db::conversations::lock_conversation(tx, conversation_id).await?;
         let is_member = db::members::member(tx, conversation_id, user_id).await?.is_some();
@@ -54,7 +54,7 @@ pub async fn leave_room(
     viewer: Option<Viewer>,
     conversation_id: ConversationId,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, _) = access_conversation(tx, user_id, conversation_id).await?;
         if conv.kind != ConversationKind::Room {
@@ -120,7 +120,7 @@ pub async fn invite(
     conversation_id: ConversationId,
     invitee: UserId,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         if conv.kind != ConversationKind::Room {
@@ -168,7 +168,7 @@ pub async fn remove_member(
     conversation_id: ConversationId,
     target: UserId,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     if target == user_id {
         return Err(UserError::on_field("userId", UserErrorCode::Invalid, "use leaveRoom to leave").into());
     }
@@ -208,7 +208,7 @@ pub async fn set_role(
     target: UserId,
     admin: bool,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
         let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         let Some(them) = db::members::member(tx, conversation_id, target).await? else {

@@ -8,7 +8,7 @@ use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{ConversationV1, EventPayload, MemberV1};
 use crate::services::access::{lock_membership, public_user};
-use crate::services::{require, validate};
+use crate::services::{validate, writer};
 use crate::state::AppState;
 use crate::tx;
 use jeco_schema::ids::ConversationId;
@@ -25,7 +25,7 @@ pub async fn create_room(
     topic: Option<&str>,
     visibility: Visibility,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let name = validate::text("name", name, 64, false)?;
     let topic = match topic.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => Some(validate::text("topic", t, 250, false)?),
@@ -63,7 +63,7 @@ pub async fn update_room(
     topic: Option<&str>,
     pins_admin_only: Option<bool>,
 ) -> ServiceResult<Conversation> {
-    let user_id = require(viewer)?;
+    let user_id = writer(state, viewer)?;
     let name = name.map(|n| validate::text("name", n, 64, false)).transpose()?;
     // An empty topic clears it.
     let topic = match topic.map(str::trim) {

@@ -56,7 +56,7 @@ fn check_auth_rate(state: &AppState, ip: &str) -> ServiceResult<()> {
 /// Creates an account and logs it in.
 pub async fn register(state: &AppState, ip: &str, input: Registration) -> ServiceResult<Credentials> {
     let username = validate::username(&input.username)?;
-    let email = validate::email(&input.email)?;
+    let email = validate::new_email(&input.email)?;
     validate::password("password", &input.password)?;
     let display_name = match input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => validate::text("displayName", d, 64, false)?,

@@ -24,7 +24,7 @@ use jeco_schema::ids::{AccessTokenId, SessionId, UserId};
 pub use passwords::PasswordHasherPool;
 pub use secrets::{random_token, sha256};
 use sessions::Sessions;
-pub use sessions::{parse_refresh_token, REFRESH_COOKIE, SESSION_TTL};
+pub use sessions::{parse_refresh_token, HANDLE_BYTES, REFRESH_COOKIE, SESSION_TTL};
 pub use tokens::{TokenKeys, ACCESS_TTL};
 pub use viewer::Viewer;
 

@@ -50,6 +50,10 @@ pub struct Config {
     pub mail_from: String,
     /// Print the start of every SQL statement to stderr (`JECO_DEBUG_SQL`, for debugging).
     pub debug_sql: bool,
+    /// How long an access JWT is valid (`JECO_ACCESS_TTL_SECS`, default 15 minutes).
+    pub access_ttl: std::time::Duration,
+    /// How often an open WebSocket re-checks the credential it was opened with.
+    pub credential_check: std::time::Duration,
 }
 
 fn var(name: &str) -> anyhow::Result<Option<String>> {
@@ -137,6 +141,12 @@ impl Config {
             ),
             // Any value turns it on (`1`, `yes`), except the obvious "off" spellings.
             debug_sql: var("JECO_DEBUG_SQL")?.is_some_and(|v| !matches!(v.trim(), "0" | "false")),
+            access_ttl: std::time::Duration::from_secs(
+                parsed("JECO_ACCESS_TTL_SECS", 900u64)?.clamp(1, 86_400),
+            ),
+            credential_check: std::time::Duration::from_millis(
+                parsed("JECO_CREDENTIAL_CHECK_MS", 2_000u64)?.clamp(100, 60_000),
+            ),
         })
     }
 

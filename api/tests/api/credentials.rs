@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const REGISTER: &str = "mutation($i: RegisterInput!){ register(input:$i){ accessToken refreshToken userErrors{ field code } } }";
+const REGISTER: &str =
+    "mutation($i: RegisterInput!){ register(input:$i){ accessToken refreshToken userErrors{ field code } } }";
 const REFRESH: &str = "mutation($i: RefreshSessionInput!){ refreshSession(input:$i){ accessToken refreshToken userErrors{ code } } }";
 
 async fn register_with_refresh(app: &TestApp, name: &str) -> (String, String) {
@@ -139,7 +140,8 @@ async fn creating_an_access_token_needs_the_password_and_a_token_cannot_mint_one
 async fn password_reset_and_change_revoke_access_tokens() {
     let app = spawn_app().await;
     let (alice, _) = app.register("alice").await;
-    let (kept, changed) = (pat(&app, &alice, "password-alice").await, pat(&app, &alice, "password-alice").await);
+    let (kept, changed) =
+        (pat(&app, &alice, "password-alice").await, pat(&app, &alice, "password-alice").await);
     assert!(works(&app, &kept).await && works(&app, &changed).await);
     // A password change ends every other credential, tokens included.
     let input = json!({ "currentPassword": "password-alice", "newPassword": "password-alice-2" });

@@ -35,6 +35,10 @@ pub struct Opts {
     pub presence_ttl_ms: u64,
     /// DataLoader batching window.
     pub batch_delay_ms: u64,
+    /// Access JWT lifetime.
+    pub access_ttl_secs: u64,
+    /// How often an open WebSocket re-checks its credential.
+    pub credential_check_ms: u64,
 }
 
 impl Default for Opts {
@@ -48,6 +52,8 @@ impl Default for Opts {
             trust_forwarded_for: false,
             presence_ttl_ms: 30_000,
             batch_delay_ms: 1,
+            access_ttl_secs: 900,
+            credential_check_ms: 500,
         }
     }
 }
@@ -100,6 +106,8 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
+        access_ttl: Duration::from_secs(opts.access_ttl_secs),
+        credential_check: Duration::from_millis(opts.credential_check_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {

@@ -55,6 +55,8 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
+        access_ttl: std::time::Duration::from_secs(900),
+        credential_check: std::time::Duration::from_secs(2),
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

@@ -210,8 +210,15 @@ fn tokens_section() -> Html {
             busy.set(true);
             error.set(None);
             let (token_name, current) = (name.trim().to_owned(), (*password).clone());
-            let (name, password, secret, copied, error, busy, reload) =
-                (name.clone(), password.clone(), secret.clone(), copied.clone(), error.clone(), busy.clone(), reload.clone());
+            let (name, password, secret, copied, error, busy, reload) = (
+                name.clone(),
+                password.clone(),
+                secret.clone(),
+                copied.clone(),
+                error.clone(),
+                busy.clone(),
+                reload.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 match account::create_access_token(token_name, expires, current).await {
                     Ok((_, value)) => {

@@ -1,8 +1,9 @@
 # Jeco Chat. Every target delegates to scripts/*.sh; see README.md.
 SHELL := /usr/bin/env bash
 BENCH_ARGS ?=
+SOAK_ARGS ?=
 
-.PHONY: run test bench bench-search fmt clean setup
+.PHONY: run test bench bench-search soak fmt clean setup
 .DEFAULT_GOAL := run
 
 ## run: install what is missing, build web + server, provision PostgreSQL, serve on :8080
@@ -20,6 +21,10 @@ bench:
 ## bench-search: build the release server and run the message search benchmark on 1M messages (BENCH_ARGS="--quick")
 bench-search:
 	@scripts/bench-search.sh $(BENCH_ARGS)
+
+## soak: build the release server and run a 10-minute churn soak (SOAK_ARGS="--quick" for one minute)
+soak:
+	@scripts/soak.sh $(SOAK_ARGS)
 
 ## fmt: cargo fmt --all
 fmt:

@@ -38,8 +38,14 @@ pub struct Config {
     pub log_poll: std::time::Duration,
     /// How long a DataLoader waits to gather keys into one batch.
     pub batch_delay: std::time::Duration,
+    /// How many live events an instance buffers per subscriber before a slow
+    /// one lags and falls back to the log (`JECO_LIVE_BUFFER`).
+    pub live_buffer: usize,
     /// How long a presence heartbeat keeps a user online (heartbeats every third of it).
     pub presence_ttl: std::time::Duration,
+    /// On SIGTERM, how long in-flight requests may take to finish before the
+    /// instance exits anyway.
+    pub drain_timeout: std::time::Duration,
     /// Take the client address from the last `X-Forwarded-For` hop (only
     /// behind a reverse proxy that sets it, as in docker-compose).
     pub trust_forwarded_for: bool,
@@ -136,9 +142,11 @@ impl Config {
             smtp_url: var("SMTP_URL")?,
             mail_from: var("JECO_MAIL_FROM")?.unwrap_or_else(|| "Jeco Chat <no-reply@localhost>".into()),
             batch_delay: std::time::Duration::from_millis(parsed("JECO_BATCH_DELAY_MS", 1u64)?),
+            live_buffer: parsed("JECO_LIVE_BUFFER", 4096usize)?.max(1),
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),
+            drain_timeout: std::time::Duration::from_millis(parsed("JECO_DRAIN_TIMEOUT_MS", 10_000u64)?),
             // Any value turns it on (`1`, `yes`), except the obvious "off" spellings.
             debug_sql: var("JECO_DEBUG_SQL")?.is_some_and(|v| !matches!(v.trim(), "0" | "false")),
             access_ttl: std::time::Duration::from_secs(

@@ -108,8 +108,12 @@ async fn readyz(State(http): State<Http>) -> Response {
         Err(_) => false,
     };
     let broker_ok = http.state.hub.broker_healthy();
-    let status = if db_ok && broker_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(serde_json::json!({ "database": db_ok, "broker": broker_ok }))).into_response()
+    // A draining instance is alive but should get no new traffic.
+    let draining = *http.state.shutdown.borrow();
+    let ready = db_ok && broker_ok && !draining;
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = serde_json::json!({ "database": db_ok, "broker": broker_ok, "draining": draining });
+    (status, Json(body)).into_response()
 }
 
 async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_graphql::Request) -> Response {

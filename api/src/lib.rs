@@ -90,14 +90,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, closes connections, and waits for the server task.
-    pub async fn stop(self) {
+    /// Drains and stops: `/readyz` answers 503 and every WebSocket closes with
+    /// 1012 (clients resume elsewhere from their cursor), no new connection is
+    /// accepted, and requests already in flight finish — for at most
+    /// `JECO_DRAIN_TIMEOUT_MS`, after which the server task is aborted.
+    pub async fn stop(mut self) {
         let _ = self.stopping.send(true);
         let _ = self.shutdown.send(());
-        // Give WebSockets a moment to send their close frames.
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        self.task.abort();
-        let _ = self.task.await;
+        let bound = self.state.config.drain_timeout;
+        if tokio::time::timeout(bound, &mut self.task).await.is_err() {
+            tracing::warn!("requests still running after the {bound:?} drain bound; stopping anyway");
+            self.task.abort();
+            let _ = self.task.await;
+        }
     }
 }
 
@@ -120,7 +125,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         None => (Arc::new(InProcessBroker::default()), None),
     };
-    let hub = EventHub::new(pool.clone(), broker, config.log_poll);
+    let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer);
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
     let presence = presence::Presence::new(hub.clone(), shared, timing);
     let hasher = PasswordHasherPool::new()?;

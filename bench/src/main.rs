@@ -14,6 +14,7 @@ mod search_report;
 mod seed;
 mod sender;
 mod server;
+mod soak;
 mod stats;
 mod words;
 
@@ -46,12 +47,41 @@ enum Command {
     Run(RunArgs),
     /// Seed a large message table and measure `searchMessages` against the server's request floor.
     Search(SearchArgs),
+    /// Run at a steady load with subscribers churning; check that RSS, fds and
+    /// threads return to their baseline and nothing is lost.
+    Soak(SoakArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
         #[arg(long, default_value = "127.0.0.1:0")]
         bind: SocketAddr,
     },
+}
+
+/// Arguments of `soak`.
+#[derive(Args)]
+struct SoakArgs {
+    /// The `jeco` server binary (e.g. $CARGO_TARGET_DIR/release/jeco).
+    #[arg(long)]
+    jeco_bin: PathBuf,
+    /// PostgreSQL server (a fresh `jeco_soak_<pid>` database is made on it).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_PG_BASE)]
+    database_url: String,
+    /// Minutes of churn [default: 10; --quick: 1].
+    #[arg(long)]
+    minutes: Option<u64>,
+    /// Churning subscribers.
+    #[arg(long, default_value_t = 100)]
+    subscribers: usize,
+    /// Messages per second.
+    #[arg(long, default_value_t = 20)]
+    rate: u32,
+    /// Markdown report path.
+    #[arg(long, default_value = "bench/results/soak.md")]
+    out: PathBuf,
+    /// Smoke run: one minute.
+    #[arg(long)]
+    quick: bool,
 }
 
 /// Arguments of `run`.
@@ -131,6 +161,29 @@ async fn main() -> Result<()> {
                 out: args.out,
             })
             .await
+        }
+        Command::Soak(args) => {
+            let minutes = args.minutes.unwrap_or(if args.quick { 1 } else { 10 });
+            if !(1..=120).contains(&minutes)
+                || !(1..=5_000).contains(&args.subscribers)
+                || !(1..=1_000).contains(&args.rate)
+            {
+                bail!("--minutes must be 1..=120, --subscribers 1..=5000 and --rate 1..=1000");
+            }
+            raise_fd_limit(args.subscribers);
+            let ok = soak::run(soak::Options {
+                jeco_bin: args.jeco_bin,
+                database_url: args.database_url,
+                duration: Duration::from_secs(minutes * 60),
+                subscribers: args.subscribers,
+                rate: args.rate,
+                out: args.out,
+            })
+            .await?;
+            if !ok {
+                bail!("the soak did not return to its baseline (see the report)");
+            }
+            Ok(())
         }
         Command::Run(args) => {
             let members =

@@ -46,6 +46,20 @@ pub async fn is_blocked(conn: &mut AsyncPgConnection, blocker: UserId, blocked: 
     diesel::select(diesel::dsl::exists(blocks::table.find((blocker, blocked)))).get_result(conn).await
 }
 
+/// Of `among`, the users who blocked `user_id`.
+pub async fn blockers_among(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    among: &[UserId],
+) -> QueryResult<Vec<UserId>> {
+    blocks::table
+        .filter(blocks::blocked_id.eq(user_id))
+        .filter(blocks::blocker_id.eq_any(among))
+        .select(blocks::blocker_id)
+        .load(conn)
+        .await
+}
+
 /// Other members of a conversation who blocked `user_id`.
 pub async fn blocked_by_members(
     conn: &mut AsyncPgConnection,
@@ -102,7 +116,9 @@ pub async fn relations_of(
     Ok((contacts, blocked))
 }
 
-/// Users the viewer may watch (presence): contacts and co-members, at most `limit`.
+/// Users the viewer may watch (presence): contacts and co-members, except
+/// anyone who blocked the viewer (adding someone as a contact is one-sided, so
+/// it must not let the viewer watch a person who blocked them), at most `limit`.
 pub async fn related_users(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
@@ -120,7 +136,9 @@ pub async fn related_users(
            SELECT other.user_id FROM members mine
              JOIN members other ON other.conversation_id = mine.conversation_id
             WHERE mine.user_id = $1 AND other.user_id <> $1
-         ) related LIMIT $2",
+         ) related
+         WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = related.id AND blocked_id = $1)
+         LIMIT $2",
     )
     .bind::<BigInt, _>(user_id)
     .bind::<BigInt, _>(limit)

@@ -59,13 +59,15 @@ impl EventRow {
 
 /// Which conversations a read covers.
 #[derive(Debug, Clone, Copy)]
-pub enum LogFilter {
+pub enum LogFilter<'a> {
     /// Every conversation (the per-instance tailer).
     All,
     /// One conversation.
     Conversation(ConversationId),
-    /// Every conversation this user is a member of now.
-    MemberOf(UserId),
+    /// Every conversation this user is a member of now, and also the given
+    /// ones: a stream that still follows a room the user has since left must
+    /// replay that room up to (and including) the user's own `MemberLeft`.
+    MemberOf(UserId, &'a [ConversationId]),
 }
 
 /// Appends an event to the log inside the caller's transaction.
@@ -91,7 +93,7 @@ pub async fn head(conn: &mut AsyncPgConnection) -> QueryResult<LogPos> {
 pub async fn read_after(
     conn: &mut AsyncPgConnection,
     after: LogPos,
-    filter: LogFilter,
+    filter: LogFilter<'_>,
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
     let past_cursor = sql::<Bool>("(events.tx, events.id) > (")
@@ -108,11 +110,10 @@ pub async fn read_after(
     match filter {
         LogFilter::All => {}
         LogFilter::Conversation(id) => query = query.filter(events::conversation_id.eq(id)),
-        LogFilter::MemberOf(user_id) => {
-            query =
-                query.filter(events::conversation_id.eq_any(
-                    members::table.filter(members::user_id.eq(user_id)).select(members::conversation_id),
-                ))
+        LogFilter::MemberOf(user_id, also) => {
+            let member_of = events::conversation_id
+                .eq_any(members::table.filter(members::user_id.eq(user_id)).select(members::conversation_id));
+            query = query.filter(member_of.or(events::conversation_id.eq_any(also.to_vec())))
         }
     }
     query.load(conn).await

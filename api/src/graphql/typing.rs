@@ -12,9 +12,10 @@ use super::conversations::member_conversation;
 use super::users::UserNode;
 use super::{require_viewer, split, state, viewer};
 use crate::error::UserError;
-use crate::events::{Ephemeral, PublicUser};
+use crate::events::{Ephemeral, EventPayload, PublicUser};
 use crate::ids;
 use crate::services::typing::{self, TYPING_TTL};
+use crate::state::AppState;
 use jeco_schema::ids::{ConversationId, UserId};
 
 /// Someone started or stopped typing.
@@ -75,20 +76,44 @@ pub struct TypingSubscription;
 #[Subscription]
 impl TypingSubscription {
     /// Who is typing in a conversation (members only; the viewer's own typing
-    /// is not echoed). Each typist times out by itself after 5 s without renewal.
+    /// is not echoed). Each typist times out by itself after 5 s without
+    /// renewal. The stream ends when the viewer leaves or is removed.
     async fn typing(
         &self,
         ctx: &Context<'_>,
         conversation_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = TypingEvent>> {
         let viewer = require_viewer(ctx)?;
+        let st = state(ctx).clone();
+        // Follow the log from before the membership check, so a removal right
+        // after it is still seen.
+        let mut log = st.hub.live_events();
         let conv = member_conversation(ctx, viewer, &conversation_id).await?;
-        let mut rx = state(ctx).hub.ephemeral();
+        let mut rx = st.hub.ephemeral();
         Ok(async_stream::stream! {
             let mut typists: HashMap<UserId, (PublicUser, Instant)> = HashMap::new();
             loop {
                 let next_expiry = typists.values().map(|(_, at)| *at).min();
                 tokio::select! {
+                    // The stream ends with the viewer's membership: their own
+                    // `MemberLeft` here, or (when the log feed lagged and
+                    // might have skipped it) a membership re-read that fails.
+                    ev = log.recv() => match ev {
+                        Ok(ev) => {
+                            let left = ev.conversation_id == conv
+                                && matches!(ev.payload, EventPayload::MemberLeft { .. })
+                                && ev.payload.membership_of() == Some(viewer);
+                            if left {
+                                break;
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            if !still_member(&st, viewer, conv).await {
+                                break;
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
                     signal = rx.recv() => match signal {
                         Ok(signal) => {
                             let Ephemeral::Typing { conversation_id, user, typing } = signal.as_ref() else { continue };
@@ -129,6 +154,13 @@ fn event(conversation_id: ConversationId, user: PublicUser, typing: bool) -> Typ
         user: UserNode { user, email: None },
         typing,
     }
+}
+
+/// Whether the viewer is still a member (a failed read counts as no: the
+/// client may subscribe again).
+async fn still_member(st: &AppState, viewer: UserId, conv: ConversationId) -> bool {
+    let Ok(mut c) = st.pool.get().await else { return false };
+    matches!(jeco_schema::members::member(&mut c, conv, viewer).await, Ok(Some(_)))
 }
 
 async fn sleep_until(at: Option<Instant>) {

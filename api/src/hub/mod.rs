@@ -36,9 +36,10 @@ pub struct EventHub {
 }
 
 impl EventHub {
-    /// A hub; call [`EventHub::run_tailer`] once to start it.
-    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration) -> Self {
-        let (live, _) = broadcast::channel(4096);
+    /// A hub buffering `live_buffer` events per subscriber (a slower one
+    /// replays from the log); call [`EventHub::run_tailer`] once to start it.
+    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration, live_buffer: usize) -> Self {
+        let (live, _) = broadcast::channel(live_buffer.max(1));
         EventHub { pool, broker, live, idle_poll }
     }
 
@@ -161,16 +162,22 @@ impl EventHub {
                     Err(e) => { yield Err(e); return; }
                 },
             };
-            let filter = match scope {
-                Scope::Conversation(id) => LogFilter::Conversation(id),
-                Scope::AllOf => LogFilter::MemberOf(viewer),
-            };
             let mut interest = hub.interest();
             for id in &rooms {
                 interest.add(*id);
             }
             'replay: loop {
                 loop {
+                    // The rooms followed so far, not only the current
+                    // memberships: after a lag, a room the viewer was removed
+                    // from in the meantime is replayed up to their own
+                    // `MemberLeft`, which takes it out of `rooms` (else the
+                    // stream would keep following it live).
+                    let followed: Vec<ConversationId> = rooms.iter().copied().collect();
+                    let filter = match scope {
+                        Scope::Conversation(id) => LogFilter::Conversation(id),
+                        Scope::AllOf => LogFilter::MemberOf(viewer, &followed),
+                    };
                     let rows = match hub.read(pos, filter).await {
                         Ok(r) => r,
                         Err(e) => { yield Err(e); return; }
@@ -212,7 +219,7 @@ impl EventHub {
     async fn read(
         &self,
         after: LogPos,
-        filter: LogFilter,
+        filter: LogFilter<'_>,
     ) -> Result<Vec<jeco_schema::log::EventRow>, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         log::read_after(&mut conn, after, filter, PAGE).await.map_err(|e| e.to_string())

@@ -63,6 +63,44 @@ pub async fn access_message(
     Ok((message, conv, me))
 }
 
+/// Like [`access_conversation`], for moderation: the conversation row is
+/// locked (`FOR UPDATE`) first and the viewer's membership and role are read
+/// after the lock, in the caller's transaction. Role changes take the same
+/// lock, so an admin demoted by a transaction that committed first is seen
+/// as demoted here, never acting on a role read before the lock.
+pub async fn lock_membership(
+    c: &mut AsyncPgConnection,
+    user_id: UserId,
+    conversation_id: ConversationId,
+) -> ServiceResult<(Conversation, Member)> {
+    let conversation = db::conversations::lock_conversation(c, conversation_id).await?;
+    let member = match &conversation {
+        Some(_) => db::members::member(c, conversation_id, user_id).await?,
+        None => None,
+    };
+    match (conversation, member) {
+        (Some(conv), Some(m)) => Ok((conv, m)),
+        _ => Err(UserError::not_found("conversationId", "conversation").into()),
+    }
+}
+
+/// Like [`access_message`], for moderation (deleting others' messages,
+/// admins-only pins): locks the conversation, then the message, and reads the
+/// viewer's role after both locks (see [`lock_membership`]). The lock order
+/// (conversation before message) is the one every moderation path takes.
+pub async fn moderate_message(
+    c: &mut AsyncPgConnection,
+    user_id: UserId,
+    message_id: MessageId,
+) -> ServiceResult<(Message, Conversation, Member)> {
+    let not_found = || ServiceError::from(UserError::not_found("messageId", "message"));
+    let peek =
+        db::messages::messages_by_ids(c, &[message_id]).await?.into_iter().next().ok_or_else(not_found)?;
+    let (conv, me) = lock_membership(c, user_id, peek.conversation_id).await.map_err(|_| not_found())?;
+    let message = db::messages::lock_message(c, message_id).await?.ok_or_else(not_found)?;
+    Ok((message, conv, me))
+}
+
 /// A user's public face (as events carry it); a missing row is internal, since
 /// callers only ask for users they just saw.
 pub async fn public_user(c: &mut AsyncPgConnection, user_id: UserId) -> ServiceResult<PublicUser> {

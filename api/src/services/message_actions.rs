@@ -8,7 +8,7 @@ use jeco_schema as db;
 use jeco_schema::enums::ConversationKind;
 use jeco_schema::models::Message;
 
-use super::access::{access_message, public_user};
+use super::access::{access_message, moderate_message, public_user};
 use super::{require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
@@ -66,7 +66,7 @@ pub async fn delete(
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (message, conv, me) = access_message(tx, user_id, message_id).await?;
+        let (message, conv, me) = moderate_message(tx, user_id, message_id).await?;
         let moderator = conv.kind == ConversationKind::Room && me.role.moderates();
         if message.sender_id != user_id && !moderator {
             return Err(forbidden("only the author or a room owner or admin can delete a message"));
@@ -186,7 +186,7 @@ pub async fn set_pinned(
 ) -> ServiceResult<Message> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (message, conv, me) = access_message(tx, user_id, message_id).await?;
+        let (message, conv, me) = moderate_message(tx, user_id, message_id).await?;
         if conv.pins_admin_only && !me.role.moderates() {
             return Err(forbidden("only owners and admins can pin in this room"));
         }

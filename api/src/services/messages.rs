@@ -1,5 +1,7 @@
 //! Sending messages: validated, rate limited, idempotent on the sender's
-//! client id, acknowledged only after commit.
+//! client id, acknowledged only after commit. A client id names one message
+//! of its sender: reusing it in another conversation is refused (it would
+//! otherwise answer with a message from the first conversation).
 
 use jeco_schema as db;
 use jeco_schema::models::{Message, NewMessage};
@@ -15,7 +17,8 @@ use crate::tx;
 use jeco_schema::ids::{ConversationId, MessageId};
 
 /// Sends a message. A retry with the same `client_id` (from any device or
-/// instance) returns the first message and writes nothing.
+/// instance) in the same conversation returns the first message and writes
+/// nothing; the same `client_id` in another conversation is `INVALID`.
 pub async fn send(
     state: &AppState,
     viewer: Option<Viewer>,
@@ -31,7 +34,7 @@ pub async fn send(
     if let Some(existing) = db::messages::message_by_client_id(&mut c, user_id, &client_id).await? {
         // Still check access: a stranger must not learn anything from a retry.
         access_conversation(&mut c, user_id, existing.conversation_id).await?;
-        return Ok(existing);
+        return same_conversation(existing, conversation_id);
     }
     if !state.send_limiter.check(&user_id) {
         return Err(
@@ -56,7 +59,7 @@ pub async fn send(
             let first = db::messages::message_by_client_id(tx, user_id, &client_id)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
-            return Ok((first, None));
+            return Ok((same_conversation(first, conversation_id)?, None));
         };
         let sender = public_user(tx, user_id).await?;
         db::conversations::touch_conversation(tx, conversation_id, message.created_at).await?;
@@ -76,4 +79,18 @@ pub async fn send(
         });
     }
     Ok(message)
+}
+
+/// The earlier message with the same client id, if it is in the conversation
+/// being sent to; a client id reused elsewhere is refused, naming no message.
+fn same_conversation(existing: Message, conversation_id: ConversationId) -> ServiceResult<Message> {
+    if existing.conversation_id == conversation_id {
+        return Ok(existing);
+    }
+    Err(UserError::on_field(
+        "clientId",
+        UserErrorCode::Invalid,
+        "this clientId was already used for a message in another conversation; use a new one",
+    )
+    .into())
 }

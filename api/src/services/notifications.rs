@@ -1,6 +1,8 @@
 //! Notifications: written in the message's own transaction, for the other
 //! person of a direct conversation, for members @mentioned by username and for
-//! the author of the message replied to. One per message and person.
+//! the author of the message replied to. One per message and person. Nobody
+//! is notified by someone they blocked (a block can't be routed around by
+//! inviting them to a room and mentioning or replying to them there).
 
 use diesel_async::AsyncPgConnection;
 use jeco_schema as db;
@@ -54,16 +56,20 @@ pub async fn for_message(
     let mut mentioned = Vec::new();
     if !names.is_empty() {
         mentioned = db::members::members_named(c, conversation.id, &names, message.sender_id).await?;
+        let blockers = db::contacts::blockers_among(c, message.sender_id, &mentioned).await?;
         // One notification per message and person: a DM already notified them.
-        mentioned.retain(|u| !direct.contains(u));
+        mentioned.retain(|u| !direct.contains(u) && !blockers.contains(u));
         db::notifications::insert_notifications(c, &mentioned, NotificationKind::Mention, message).await?;
     }
     direct.extend(mentioned);
     if let Some(original) = message.reply_to_id {
         let author = db::messages::messages_by_ids(c, &[original]).await?.first().map(|m| m.sender_id);
         if let Some(author) = author.filter(|a| *a != message.sender_id && !direct.contains(a)) {
-            // Only if they are still in the conversation to read it.
-            if db::members::member(c, conversation.id, author).await?.is_some() {
+            // Only if they are still in the conversation to read it, and
+            // did not block the one replying.
+            if db::members::member(c, conversation.id, author).await?.is_some()
+                && !db::contacts::is_blocked(c, author, message.sender_id).await?
+            {
                 db::notifications::insert_notifications(c, &[author], NotificationKind::Reply, message)
                     .await?;
                 direct.push(author);

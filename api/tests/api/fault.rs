@@ -44,15 +44,51 @@ pub async fn spawn_process(
     (child, app)
 }
 
+/// What happens to the victim instance in the middle of the load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// `kill -9`: no goodbye at all.
+    Kill,
+    /// SIGTERM: the instance drains (WebSockets close with 1012, in-flight
+    /// requests finish) and exits by itself.
+    Term,
+}
+
+/// What one fault run saw, beyond what it already asserted.
+struct Figures {
+    reconnects: usize,
+    /// Close codes the readers on the victim got.
+    close_codes: Vec<Option<u16>>,
+}
+
 /// kill -9 of one of two instances while four senders write through both and
 /// four readers follow on both: after the readers resume (on the survivor) from
 /// their last cursor, every acknowledged message has reached every reader
 /// exactly once. Prints the figures.
 #[tokio::test]
 async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
+    let f = fault_under_load(Fault::Kill).await;
+    assert!(f.reconnects >= 2, "the readers on the victim had to resume");
+}
+
+/// SIGTERM of one of two instances under the same load: it stops accepting,
+/// closes its WebSockets with 1012 and exits by itself within its drain bound;
+/// the clients resume on the survivor with nothing lost or doubled.
+#[tokio::test]
+async fn sigterm_drains_and_clients_resume_with_nothing_lost() {
+    let f = fault_under_load(Fault::Term).await;
+    assert!(f.reconnects >= 2, "the readers on the victim had to resume");
+    assert!(
+        f.close_codes.iter().filter(|c| **c == Some(1012)).count() >= 2,
+        "the victim's sockets closed with 1012 (Service Restart): {:?}",
+        f.close_codes
+    );
+}
+
+async fn fault_under_load(fault: Fault) -> Figures {
     let redis = redis_url();
     let b = Arc::new(spawn_app_with(Opts { redis_url: Some(redis.clone()), ..Opts::default() }).await);
-    let (mut victim, a) = spawn_process(&b.db_url, &redis, &[]).await;
+    let (mut victim, a) = spawn_process(&b.db_url, &redis, &[("JECO_DRAIN_TIMEOUT_MS", "5000")]).await;
     let a = Arc::new(a);
     let (owner, _) = b.register("owner").await;
     let room = b.create_room(&owner, "Busy").await;
@@ -77,6 +113,7 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
         let (a, b, room, start) = (a.clone(), b.clone(), room.clone(), start.clone());
         reader_tasks.push(tokio::spawn(async move {
             let mut got: Vec<String> = Vec::new();
+            let mut codes: Vec<Option<u16>> = Vec::new();
             let mut cursor = start;
             let mut on_victim = i % 2 == 0;
             let mut reconnects = 0;
@@ -102,9 +139,14 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
                             }
                         }
                         Ok(WsEvent::Json(m)) => panic!("unexpected {m}"),
-                        Ok(WsEvent::Closed(_)) => break,
+                        Ok(WsEvent::Closed(code)) => {
+                            if on_victim {
+                                codes.push(code);
+                            }
+                            break;
+                        }
                         // Quiet for 4 s after the senders are done: finished.
-                        Err(_) => return (got, reconnects),
+                        Err(_) => return (got, reconnects, codes),
                     }
                 }
                 reconnects += 1;
@@ -150,8 +192,31 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
         }));
     }
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    victim.kill().unwrap();
-    victim.wait().unwrap();
+    match fault {
+        Fault::Kill => {
+            victim.kill().unwrap();
+            victim.wait().unwrap();
+        }
+        Fault::Term => {
+            let asked = std::time::Instant::now();
+            let term = std::process::Command::new("kill").args(["-TERM", &victim.id().to_string()]).status();
+            assert!(term.is_ok_and(|s| s.success()), "could not send SIGTERM");
+            // It exits by itself, cleanly, within its drain bound (plus process teardown).
+            let deadline = std::time::Duration::from_secs(8);
+            let status = loop {
+                if let Some(status) = victim.try_wait().unwrap() {
+                    break status;
+                }
+                assert!(
+                    asked.elapsed() < deadline,
+                    "the instance did not exit within {deadline:?} of SIGTERM"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            };
+            eprintln!("SIGTERM: exited {status} after {:?}", asked.elapsed());
+            assert!(status.success(), "a drained instance exits 0, got {status}");
+        }
+    }
 
     let mut acked = Vec::new();
     for t in sender_tasks {
@@ -162,9 +227,11 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
     let mut lost = 0;
     let mut doubled = 0;
     let mut reconnects = 0;
+    let mut close_codes = Vec::new();
     for t in reader_tasks {
-        let (got, r) = t.await.unwrap();
+        let (got, r, codes) = t.await.unwrap();
         reconnects += r;
+        close_codes.extend(codes);
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for body in &got {
             *counts.entry(body.as_str()).or_default() += 1;
@@ -175,7 +242,7 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
     }
     let stored = b.count("messages").await;
     eprintln!(
-        "kill -9 figures: sent {sent}, acknowledged {}, stored {stored}, delivered {delivered} (4 readers), lost {lost}, doubled {doubled}, reader reconnects {reconnects}",
+        "{fault:?} figures: sent {sent}, acknowledged {}, stored {stored}, delivered {delivered} (4 readers), lost {lost}, doubled {doubled}, reader reconnects {reconnects}",
         acked.len()
     );
     assert_eq!(acked.len(), sent, "every send is acknowledged by one instance or the other");
@@ -183,5 +250,41 @@ async fn kill_dash_nine_under_load_loses_and_doubles_nothing() {
     assert_eq!(lost, 0);
     assert_eq!(doubled, 0);
     assert_eq!(delivered, 4 * sent);
-    assert!(reconnects >= 2, "the readers on the victim had to resume");
+    Figures { reconnects, close_codes }
+}
+
+/// SIGTERM lets requests already in flight finish before the process exits:
+/// registrations sent just before it (argon2 hashing, queued behind the
+/// hashing pool, so together they take far longer than an instant) all answer,
+/// and every one is stored.
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let db = spawn_app().await;
+    let (mut victim, app) =
+        spawn_process(&db.db_url, &redis_url(), &[("JECO_DRAIN_TIMEOUT_MS", "60000")]).await;
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        let (http, url) = (app.http.clone(), app.url("/graphql"));
+        calls.push(tokio::spawn(async move {
+            let name = format!("late{i}");
+            let input = json!({ "username": name, "email": format!("{name}@example.com"), "password": format!("password-{name}") });
+            let sent = http.post(url).json(&json!({ "query": op("Register"), "variables": { "input": input } })).send();
+            match sent.await {
+                Ok(resp) => resp.json::<serde_json::Value>().await.ok(),
+                Err(_) => None,
+            }
+        }));
+    }
+    // Let every request reach the server before it is told to stop.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let term = std::process::Command::new("kill").args(["-TERM", &victim.id().to_string()]).status();
+    assert!(term.is_ok_and(|s| s.success()), "could not send SIGTERM");
+    for call in calls {
+        let answer = call.await.unwrap();
+        let token = answer.as_ref().map(|v| v["data"]["register"]["accessToken"].is_string());
+        assert_eq!(token, Some(true), "an in-flight request was cut off: {answer:?}");
+    }
+    let status = tokio::task::spawn_blocking(move || victim.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "a drained instance exits 0, got {status}");
+    assert_eq!(db.count("users").await, 6, "every accepted registration was stored");
 }

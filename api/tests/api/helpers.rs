@@ -39,6 +39,8 @@ pub struct Opts {
     pub access_ttl_secs: u64,
     /// How often an open WebSocket re-checks its credential.
     pub credential_check_ms: u64,
+    /// Live events buffered per subscriber before it lags.
+    pub live_buffer: usize,
 }
 
 impl Default for Opts {
@@ -54,6 +56,7 @@ impl Default for Opts {
             batch_delay_ms: 1,
             access_ttl_secs: 900,
             credential_check_ms: 500,
+            live_buffer: 4096,
         }
     }
 }
@@ -102,7 +105,9 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         log_poll: Duration::from_millis(opts.log_poll_ms),
         trust_forwarded_for: opts.trust_forwarded_for,
         presence_ttl: Duration::from_millis(opts.presence_ttl_ms),
+        drain_timeout: Duration::from_secs(5),
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
+        live_buffer: opts.live_buffer,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,

@@ -1,9 +1,11 @@
 //! Integration tests: the real server against a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod access_ends;
 mod account_life;
 mod accounts;
 mod authz;
+mod authz_reach;
 mod cli;
 mod credentials;
 mod dataloaders;
@@ -16,6 +18,7 @@ mod message_features;
 mod messages;
 mod notifications;
 mod ops;
+mod pg_restart;
 mod presence;
 mod private_rooms;
 mod reads;

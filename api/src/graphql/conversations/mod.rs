@@ -90,7 +90,17 @@ impl MemberNode {
 /// A room or a direct conversation the viewer may see.
 pub struct ConversationNode(pub models::Conversation);
 
-async fn viewer_role(
+/// Whether the viewer may see a conversation reached indirectly (through a
+/// notification, say): the rule of `conversation(id:)` and `node(id:)`, i.e.
+/// a public room, or a conversation the viewer is a member of now.
+pub(crate) async fn may_see(ctx: &Context<'_>, conv: &models::Conversation) -> async_graphql::Result<bool> {
+    let public =
+        conv.kind == db::enums::ConversationKind::Room && conv.visibility == db::enums::Visibility::Public;
+    Ok(public || viewer_role(ctx, conv.id).await?.is_some())
+}
+
+/// The viewer's role in a conversation; `None` when not a member (or anonymous).
+pub(crate) async fn viewer_role(
     ctx: &Context<'_>,
     conversation_id: ConversationId,
 ) -> async_graphql::Result<Option<MemberRole>> {
@@ -207,6 +217,9 @@ impl ConversationNode {
     }
     /// Messages from others the viewer has not read yet (0 for non-members).
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        if viewer_role(ctx, self.0.id).await?.is_none() {
+            return Ok(0);
+        }
         match ctx.data_opt::<Batch<UnreadLoader>>() {
             Some(loader) => Ok(loader.load_one(self.0.id).await?.unwrap_or(0)),
             None => Ok(0),

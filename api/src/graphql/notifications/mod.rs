@@ -1,5 +1,7 @@
 //! Notifications in GraphQL: the list, the unread count, marking read, and
-//! (in `stream`) the resumable subscription.
+//! (in `stream`) the resumable subscription. A notification outlives the
+//! viewer's access to what it points at: its `kind`, `actor` and times stay,
+//! but `message` and `conversation` answer as a direct read would now.
 
 mod stream;
 
@@ -11,7 +13,7 @@ use jeco_schema::models::Notification;
 
 pub use stream::NotificationSubscription;
 
-use super::conversations::ConversationNode;
+use super::conversations::{may_see, viewer_role, ConversationNode};
 use super::cursor::Cursor;
 use super::loaders::{Batch, ConversationLoader, MessageLoader};
 use super::messages::MessageNode;
@@ -52,15 +54,26 @@ impl NotificationNode {
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
         load_user(ctx, self.0.actor_id).await
     }
-    /// The conversation.
+    /// The conversation; null when the viewer may no longer see it (what
+    /// `conversation(id:)` answers, e.g. a private room they were removed from).
     async fn conversation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ConversationNode>> {
         let conv = ctx.data_unchecked::<Batch<ConversationLoader>>().load_one(self.0.conversation_id).await?;
-        Ok(conv.map(ConversationNode))
+        match conv {
+            Some(conv) if may_see(ctx, &conv).await? => Ok(Some(ConversationNode(conv))),
+            _ => Ok(None),
+        }
     }
-    /// The message.
+    /// The message; null unless the viewer is a member of its conversation now
+    /// (what `node(id:)` answers), so a notification shows no body, reactions
+    /// or receipts of a conversation the viewer left or was removed from.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageNode>> {
         let m = ctx.data_unchecked::<Batch<MessageLoader>>().load_one(self.0.message_id).await?;
-        Ok(m.map(|row| MessageNode { row, sender: None }))
+        match m {
+            Some(row) if viewer_role(ctx, row.conversation_id).await?.is_some() => {
+                Ok(Some(MessageNode { row, sender: None }))
+            }
+            _ => Ok(None),
+        }
     }
     /// When.
     async fn created_at(&self) -> DateTime<Utc> {

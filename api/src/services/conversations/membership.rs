@@ -1,6 +1,8 @@
 //! Who is in a room: join, leave, invite, remove, and the owner's role changes.
 //! A room never loses its last owner: when the owner goes, the longest-standing
-//! admin (or member) takes over.
+//! admin (or member) takes over. Every check of the actor's role reads it after
+//! locking the conversation row ([`lock_membership`]), which role changes take
+//! too, so a demoted admin cannot act on a role read before the demotion.
 
 use diesel_async::AsyncPgConnection;
 use jeco_schema as db;
@@ -10,7 +12,7 @@ use jeco_schema::models::Conversation;
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MemberV1, PublicUser};
-use crate::services::access::{access_conversation, public_user};
+use crate::services::access::{access_conversation, lock_membership, public_user};
 use crate::services::require;
 use crate::state::AppState;
 use crate::tx::{self, Tx};
@@ -108,6 +110,10 @@ async fn promote_successor(c: &mut AsyncPgConnection, conversation_id: Conversat
 
 /// Adds `invitee` to a room. Owners and admins may invite; in public rooms any
 /// member may (anyone could join anyway). Inviting a member changes nothing.
+/// Someone who blocked the inviter can't be invited by them: `FORBIDDEN` on
+/// `userId`, worded like a refused direct message (which already tells the
+/// sender "this user does not accept your messages"), so the answer says no
+/// more about the block than a direct message would.
 pub async fn invite(
     state: &AppState,
     viewer: Option<Viewer>,
@@ -116,7 +122,7 @@ pub async fn invite(
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
+        let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         if conv.kind != ConversationKind::Room {
             return Err(ServiceError::from(UserError::on_field(
                 "conversationId",
@@ -135,7 +141,14 @@ pub async fn invite(
         let Some(user) = db::users::users_by_ids(tx, &[invitee]).await?.first().map(PublicUser::from) else {
             return Err(UserError::not_found("userId", "user").into());
         };
-        db::conversations::lock_conversation(tx, conversation_id).await?;
+        if db::contacts::is_blocked(tx, invitee, user_id).await? {
+            return Err(UserError::on_field(
+                "userId",
+                UserErrorCode::Forbidden,
+                "this user does not accept invitations from you",
+            )
+            .into());
+        }
         let Some(member) = db::members::insert_member(tx, conversation_id, invitee, Role::Member).await?
         else {
             return Ok(conv);
@@ -160,8 +173,7 @@ pub async fn remove_member(
         return Err(UserError::on_field("userId", UserErrorCode::Invalid, "use leaveRoom to leave").into());
     }
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         let Some(them) = db::members::member(tx, conversation_id, target).await? else {
             return Err(ServiceError::from(UserError::not_found("userId", "member")));
         };
@@ -198,8 +210,7 @@ pub async fn set_role(
 ) -> ServiceResult<Conversation> {
     let user_id = require(viewer)?;
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        db::conversations::lock_conversation(tx, conversation_id).await?;
+        let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         let Some(them) = db::members::member(tx, conversation_id, target).await? else {
             return Err(ServiceError::from(UserError::not_found("userId", "member")));
         };

@@ -7,7 +7,7 @@ use jeco_schema::models::{Conversation, NewConversation};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{ConversationV1, EventPayload, MemberV1};
-use crate::services::access::{access_conversation, public_user};
+use crate::services::access::{lock_membership, public_user};
 use crate::services::{require, validate};
 use crate::state::AppState;
 use crate::tx;
@@ -72,8 +72,8 @@ pub async fn update_room(
         None => None,
     };
     tx::write(&state.pool, &state.hub, async |tx| {
-        let (conv, me) = access_conversation(tx, user_id, conversation_id).await?;
-        db::conversations::lock_conversation(tx, conversation_id).await?;
+        // The role is read after the row lock (see `lock_membership`).
+        let (conv, me) = lock_membership(tx, user_id, conversation_id).await?;
         if conv.kind != ConversationKind::Room || !me.role.moderates() {
             return Err(UserError::on_field(
                 "conversationId",

@@ -225,6 +225,7 @@ describe('account: password reset by mail, profile, personal access tokens', { t
 
     const name = `e2e bot ${rand(2)}`;
     await page.fill(tid('token-name-input'), name);
+    await page.fill(tid('token-password-input'), NEW_PASSWORD);
     await page.click(tid('token-create'));
     await page.waitForSelector(tid('token-secret'), { timeout: 15_000 });
     const secret = (await page.textContent(tid('token-secret'))).trim();

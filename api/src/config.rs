@@ -62,6 +62,10 @@ pub struct Config {
     pub statement_timeout: std::time::Duration,
     /// Abuse limits: WebSocket timeouts and caps, the per-user write rate.
     pub limits: Limits,
+    /// How long an access JWT is valid (`JECO_ACCESS_TTL_SECS`, default 15 minutes).
+    pub access_ttl: std::time::Duration,
+    /// How often an open WebSocket re-checks the credential it was opened with.
+    pub credential_check: std::time::Duration,
 }
 
 /// Abuse limits (per instance), each with a `JECO_*` variable.
@@ -221,6 +225,12 @@ impl Config {
                 5_000u64,
             )?),
             limits: Limits::from_env()?,
+            access_ttl: std::time::Duration::from_secs(
+                parsed("JECO_ACCESS_TTL_SECS", 900u64)?.clamp(1, 86_400),
+            ),
+            credential_check: std::time::Duration::from_millis(
+                parsed("JECO_CREDENTIAL_CHECK_MS", 2_000u64)?.clamp(100, 60_000),
+            ),
         })
     }
 

@@ -89,7 +89,7 @@ pub async fn init_viewer(
 }
 
 /// The token from `{ "authToken": t }` or `{ "Authorization": "Bearer t" }`.
-fn init_token(payload: &serde_json::Value) -> Option<String> {
+pub fn init_token(payload: &serde_json::Value) -> Option<String> {
     if let Some(t) = payload.get("authToken").and_then(|v| v.as_str()) {
         return Some(t.to_string());
     }

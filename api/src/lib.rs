@@ -117,7 +117,7 @@ impl Running {
 /// Migrates, binds and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     // Everything that can be wrong in the configuration fails before the database is touched.
-    let keys = TokenKeys::new(&config.load_jwt_secret()?);
+    let keys = TokenKeys::new(&config.load_jwt_secret()?).with_ttl(config.access_ttl);
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
     let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql, config.statement_timeout)?;

@@ -1,7 +1,8 @@
 //! GraphQL over WebSocket, `graphql-transport-ws` protocol, written out here
 //! so that every close code is the one the protocol (and so the `graphql-ws`
 //! client, GraphiQL, Apollo, urql) expects: 4400 bad message, 4401 subscribe
-//! before ack, 4403 rejected credentials, 4406 wrong subprotocol, 4408 no
+//! before ack, 4403 rejected credentials (also when they end later, see
+//! `auth::CredentialWatch`), 4406 wrong subprotocol, 4408 no
 //! `connection_init` in time, 4409 duplicate id, 4429 repeated init. Abuse
 //! limits add 1009 (a frame or message over [`MAX_FRAME`], refused before it
 //! is buffered), 1008 (too many connections of one user), 1001 (idle or silent
@@ -20,6 +21,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use crate::auth::CredentialWatch;
 use crate::graphql::{self, AppSchema, RequestInfo};
 use crate::guards;
 use crate::state::AppState;
@@ -159,6 +161,8 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     // Who this connection keeps online (set once connection_init succeeds).
     let mut online_as: Option<crate::events::PublicUser> = None;
     let mut last_heard = tokio::time::Instant::now();
+    // The credential of connection_init, re-checked as the connection runs.
+    let mut credential: Option<CredentialWatch> = None;
 
     let closing: Option<Close> = loop {
         tokio::select! {
@@ -167,6 +171,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
             }
             _ = &mut idle_deadline, if ops.is_empty() => {
                 break Some(Close(1001, "Idle timeout".into()));
+            }
+            _ = crate::auth::credential_ended(&mut credential) => {
+                break Some(Close(4403, "Forbidden".into()));
             }
             _ = shutdown.changed() => {
                 // Tell clients to come back (and resume from their cursor).
@@ -215,6 +222,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                                 break Some(Close(1008, "Too many connections for this user".into()));
                             };
                             user_slot.replace(slot);
+                            let every = ep.state.config.credential_check;
+                            credential = guards::init_token(&payload)
+                                .map(|t| CredentialWatch::new(&ep.state.auth, t, every));
                             online_as = public_user(ep, v.user_id).await;
                             if let Some(user) = &online_as {
                                 ep.state.presence.connected(user).await;
@@ -237,6 +247,11 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                         let Some(info) = info.clone() else {
                             break Some(Close(4401, "Unauthorized".into()));
                         };
+                        if let Some(watch) = &credential {
+                            if !watch.valid().await {
+                                break Some(Close(4403, "Forbidden".into()));
+                            }
+                        }
                         if ops.contains_key(&id) {
                             break Some(Close(4409, format!("Subscriber for {id} already exists")));
                         }

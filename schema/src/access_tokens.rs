@@ -70,6 +70,22 @@ pub async fn revoke_access_token(
     .map(|n| n > 0)
 }
 
+/// Revokes every unrevoked token of a user; the revoked ids.
+pub async fn revoke_access_tokens_of(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<AccessTokenId>> {
+    diesel::update(
+        access_tokens::table
+            .filter(access_tokens::user_id.eq(user_id))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(now))
+    .returning(access_tokens::id)
+    .get_results(conn)
+    .await
+}
+
 /// Stamps a token's use (callers throttle this).
 pub async fn touch_access_token(conn: &mut AsyncPgConnection, id: AccessTokenId) -> QueryResult<()> {
     diesel::update(access_tokens::table.find(id))

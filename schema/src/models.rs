@@ -48,7 +48,7 @@ pub struct NewUser<'a> {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct Session {
-    /// Primary key, also the public half of the refresh token.
+    /// Primary key (in access JWTs; never in refresh tokens).
     pub id: SessionId,
     /// Owner.
     pub user_id: UserId,
@@ -64,6 +64,11 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// Set by logout or by refresh-token reuse.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Random public half of the refresh token (`<handle>.<secret>`).
+    pub handle: String,
+    /// SHA-256 of the secret the last rotation replaced: presenting it again
+    /// is reuse of a stolen token.
+    pub previous_secret_hash: Option<Vec<u8>>,
 }
 
 /// A new session row.
@@ -76,6 +81,8 @@ pub struct NewSession {
     pub secret_hash: Vec<u8>,
     /// Absolute end of the session.
     pub expires_at: DateTime<Utc>,
+    /// Random public half of the refresh token.
+    pub handle: String,
 }
 
 /// A room or direct conversation.

@@ -154,6 +154,8 @@ diesel::table! {
         last_used_at -> Timestamptz,
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        handle -> Text,
+        previous_secret_hash -> Nullable<Bytea>,
     }
 }
 

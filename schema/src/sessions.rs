@@ -21,7 +21,18 @@ pub async fn session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult
     sessions::table.find(id).select(Session::as_select()).first(conn).await.optional()
 }
 
-/// Swaps the refresh secret if `old_hash` is still current; `false` when another
+/// Loads a session by the public handle of its refresh token.
+pub async fn session_by_handle(conn: &mut AsyncPgConnection, handle: &str) -> QueryResult<Option<Session>> {
+    sessions::table
+        .filter(sessions::handle.eq(handle))
+        .select(Session::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Swaps the refresh secret if `old_hash` is still current, keeping it as the
+/// previous one (so its replay is recognised as reuse); `false` when another
 /// refresh won the race or the session is revoked.
 pub async fn rotate_session(
     conn: &mut AsyncPgConnection,
@@ -36,6 +47,7 @@ pub async fn rotate_session(
             .filter(sessions::revoked_at.is_null()),
     )
     .set((
+        sessions::previous_secret_hash.eq(old_hash),
         sessions::secret_hash.eq(new_hash),
         sessions::generation.eq(sessions::generation + 1),
         sessions::last_used_at.eq(diesel::dsl::now),

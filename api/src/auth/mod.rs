@@ -1,8 +1,10 @@
 //! Credential checking: who a bearer token stands for (an access JWT of an
 //! open session, or a personal access token), with the per-instance caches
 //! that keep that off the database, plus the secrets and password hashing the
-//! account services use. Creating and revoking credentials are user actions
-//! and stay in `services`; they tell the [`Authenticator`] what they ended.
+//! account services use, and the re-check of a long-lived connection's
+//! credential ([`CredentialWatch`]). Creating and revoking credentials are
+//! user actions and stay in `services`; they tell the [`Authenticator`] what
+//! they ended.
 
 mod access_tokens;
 mod cache;
@@ -11,6 +13,7 @@ mod secrets;
 mod sessions;
 mod tokens;
 mod viewer;
+mod watch;
 
 use std::sync::Arc;
 
@@ -24,9 +27,10 @@ use jeco_schema::ids::{AccessTokenId, SessionId, UserId};
 pub use passwords::PasswordHasherPool;
 pub use secrets::{random_token, sha256};
 use sessions::Sessions;
-pub use sessions::{parse_refresh_token, REFRESH_COOKIE, SESSION_TTL};
+pub use sessions::{parse_refresh_token, HANDLE_BYTES, REFRESH_COOKIE, SESSION_TTL};
 pub use tokens::{TokenKeys, ACCESS_TTL};
 pub use viewer::Viewer;
+pub use watch::{ended as credential_ended, CredentialWatch};
 
 /// Checks bearer tokens and issues access JWTs. Cheap to clone: the caches
 /// are shared, so what one request ends, the next one here sees at once.

@@ -14,11 +14,19 @@ pub const SESSION_TTL: Duration = Duration::days(30);
 /// Name of the refresh cookie.
 pub const REFRESH_COOKIE: &str = "jeco_refresh";
 
-/// Splits a refresh token `<session id>.<secret>`.
-pub fn parse_refresh_token(token: &str) -> Option<(SessionId, &str)> {
-    let (id, secret) = token.trim().split_once('.')?;
-    let id = SessionId(id.parse().ok()?);
-    (id.get() > 0 && secret.len() >= 16 && secret.len() <= 128).then_some((id, secret))
+/// Random bytes of a session's public handle (24 URL-safe characters).
+pub const HANDLE_BYTES: usize = 18;
+
+/// Splits a refresh token `<session handle>.<secret>`. The handle is random
+/// (not the sequential session id), so a session can't be named by guessing.
+pub fn parse_refresh_token(token: &str) -> Option<(&str, &str)> {
+    let (handle, secret) = token.trim().split_once('.')?;
+    let url_safe = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = (20..=64).contains(&handle.len())
+        && url_safe(handle)
+        && (16..=128).contains(&secret.len())
+        && url_safe(secret);
+    ok.then_some((handle, secret))
 }
 
 /// Whether login sessions are open: access JWTs of a session that logged out or
@@ -59,9 +67,14 @@ mod tests {
 
     #[test]
     fn refresh_tokens_parse_strictly() {
-        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), Some((SessionId(12), "abcdefghijklmnopq")));
-        assert_eq!(parse_refresh_token("12.short"), None);
-        assert_eq!(parse_refresh_token("x.abcdefghijklmnopq"), None);
-        assert_eq!(parse_refresh_token("-1.abcdefghijklmnopq"), None);
+        let handle = "h".repeat(24);
+        assert_eq!(
+            parse_refresh_token(&format!("{handle}.abcdefghijklmnopq")),
+            Some((handle.as_str(), "abcdefghijklmnopq"))
+        );
+        assert_eq!(parse_refresh_token(&format!("{handle}.short")), None);
+        assert_eq!(parse_refresh_token("12.abcdefghijklmnopq"), None);
+        assert_eq!(parse_refresh_token(&format!("{handle}.abcdefghijklmno p")), None);
+        assert_eq!(parse_refresh_token(&format!("{handle}!.abcdefghijklmnopq")), None);
     }
 }

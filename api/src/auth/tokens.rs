@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::viewer::Viewer;
 use jeco_schema::ids::{SessionId, UserId};
 
-/// How long an access token is valid.
+/// How long an access token is valid unless configured otherwise.
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
 
 /// Claims of an access token.
@@ -25,18 +25,28 @@ struct Claims {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    ttl: Duration,
 }
 
 impl TokenKeys {
     /// Keys from a shared secret.
     pub fn new(secret: &[u8]) -> Self {
-        TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            ttl: ACCESS_TTL,
+        }
+    }
+
+    /// The same keys issuing tokens that live `ttl` (short in tests).
+    pub fn with_ttl(self, ttl: std::time::Duration) -> Self {
+        TokenKeys { ttl: Duration::from_std(ttl).unwrap_or(ACCESS_TTL), ..self }
     }
 
     /// Issues an access token for a login session; returns it with its expiry.
     pub fn issue(&self, user_id: UserId, session_id: SessionId) -> Result<(String, DateTime<Utc>), String> {
         let now = Utc::now();
-        let exp = now + ACCESS_TTL;
+        let exp = now + self.ttl;
         let claims = Claims {
             sub: user_id.to_string(),
             sid: session_id,

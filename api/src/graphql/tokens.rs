@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use jeco_schema::models;
 
-use super::{ok_payload, service_error, split, state, viewer};
+use super::{info, ok_payload, service_error, split, state, viewer};
 use crate::error::UserError;
 use crate::ids;
 use crate::services::tokens;
@@ -65,6 +65,9 @@ pub struct CreateAccessTokenInput {
     name: String,
     /// 1–3650 days; omit for no expiry.
     expires_in_days: Option<i32>,
+    /// The current password: a token outlives sessions, so creating one
+    /// takes re-authentication (and a login session, not another token).
+    password: String,
 }
 
 /// Input of revokeAccessToken.
@@ -100,7 +103,12 @@ impl AccessTokenMutation {
         ctx: &Context<'_>,
         input: CreateAccessTokenInput,
     ) -> async_graphql::Result<CreateAccessTokenPayload> {
-        let result = tokens::create(state(ctx), viewer(ctx), &input.name, input.expires_in_days).await;
+        let new = tokens::NewToken {
+            name: &input.name,
+            expires_in_days: input.expires_in_days,
+            password: &input.password,
+        };
+        let result = tokens::create(state(ctx), &info(ctx).ip, viewer(ctx), new).await;
         let (created, user_errors) = split(result)?;
         let (row, token) =
             created.map_or((None, None), |(row, token)| (Some(AccessTokenNode(row)), Some(token)));

@@ -1,9 +1,9 @@
 //! Accounts and sessions: register, login (with lockout), refresh-token
-//! rotation with reuse detection, logout.
+//! rotation with reuse detection (of genuine earlier secrets only), logout.
 
 use chrono::{DateTime, Utc};
 use jeco_schema as db;
-use jeco_schema::models::{NewSession, NewUser, User};
+use jeco_schema::models::{NewSession, NewUser, Session, User};
 
 use super::{conn, validate};
 use crate::auth::{self, Viewer};
@@ -28,7 +28,7 @@ pub struct Credentials {
     pub access_token: String,
     /// Its expiry.
     pub expires_at: DateTime<Utc>,
-    /// `<session>.<secret>`; shown once.
+    /// `<session handle>.<secret>`; shown once.
     pub refresh_token: String,
 }
 
@@ -56,7 +56,7 @@ fn check_auth_rate(state: &AppState, ip: &str) -> ServiceResult<()> {
 /// Creates an account and logs it in.
 pub async fn register(state: &AppState, ip: &str, input: Registration) -> ServiceResult<Credentials> {
     let username = validate::username(&input.username)?;
-    let email = validate::email(&input.email)?;
+    let email = validate::new_email(&input.email)?;
     validate::password("password", &input.password)?;
     let display_name = match input.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => validate::text("displayName", d, 64, false)?,
@@ -98,11 +98,13 @@ async fn open_session(
             user_id: user.id,
             secret_hash: auth::sha256(&secret),
             expires_at: Utc::now() + auth::SESSION_TTL,
+            handle: auth::random_token(auth::HANDLE_BYTES),
         },
     )
     .await?;
     let (access_token, expires_at) = state.auth.issue(user.id, session.id).map_err(ServiceError::Internal)?;
-    Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{}.{secret}", session.id) })
+    let refresh_token = format!("{}.{secret}", session.handle);
+    Ok(Credentials { user, access_token, expires_at, refresh_token })
 }
 
 /// Checks a password and opens a session.
@@ -169,13 +171,15 @@ fn revoked() -> ServiceError {
 }
 
 /// Exchanges a refresh token for a new access token and a new refresh token.
-/// Presenting a token that was already rotated revokes the whole session.
+/// Presenting the secret the last rotation replaced (a stolen, already used
+/// token) revokes the whole session; any other wrong secret is only refused,
+/// so guessing can't end someone else's session.
 pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> ServiceResult<Credentials> {
     let token = token.ok_or_else(revoked)?;
-    let (session_id, secret) = auth::parse_refresh_token(token).ok_or_else(revoked)?;
+    let (handle, secret) = auth::parse_refresh_token(token).ok_or_else(revoked)?;
     check_auth_rate(state, ip)?;
     let mut c = conn(state).await?;
-    let Some(session) = db::sessions::session(&mut c, session_id).await? else {
+    let Some(session) = db::sessions::session_by_handle(&mut c, handle).await? else {
         return Err(revoked());
     };
     if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
@@ -183,33 +187,45 @@ pub async fn refresh(state: &AppState, ip: &str, token: Option<&str>) -> Service
     }
     let presented = auth::sha256(secret);
     if presented != session.secret_hash {
-        tracing::warn!(%session_id, "refresh token reuse detected; revoking the session");
-        db::sessions::revoke_session(&mut c, session_id).await?;
-        state.auth.session_ended(session_id);
+        if session.previous_secret_hash.as_deref() == Some(presented.as_slice()) {
+            end_reused(state, &mut c, &session).await?;
+        }
         return Err(revoked());
     }
     let new_secret = auth::random_token(32);
-    if !db::sessions::rotate_session(&mut c, session_id, &presented, &auth::sha256(&new_secret)).await? {
-        // Someone rotated it between our read and our write: same as reuse.
-        db::sessions::revoke_session(&mut c, session_id).await?;
-        state.auth.session_ended(session_id);
+    if !db::sessions::rotate_session(&mut c, session.id, &presented, &auth::sha256(&new_secret)).await? {
+        // A concurrent refresh rotated this very secret away: one of the two
+        // holders of a genuine secret is replaying it.
+        end_reused(state, &mut c, &session).await?;
         return Err(revoked());
     }
     let users = db::users::users_by_ids(&mut c, &[session.user_id]).await?;
     let user = users.into_iter().next().ok_or_else(revoked)?;
-    let (access_token, expires_at) = state.auth.issue(user.id, session_id).map_err(ServiceError::Internal)?;
-    Ok(Credentials { user, access_token, expires_at, refresh_token: format!("{session_id}.{new_secret}") })
+    let (access_token, expires_at) = state.auth.issue(user.id, session.id).map_err(ServiceError::Internal)?;
+    let refresh_token = format!("{}.{new_secret}", session.handle);
+    Ok(Credentials { user, access_token, expires_at, refresh_token })
+}
+
+async fn end_reused(
+    state: &AppState,
+    c: &mut diesel_async::AsyncPgConnection,
+    session: &Session,
+) -> ServiceResult<()> {
+    tracing::warn!(session_id = %session.id, "refresh token reuse detected; revoking the session");
+    db::sessions::revoke_session(c, session.id).await?;
+    state.auth.session_ended(session.id);
+    Ok(())
 }
 
 /// Ends a session: the one of the refresh token if given and valid, else the
 /// viewer's. Idempotent.
 pub async fn logout(state: &AppState, token: Option<&str>, viewer: Option<Viewer>) -> ServiceResult<()> {
     let mut c = conn(state).await?;
-    if let Some((session_id, secret)) = token.and_then(auth::parse_refresh_token) {
-        if let Some(session) = db::sessions::session(&mut c, session_id).await? {
+    if let Some((handle, secret)) = token.and_then(auth::parse_refresh_token) {
+        if let Some(session) = db::sessions::session_by_handle(&mut c, handle).await? {
             if session.secret_hash == auth::sha256(secret) {
-                db::sessions::revoke_session(&mut c, session_id).await?;
-                state.auth.session_ended(session_id);
+                db::sessions::revoke_session(&mut c, session.id).await?;
+                state.auth.session_ended(session.id);
                 return Ok(());
             }
         }

@@ -12,7 +12,7 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::PublicUser;
 use crate::state::AppState;
 use crate::tx;
-use jeco_schema::ids::{ConversationId, UserId};
+use jeco_schema::ids::{AccessTokenId, ConversationId, SessionId, UserId};
 
 /// How long a password-reset link works.
 pub const RESET_TTL: Duration = Duration::hours(1);
@@ -43,7 +43,13 @@ pub async fn update_profile(
     .await?)
 }
 
-async fn check_password(state: &AppState, user: &User, password: &str, field: &str) -> ServiceResult<()> {
+/// Checks the user's current password; `InvalidCredentials` on `field` if wrong.
+pub(super) async fn check_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    field: &str,
+) -> ServiceResult<()> {
     let ok = state
         .hasher
         .verify(password.to_string(), Some(user.password_hash.clone()))
@@ -56,7 +62,8 @@ async fn check_password(state: &AppState, user: &User, password: &str, field: &s
     }
 }
 
-async fn current_user(state: &AppState, user_id: UserId) -> ServiceResult<User> {
+/// The viewer's row (unauthenticated if it is gone).
+pub(super) async fn current_user(state: &AppState, user_id: UserId) -> ServiceResult<User> {
     let mut c = conn(state).await?;
     db::users::users_by_ids(&mut c, &[user_id])
         .await?
@@ -66,7 +73,9 @@ async fn current_user(state: &AppState, user_id: UserId) -> ServiceResult<User> 
 }
 
 /// Changes the viewer's password after checking the current one, and ends
-/// every other login session (this one stays logged in).
+/// every other credential: the other login sessions and every personal access
+/// token (this session stays logged in). A change is how people answer a
+/// suspected compromise, so a token minted by an intruder must not survive it.
 pub async fn change_password(
     state: &AppState,
     ip: &str,
@@ -83,15 +92,42 @@ pub async fn change_password(
     check_password(state, &user, current, "currentPassword").await?;
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
     let keep = viewer.and_then(|v| v.session_id);
-    let revoked = tx::write(&state.pool, &state.hub, async |tx| {
+    let ended = tx::write(&state.pool, &state.hub, async |tx| {
         db::users::set_password_hash(tx, user_id, &hash).await?;
-        Ok(db::sessions::revoke_sessions(tx, user_id, keep).await?)
+        end_credentials(tx, user_id, keep).await
     })
     .await?;
-    for id in revoked {
-        state.auth.session_ended(id);
-    }
+    ended.forget(state);
     Ok(())
+}
+
+/// Credentials ended in a transaction, to drop from this instance's caches
+/// once it commits (the other instances see them within [`auth::FRESHNESS`]).
+struct Ended {
+    sessions: Vec<SessionId>,
+    tokens: Vec<AccessTokenId>,
+}
+
+impl Ended {
+    fn forget(self, state: &AppState) {
+        for id in self.sessions {
+            state.auth.session_ended(id);
+        }
+        for id in self.tokens {
+            state.auth.access_token_revoked(id);
+        }
+    }
+}
+
+/// Revokes a user's sessions (but `keep`) and every personal access token.
+async fn end_credentials(
+    tx: &mut diesel_async::AsyncPgConnection,
+    user_id: UserId,
+    keep: Option<SessionId>,
+) -> ServiceResult<Ended> {
+    let sessions = db::sessions::revoke_sessions(tx, user_id, keep).await?;
+    let tokens = db::access_tokens::revoke_access_tokens_of(tx, user_id).await?;
+    Ok(Ended { sessions, tokens })
 }
 
 /// Mails a single-use reset link if the address belongs to an account. The
@@ -134,7 +170,8 @@ pub async fn request_password_reset(state: &AppState, ip: &str, email: &str) -> 
 }
 
 /// Sets a new password with a reset token (single use, expiring) and ends
-/// every session of the account.
+/// every credential of the account: its sessions and its personal access
+/// tokens (whoever had the old password may have minted one).
 pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) -> ServiceResult<()> {
     let invalid =
         || UserError::on_field("token", UserErrorCode::Invalid, "this reset link is invalid or expired");
@@ -147,17 +184,15 @@ pub async fn reset_password(state: &AppState, ip: &str, token: &str, new: &str) 
         return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
     }
     let hash = state.hasher.hash(new.to_string()).await.map_err(ServiceError::Internal)?;
-    let revoked = tx::write(&state.pool, &state.hub, async |tx| {
+    let ended = tx::write(&state.pool, &state.hub, async |tx| {
         let Some(user_id) = db::password_resets::take_password_reset(tx, &auth::sha256(token)).await? else {
             return Err(ServiceError::from(invalid()));
         };
         db::users::set_password_hash(tx, user_id, &hash).await?;
-        Ok(db::sessions::revoke_sessions(tx, user_id, None).await?)
+        end_credentials(tx, user_id, None).await
     })
     .await?;
-    for id in revoked {
-        state.auth.session_ended(id);
-    }
+    ended.forget(state);
     Ok(())
 }
 
@@ -171,7 +206,7 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
     let user = current_user(state, user_id).await?;
     check_password(state, &user, password, "password").await?;
     // Each room's `MemberLeft` rings it after the commit.
-    let sessions = tx::write(&state.pool, &state.hub, async |tx| {
+    let ended = tx::write(&state.pool, &state.hub, async |tx| {
         let ids = db::members::conversation_ids_of(tx, user_id).await?;
         let rooms: Vec<ConversationId> = db::conversations::conversations_by_ids(tx, &ids)
             .await?
@@ -179,19 +214,17 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
             .filter(|v| v.kind == ConversationKind::Room)
             .map(|v| v.id)
             .collect();
-        let sessions = db::sessions::revoke_sessions(tx, user_id, None).await?;
+        let ended = end_credentials(tx, user_id, None).await?;
         let anonymised = db::users::anonymise_user(tx, user_id).await?;
         let gone = PublicUser::from(&anonymised);
         for room in rooms {
             db::conversations::lock_conversation(tx, room).await?;
             super::conversations::depart(tx, room, user_id, gone.clone()).await?;
         }
-        Ok(sessions)
+        Ok(ended)
     })
     .await?;
-    for id in sessions {
-        state.auth.session_ended(id);
-    }
+    ended.forget(state);
     if let Some(session) = viewer.and_then(|v| v.session_id) {
         state.auth.session_ended(session);
     }

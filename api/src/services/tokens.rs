@@ -1,5 +1,7 @@
-//! Personal access tokens for integrations: created and revoked by their
-//! owner, shown once, stored only as a SHA-256 hash, accepted wherever an
+//! Personal access tokens for integrations: created by their owner with the
+//! current password from a login session (never by another token), revoked by
+//! the owner (or all at once by a password change, a reset or deleting the
+//! account), shown once, stored only as a SHA-256 hash, accepted wherever an
 //! access JWT is (HTTP bearer and the WebSocket `connection_init`; checking a
 //! presented token is `auth`'s job).
 
@@ -16,14 +18,36 @@ use jeco_schema::ids::AccessTokenId;
 /// Most unrevoked tokens one user may hold.
 pub const MAX_TOKENS: usize = 50;
 
+/// What a new token is: its name, its lifetime, and the owner's current
+/// password (a token outlives sessions, so it takes re-authentication).
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// What it is for.
+    pub name: &'a str,
+    /// 1–3650 days; `None` for no expiry.
+    pub expires_in_days: Option<i32>,
+    /// The owner's current password.
+    pub password: &'a str,
+}
+
 /// Creates a token; returns the row and the token text (shown only now).
+/// Only a login session may, with the current password: a stolen access JWT
+/// or a token can't mint a credential that outlives it.
 pub async fn create(
     state: &AppState,
+    ip: &str,
     viewer: Option<Viewer>,
-    name: &str,
-    expires_in_days: Option<i32>,
+    new: NewToken<'_>,
 ) -> ServiceResult<(AccessToken, String)> {
     let user_id = writer(state, viewer)?;
+    if viewer.is_some_and(|v| v.session_id.is_none()) {
+        return Err(UserError::general(
+            UserErrorCode::Forbidden,
+            "an access token cannot create access tokens; log in with your password",
+        )
+        .into());
+    }
+    let NewToken { name, expires_in_days, password } = new;
     let name = validate::text("name", name, 64, false)?;
     let expires_at = match expires_in_days {
         None => None,
@@ -37,6 +61,11 @@ pub async fn create(
             .into())
         }
     };
+    if !state.auth_limiter.check(&ip.to_string()) {
+        return Err(UserError::general(UserErrorCode::RateLimited, "too many attempts; wait a minute").into());
+    }
+    let user = super::profile::current_user(state, user_id).await?;
+    super::profile::check_password(state, &user, password, "password").await?;
     let mut c = conn(state).await?;
     if db::access_tokens::access_tokens_of(&mut c, user_id).await?.len() >= MAX_TOKENS {
         return Err(UserError::general(

@@ -29,12 +29,20 @@ pub fn text(field: &str, value: &str, max: usize, multiline: bool) -> Result<Str
     Ok(v.to_string())
 }
 
-/// 3–32 of `a-z A-Z 0-9 _ . -`, starting with a letter or digit.
+/// 3–32 of `a-z A-Z 0-9 _ . -`, starting with a letter or digit, and not
+/// a deleted account's handle.
 pub fn username(value: &str) -> Result<String, UserError> {
     let v = value.trim();
     let ok_len = (3..=32).contains(&v.chars().count());
     let ok_chars = v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
     let ok_start = v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if reserved_username(v) {
+        return Err(UserError::on_field(
+            "username",
+            UserErrorCode::Invalid,
+            "usernames starting with 'deleted-' are reserved",
+        ));
+    }
     if ok_len && ok_chars && ok_start {
         Ok(v.to_string())
     } else {
@@ -44,6 +52,24 @@ pub fn username(value: &str) -> Result<String, UserError> {
             "username must be 3–32 letters, digits, '_', '.' or '-', starting with a letter or digit",
         ))
     }
+}
+
+/// Handles of the form `deleted-…` are what account deletion renames an
+/// account to (`users::anonymise_user`); nobody may take one, or that
+/// deletion would collide with it.
+fn reserved_username(v: &str) -> bool {
+    v.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("deleted-"))
+}
+
+/// An email address a new account may use: plausible, and not in the
+/// `deleted.invalid` domain account deletion moves addresses to.
+pub fn new_email(value: &str) -> Result<String, UserError> {
+    let v = email(value)?;
+    let domain = v.rsplit_once('@').map_or("", |(_, d)| d);
+    if domain.eq_ignore_ascii_case("deleted.invalid") {
+        return Err(UserError::on_field("email", UserErrorCode::Invalid, "email address is not valid"));
+    }
+    Ok(v)
 }
 
 /// A plausible email address (the mailbox is proven by password reset later).
@@ -98,6 +124,9 @@ mod tests {
         assert!(username("_alice").is_err());
         assert!(username("al ice").is_err());
         assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("deleted-12").is_err());
+        assert!(username("Deleted-x").is_err());
+        assert!(username("deleted").is_ok());
     }
 
     #[test]
@@ -106,6 +135,8 @@ mod tests {
         assert!(email("a@b").is_err());
         assert!(email("@b.co").is_err());
         assert!(email("a b@c.co").is_err());
+        assert!(new_email("deleted-3@Deleted.Invalid").is_err());
+        assert!(new_email("a@b.co").is_ok());
     }
 
     #[test]

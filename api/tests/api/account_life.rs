@@ -180,7 +180,7 @@ async fn access_tokens_work_over_http_and_websocket_until_revoked() {
             Some(&alice),
             "createAccessToken",
             "CreateAccessTokenInput",
-            json!({ "name": "ci bot", "expiresInDays": 30 }),
+            json!({ "name": "ci bot", "expiresInDays": 30, "password": "password-alice" }),
             "token accessToken{ id name expiresAt }",
         )
         .await;
@@ -207,9 +207,9 @@ async fn access_tokens_work_over_http_and_websocket_until_revoked() {
     let (bob, _) = app.register("bob").await;
     let before = app.snapshot().await;
     for (input, field) in [
-        (json!({ "name": "" }), "name"),
-        (json!({ "name": "x", "expiresInDays": 0 }), "expiresInDays"),
-        (json!({ "name": "x", "expiresInDays": 99999 }), "expiresInDays"),
+        (json!({ "name": "", "password": "password-alice" }), "name"),
+        (json!({ "name": "x", "expiresInDays": 0, "password": "password-alice" }), "expiresInDays"),
+        (json!({ "name": "x", "expiresInDays": 99999, "password": "password-alice" }), "expiresInDays"),
     ] {
         let r = app.mutate(Some(&alice), "createAccessToken", "CreateAccessTokenInput", input, "token").await;
         assert_eq!(r["userErrors"][0]["field"], field);

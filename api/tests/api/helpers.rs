@@ -35,6 +35,10 @@ pub struct Opts {
     pub presence_ttl_ms: u64,
     /// DataLoader batching window.
     pub batch_delay_ms: u64,
+    /// Access JWT lifetime.
+    pub access_ttl_secs: u64,
+    /// How often an open WebSocket re-checks its credential.
+    pub credential_check_ms: u64,
     /// Live events buffered per subscriber before it lags.
     pub live_buffer: usize,
     /// `statement_timeout` of the server's connections.
@@ -56,6 +60,8 @@ impl Default for Opts {
             trust_forwarded_for: false,
             presence_ttl_ms: 30_000,
             batch_delay_ms: 1,
+            access_ttl_secs: 900,
+            credential_check_ms: 500,
             live_buffer: 4096,
             statement_timeout_ms: 5_000,
             limits: Limits {
@@ -121,6 +127,8 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         debug_sql: false,
         statement_timeout: Duration::from_millis(opts.statement_timeout_ms),
         limits: opts.limits,
+        access_ttl: Duration::from_secs(opts.access_ttl_secs),
+        credential_check: Duration::from_millis(opts.credential_check_ms),
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {

@@ -130,12 +130,14 @@ pub async fn access_tokens() -> Result<Vec<AccessToken>, ApiError> {
     Ok(data.access_tokens.into_iter().map(AccessToken::from).collect())
 }
 
-/// Creates a token; returns it with its secret, which is never shown again.
+/// Creates a token (the current password re-authenticates); returns it with
+/// its secret, which is never shown again.
 pub async fn create_access_token(
     name: String,
     expires_in_days: Option<i64>,
+    password: String,
 ) -> Result<(AccessToken, String), ApiError> {
-    let input = create_access_token::CreateAccessTokenInput { name, expires_in_days };
+    let input = create_access_token::CreateAccessTokenInput { name, expires_in_days, password };
     let payload =
         execute::<CreateAccessToken>(create_access_token::Variables { input }).await?.create_access_token;
     if let Some(error) = user_errors!(payload.user_errors) {

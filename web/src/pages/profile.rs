@@ -163,6 +163,7 @@ fn tokens_section() -> Html {
     let tokens = use_state(Vec::<AccessToken>::new);
     let name = use_state(String::new);
     let days = use_state(String::new);
+    let password = use_state(String::new);
     let secret = use_state(|| None::<String>);
     let copied = use_state(|| false);
     let error = use_state(|| None::<String>);
@@ -184,9 +185,10 @@ fn tokens_section() -> Html {
         use_effect_with((), move |_| reload.emit(()));
     }
     let oncreate = {
-        let (name, days, secret, copied, error, busy, reload) = (
+        let (name, days, password, secret, copied, error, busy, reload) = (
             name.clone(),
             days.clone(),
+            password.clone(),
             secret.clone(),
             copied.clone(),
             error.clone(),
@@ -207,13 +209,21 @@ fn tokens_section() -> Html {
             };
             busy.set(true);
             error.set(None);
-            let token_name = name.trim().to_owned();
-            let (name, secret, copied, error, busy, reload) =
-                (name.clone(), secret.clone(), copied.clone(), error.clone(), busy.clone(), reload.clone());
+            let (token_name, current) = (name.trim().to_owned(), (*password).clone());
+            let (name, password, secret, copied, error, busy, reload) = (
+                name.clone(),
+                password.clone(),
+                secret.clone(),
+                copied.clone(),
+                error.clone(),
+                busy.clone(),
+                reload.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
-                match account::create_access_token(token_name, expires).await {
+                match account::create_access_token(token_name, expires, current).await {
                     Ok((_, value)) => {
                         name.set(String::new());
+                        password.set(String::new());
                         copied.set(false);
                         secret.set(Some(value));
                         reload.emit(());
@@ -287,6 +297,8 @@ fn tokens_section() -> Html {
                     required=true value={(*name).clone()} oninput={bind(&name)} />
                 <input data-testid="token-days-input" aria-label="Expires in days" placeholder="Days (optional)"
                     inputmode="numeric" value={(*days).clone()} oninput={bind(&days)} />
+                <input data-testid="token-password-input" aria-label="Current password" placeholder="Current password"
+                    type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={bind(&password)} />
                 <button type="submit" class="btn btn-primary" data-testid="token-create" disabled={*busy}>
                     { "Create token" }
                 </button>

@@ -1,0 +1,3 @@
+ALTER TABLE sessions DROP COLUMN previous_secret_hash;
+DROP INDEX sessions_handle_key;
+ALTER TABLE sessions DROP COLUMN handle;

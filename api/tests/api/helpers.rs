@@ -284,7 +284,7 @@ impl TestApp {
 
 /// A raw graphql-transport-ws client.
 pub struct Ws {
-    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    pub stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
 }
 
 /// What the server did next.

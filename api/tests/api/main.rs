@@ -11,6 +11,7 @@ mod cli;
 mod codes;
 mod credentials;
 mod dataloaders;
+mod ecosystem;
 mod fault;
 mod headers;
 mod helpers;

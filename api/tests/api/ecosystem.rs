@@ -13,6 +13,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
 
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
 #[tokio::test]
 async fn a_client_close_is_answered_with_its_code() {
     let app = spawn_app().await;
@@ -81,4 +83,58 @@ async fn websocket_payloads_keep_the_query_field_order() {
     let text = raw_text(&mut ws).await;
     assert!(text.contains(r#""type":"next""#), "{text}");
     assert!(in_order(&text, &["payload", "__typename", "cursor", "conversationId"]), "{text}");
+}
+
+/// POSTs `query` with `accept` (none: reqwest's default); returns status, content type and body.
+async fn post(app: &TestApp, accept: Option<&str>, query: &str) -> (u16, String, Value) {
+    let mut req = app.http.post(app.url("/graphql")).json(&json!({ "query": query }));
+    if let Some(accept) = accept {
+        req = req.header("accept", accept);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_string();
+    (status, content_type, resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn request_errors_have_no_data_and_400_for_graphql_response_json() {
+    let app = spawn_app().await;
+    let apollo = "application/graphql-response+json,application/json;q=0.9";
+    let request_errors = [
+        ("{ viewer { id ", "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("query A { viewer { id } } query B { viewer { id } }", "BAD_USER_INPUT"),
+    ];
+    for (query, code) in request_errors {
+        for (accept, status, media) in [
+            (None, 200, "application/json"),
+            (Some("application/json"), 200, "application/json"),
+            (Some(GRAPHQL_RESPONSE), 400, GRAPHQL_RESPONSE),
+            (Some(apollo), 400, GRAPHQL_RESPONSE),
+        ] {
+            let (got_status, got_media, r) = post(&app, accept, query).await;
+            assert_eq!((got_status, got_media.as_str()), (status, media), "{query} {accept:?}: {r}");
+            assert!(r.get("data").is_none(), "{query} {accept:?}: {r}");
+            assert_eq!(r["errors"][0]["extensions"]["code"], code, "{query} {accept:?}: {r}");
+        }
+    }
+    // A field error is not a request error: `data` is there (null) and the status 200.
+    let (status, media, r) = post(&app, Some(GRAPHQL_RESPONSE), "{ conversations { nodes { id } } }").await;
+    assert_eq!((status, media.as_str()), (200, GRAPHQL_RESPONSE), "{r}");
+    assert_eq!(r.get("data"), Some(&Value::Null), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{r}");
+    // Success, in whichever type the client prefers.
+    let (status, media, r) = post(&app, Some(apollo), "{ viewer { id } }").await;
+    assert_eq!((status, media.as_str(), &r), (200, GRAPHQL_RESPONSE, &json!({ "data": { "viewer": null } })));
+    let prefers_json = "application/json, application/graphql-response+json;q=0.5";
+    let (status, media, _) = post(&app, Some(prefers_json), "{ nope }").await;
+    assert_eq!((status, media.as_str()), (200, "application/json"));
+    // GET answers the same way.
+    let url = app.url("/graphql?query=%7B%20nope%20%7D");
+    let resp = app.http.get(url).header("accept", GRAPHQL_RESPONSE).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let r: Value = resp.json().await.unwrap();
+    assert!(r.get("data").is_none(), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{r}");
 }

@@ -294,3 +294,32 @@ async fn graphql_get(
     }
     execute(&http, &headers, ip, request).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefers(accept: Option<&str>) -> bool {
+        let mut headers = HeaderMap::new();
+        if let Some(a) = accept {
+            headers.insert(
+                axum::http::header::ACCEPT,
+                HeaderValue::from_str(a).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        prefers_graphql_response(&headers)
+    }
+
+    #[test]
+    fn the_accept_header_picks_the_response_type() {
+        // Apollo Client, urql and graphql-request as they send it.
+        assert!(prefers(Some("application/graphql-response+json,application/json;q=0.9")));
+        assert!(prefers(Some("application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")));
+        assert!(prefers(Some("application/graphql-response+json, application/json")));
+        assert!(!prefers(None));
+        assert!(!prefers(Some("*/*")));
+        assert!(!prefers(Some("application/json")));
+        assert!(!prefers(Some("application/json, application/graphql-response+json;q=0.5")));
+        assert!(!prefers(Some("application/graphql-response+json;q=0, */*")));
+    }
+}

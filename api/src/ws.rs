@@ -175,8 +175,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
         }
         // After a client's Close, tungstenite has queued the echo (RFC 6455
         // §5.5.1) but sends it only when the socket is next flushed or read;
-        // without this the client would see its TCP dropped (1006).
-        let _ = sink.close().await;
+        // without this the client would see its TCP dropped (1006). Bounded:
+        // a peer that stopped reading must not keep this connection alive.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sink.close()).await;
     });
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let mut ops: HashMap<String, AbortHandle> = HashMap::new();

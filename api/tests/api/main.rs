@@ -33,3 +33,4 @@ mod social;
 mod socket_auth;
 mod test_db;
 mod typing;
+mod ws_client;

@@ -17,7 +17,7 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -118,6 +118,37 @@ fn text(v: serde_json::Value) -> Message {
     Message::Text(v.to_string().into())
 }
 
+/// A `next` or `error` message.
+#[derive(Serialize)]
+struct OperationMessage<'a, P> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    payload: P,
+}
+
+/// Serializes straight from the response, as HTTP does: through a
+/// `serde_json::Value` its fields would come sorted (that map is a BTreeMap),
+/// not in query order.
+fn operation_message<P: Serialize>(id: &str, kind: &'static str, payload: P) -> Message {
+    match serde_json::to_string(&OperationMessage { id, kind, payload }) {
+        Ok(t) => Message::Text(t.into()),
+        Err(e) => {
+            // Not expected (GraphQL values always serialize); the same kind of
+            // message, carrying only the logged error's id.
+            let message = crate::error::internal(e).message;
+            let error =
+                serde_json::json!({"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR"}});
+            let payload = if kind == "error" {
+                serde_json::json!([error])
+            } else {
+                serde_json::json!({ "errors": [error] })
+            };
+            text(serde_json::json!({"id": id, "type": kind, "payload": payload}))
+        }
+    }
+}
+
 /// Outcome of one finished operation task.
 struct Done {
     id: String,
@@ -142,6 +173,11 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                 break;
             }
         }
+        // After a client's Close, tungstenite has queued the echo (RFC 6455
+        // §5.5.1) but sends it only when the socket is next flushed or read;
+        // without this the client would see its TCP dropped (1006). Bounded:
+        // a peer that stopped reading must not keep this connection alive.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sink.close()).await;
     });
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let mut ops: HashMap<String, AbortHandle> = HashMap::new();
@@ -328,11 +364,11 @@ fn spawn_operation(
             let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
             let msg = if failed {
                 complete = false;
-                serde_json::json!({"type": "error", "id": id, "payload": response.errors})
+                operation_message(&id, "error", &response.errors)
             } else {
-                serde_json::json!({"type": "next", "id": id, "payload": response})
+                operation_message(&id, "next", &response)
             };
-            if out.send(text(msg)).await.is_err() || failed {
+            if out.send(msg).await.is_err() || failed {
                 break;
             }
         }

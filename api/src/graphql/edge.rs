@@ -5,11 +5,14 @@
 //! Text holding U+0000 in a query or subscription is refused here too:
 //! PostgreSQL cannot take it, so it would otherwise fail as an internal error
 //! wherever it reached SQL (mutations validate their text into `userErrors`).
+//! It also notes whether execution began (see [`Executed`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
@@ -27,6 +30,20 @@ impl ExtensionFactory for EdgeExtension {
     }
 }
 
+/// Request data that [`Edge`] sets when the operation starts to execute. A
+/// response to a request whose flag stays unset answers a request error (the
+/// document did not parse or validate, or named no operation to run), which
+/// per GraphQL-over-HTTP has no `data` entry.
+#[derive(Clone, Default)]
+pub struct Executed(Arc<AtomicBool>);
+
+impl Executed {
+    /// Whether execution began.
+    pub fn began(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Labels errors and enforces the cost and depth limits.
 struct Edge;
 
@@ -34,6 +51,18 @@ struct Edge;
 impl Extension for Edge {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         label(next.run(ctx).await)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let Some(executed) = ctx.data_opt::<Executed>() {
+            executed.0.store(true, Ordering::Relaxed);
+        }
+        next.run(ctx, operation_name).await
     }
 
     fn subscribe<'s>(

@@ -170,7 +170,11 @@ async fn text_with_nul_is_bad_input_not_an_internal_error() {
         ("login", "LoginInput", json!({ "usernameOrEmail": "al\u{0}ice", "password": "x\u{0}" })),
         ("requestPasswordReset", "RequestPasswordResetInput", json!({ "email": "a\u{0}@example.com" })),
         ("resetPassword", "ResetPasswordInput", json!({ "token": "t\u{0}", "newPassword": "password-new" })),
-        ("createAccessToken", "CreateAccessTokenInput", json!({ "name": "t\u{0}", "password": "password-alice" })),
+        (
+            "createAccessToken",
+            "CreateAccessTokenInput",
+            json!({ "name": "t\u{0}", "password": "password-alice" }),
+        ),
         ("createRoom", "CreateRoomInput", json!({ "name": "r\u{0}" })),
     ];
     for (name, input, value) in mutations {

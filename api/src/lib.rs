@@ -100,13 +100,24 @@ pub struct Running {
 impl Running {
     /// Drains and stops: `/readyz` answers 503 and every WebSocket closes with
     /// 1012 (clients resume elsewhere from their cursor), no new connection is
-    /// accepted, and requests already in flight finish — for at most
+    /// accepted, and requests already in flight finish and every socket has
+    /// sent its close frame — for at most
     /// `JECO_DRAIN_TIMEOUT_MS`, after which the server task is aborted.
     pub async fn stop(mut self) {
         let _ = self.stopping.send(true);
         let _ = self.shutdown.send(());
         let bound = self.state.config.drain_timeout;
-        if tokio::time::timeout(bound, &mut self.task).await.is_err() {
+        let metrics = self.state.metrics.clone();
+        let task = &mut self.task;
+        let drained = async move {
+            let _ = task.await;
+            // The HTTP server does not wait for upgraded connections: wait
+            // until every WebSocket has sent its 1012 close frame.
+            while metrics.websocket_connections.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        };
+        if tokio::time::timeout(bound, drained).await.is_err() {
             tracing::warn!("requests still running after the {bound:?} drain bound; stopping anyway");
             self.task.abort();
             let _ = self.task.await;

@@ -43,7 +43,7 @@ base="http://127.0.0.1:$port"
 # Rate limits off: the fuzzer is one client sending as fast as it can.
 env DATABASE_URL="$PG_BASE_URL/$db" JECO_BIND="127.0.0.1:$port" JECO_DATA_DIR="$work/data" \
   JECO_WEB_DIR=/nonexistent JECO_GRAPHIQL_DIR=/nonexistent REDIS_URL= \
-  JECO_IP_RATE=1000000 JECO_SEND_RATE=1000000 JECO_AUTH_RATE=1000000 RUST_LOG=warn \
+  JECO_IP_RATE=1000000 JECO_SEND_RATE=1000000 JECO_AUTH_RATE=1000000 JECO_WRITE_RATE=1000000 RUST_LOG=warn \
   "$JECO_BIN" serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do

@@ -67,7 +67,7 @@ def main():
     mutate(alice, "pinMessage", "PinMessageInput", "message{ id }", {"messageId": messages[0]})
     mutate(alice, "addContact", "ContactInput", "user{ id }", {"userId": carol_id})
     pat = mutate(alice, "createAccessToken", "CreateAccessTokenInput", "token accessToken{ id }",
-                 {"name": "fuzz"})
+                 {"name": "fuzz", "password": "password-alice"})
     token = pat["token"]
     data = gql(base, "{ notifications { nodes { id } } conversations { pageInfo { endCursor } } "
                      "eventCursor }", token=bob)

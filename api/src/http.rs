@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL over POST (JSON only, no batching) and GET (queries
 //! only), answered per GraphQL-over-HTTP in the JSON type the client accepts,
-//! the WebSocket endpoint, GraphiQL, the SDL, health, and the web app.
+//! the WebSocket endpoint, GraphiQL, the SDL, health, and the web app; CORS
+//! (without credentials) on the GraphQL endpoints.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -67,10 +68,15 @@ pub fn router(state: AppState) -> Router {
     let policy = crate::csp::policy(&[&web.join("index.html"), &graphiql_dir.join("index.html")]);
     let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"));
     let http = Http { state, schema };
-    Router::new()
+    // What a page on another origin may call (and read): not the WebSocket,
+    // whose upgrade keeps the Origin allow-list, nor anything else.
+    let cross_origin = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/graphql/schema.graphql", get(schema_sdl))
+        .layer(axum::middleware::from_fn(crate::cors::layer));
+    Router::new()
+        .merge(cross_origin)
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route_service("/graphiql", ServeFile::new(graphiql_dir.join("index.html")))
         .nest_service("/graphiql/", ServeDir::new(graphiql_dir))
         .route("/healthz", get(|| async { "ok" }))
@@ -128,7 +134,8 @@ async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_gr
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: guards::refresh_cookie(headers) };
+    let refresh_cookie = guards::same_site_cookie(&http.state, headers);
+    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie };
     let request =
         graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);
     let executed = graphql::edge::Executed::default();
@@ -213,7 +220,9 @@ async fn graphql_post(
         return refused;
     }
     // JSON only: an HTML form cannot send it cross-site without a CORS
-    // preflight, which we never grant. That and the Origin check stop CSRF.
+    // preflight, and our preflight never allows credentials, so a browser
+    // sends no cookie with it. Behind that, a foreign Origin must carry a
+    // bearer token, and its cookie is not read: that stops CSRF.
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -222,7 +231,7 @@ async fn graphql_post(
     if !json {
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
-    if let Some(refused) = guards::foreign_origin(&http.state, &headers) {
+    if let Some(refused) = guards::foreign_origin_without_bearer(&http.state, &headers) {
         return refused;
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {

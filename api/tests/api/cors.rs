@@ -37,7 +37,9 @@ async fn a_preflight_from_another_origin_is_answered_without_credentials() {
     assert_eq!(h["access-control-allow-origin"], "*");
     assert_eq!(h["access-control-allow-methods"], "GET, POST, OPTIONS");
     let allowed = h["access-control-allow-headers"].to_str().unwrap().to_string();
-    for header in requested.split(", ").chain(["accept", "apollo-require-preflight", "x-apollo-operation-name"]) {
+    for header in
+        requested.split(", ").chain(["accept", "apollo-require-preflight", "x-apollo-operation-name"])
+    {
         assert!(allowed.split(", ").any(|a| a == header), "{header} in {allowed}");
     }
     assert!(h.get("access-control-allow-credentials").is_none());
@@ -49,7 +51,8 @@ async fn a_bearer_post_from_another_origin_runs_and_is_readable_without_credenti
     let app = spawn_app().await;
     let (alice, _) = app.register("alice").await;
     let rooms = app.count("conversations").await;
-    let create = "mutation { createRoom(input: {name: \"Elsewhere\"}) { conversation { name } userErrors { code } } }";
+    let create =
+        "mutation { createRoom(input: {name: \"Elsewhere\"}) { conversation { name } userErrors { code } } }";
     let r = app
         .http
         .post(app.url("/graphql"))
@@ -63,7 +66,10 @@ async fn a_bearer_post_from_another_origin_runs_and_is_readable_without_credenti
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     assert!(r.headers().get("access-control-allow-credentials").is_none());
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["data"]["createRoom"], json!({ "conversation": { "name": "Elsewhere" }, "userErrors": [] }));
+    assert_eq!(
+        body["data"]["createRoom"],
+        json!({ "conversation": { "name": "Elsewhere" }, "userErrors": [] })
+    );
     assert_eq!(app.count("conversations").await, rooms + 1);
 
     // A cookie riding along is not read cross-origin: only the bearer counts.

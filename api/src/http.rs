@@ -1,7 +1,7 @@
 //! HTTP routes: GraphQL over POST (JSON only, no batching) and GET (queries
 //! only), answered per GraphQL-over-HTTP in the JSON type the client accepts,
 //! the WebSocket endpoint, GraphiQL, the SDL, health, and the web app; CORS
-//! (without credentials) on the GraphQL endpoints.
+//! (without credentials) on the GraphQL endpoints, and Apollo's `possibleTypes`.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -67,12 +67,14 @@ pub fn router(state: AppState) -> Router {
     let graphiql_dir = state.config.graphiql_dir.clone();
     let policy = crate::csp::policy(&[&web.join("index.html"), &graphiql_dir.join("index.html")]);
     let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"));
+    let types = possible_types_json();
     let http = Http { state, schema };
     // What a page on another origin may call (and read): not the WebSocket,
     // whose upgrade keeps the Origin allow-list, nor anything else.
     let cross_origin = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/schema.graphql", get(schema_sdl))
+        .route("/graphql/possible-types.json", get(move || possible_types(types.clone())))
         .layer(axum::middleware::from_fn(crate::cors::layer));
     Router::new()
         .merge(cross_origin)
@@ -106,6 +108,26 @@ pub fn router(state: AppState) -> Router {
 async fn schema_sdl() -> impl IntoResponse {
     static SDL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ([(CONTENT_TYPE, "text/plain; charset=utf-8")], SDL.get_or_init(sdl).clone())
+}
+
+/// Apollo Client's `possibleTypes` for the schema, computed once from its SDL
+/// (`None`, logged, if that failed: the route then answers 500).
+fn possible_types_json() -> Option<Bytes> {
+    let types = graphql::possible_types::possible_types(&sdl()).map_err(|e| e.to_string());
+    match types.and_then(|t| serde_json::to_vec(&t).map_err(|e| e.to_string())) {
+        Ok(body) => Some(Bytes::from(body)),
+        Err(e) => {
+            tracing::error!("possible types: {e}");
+            None
+        }
+    }
+}
+
+async fn possible_types(body: Option<Bytes>) -> Response {
+    match body {
+        Some(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+        None => error_response(StatusCode::INTERNAL_SERVER_ERROR, "possible types unavailable"),
+    }
 }
 
 async fn metrics(State(http): State<Http>) -> impl IntoResponse {

@@ -1,6 +1,7 @@
 //! HTTP guards every entry point applies before doing any work: the client's
 //! address (and the `X-Forwarded-For` trust rule), the per-address rate, the
-//! browser Origin allow-list, and the credentials a request carries (bearer
+//! browser Origin allow-list (for cookie-authenticated requests and WebSocket
+//! upgrades; a bearer token may come from any origin), and the credentials a request carries (bearer
 //! header, refresh cookie, WebSocket `connection_init` token). Shared by the
 //! GraphQL routes and the WebSocket handler, so neither imports the other.
 
@@ -55,6 +56,23 @@ pub fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
 /// `403` when a browser Origin is not on the allow-list.
 pub fn foreign_origin(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     (!origin_allowed(state, headers)).then(|| error_response(StatusCode::FORBIDDEN, "origin not allowed"))
+}
+
+/// `403` when a browser on a foreign Origin sends a request without an
+/// `Authorization` header. A page on another site can make the browser attach
+/// our cookie, never our bearer token, so only a bearer request may come from
+/// anywhere (and is then authenticated by that token alone, see [`same_site_cookie`]).
+pub fn foreign_origin_without_bearer(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    if headers.contains_key(AUTHORIZATION) {
+        return None;
+    }
+    foreign_origin(state, headers)
+}
+
+/// The refresh cookie, read only from a request of an allowed Origin (or of no
+/// browser at all): a cross-origin request is authenticated by its bearer token alone.
+pub fn same_site_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    origin_allowed(state, headers).then(|| refresh_cookie(headers)).flatten()
 }
 
 /// The viewer from `Authorization: Bearer` (access JWT of an open session or

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL over POST (JSON only, no batching) and GET (queries
 //! only), answered per GraphQL-over-HTTP in the JSON type the client accepts,
-//! the WebSocket endpoint, GraphiQL, the SDL, health, and the web app.
+//! the WebSocket endpoint, GraphiQL, the SDL, health, and the web app; CORS
+//! (without credentials) on the GraphQL endpoints, and Apollo's `possibleTypes`.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -66,11 +67,18 @@ pub fn router(state: AppState) -> Router {
     let graphiql_dir = state.config.graphiql_dir.clone();
     let policy = crate::csp::policy(&[&web.join("index.html"), &graphiql_dir.join("index.html")]);
     let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"));
+    let types = possible_types_json();
     let http = Http { state, schema };
-    Router::new()
+    // What a page on another origin may call (and read): not the WebSocket,
+    // whose upgrade keeps the Origin allow-list, nor anything else.
+    let cross_origin = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/graphql/schema.graphql", get(schema_sdl))
+        .route("/graphql/possible-types.json", get(move || possible_types(types.clone())))
+        .layer(axum::middleware::from_fn(crate::cors::layer));
+    Router::new()
+        .merge(cross_origin)
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route_service("/graphiql", ServeFile::new(graphiql_dir.join("index.html")))
         .nest_service("/graphiql/", ServeDir::new(graphiql_dir))
         .route("/healthz", get(|| async { "ok" }))
@@ -102,6 +110,26 @@ async fn schema_sdl() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/plain; charset=utf-8")], SDL.get_or_init(sdl).clone())
 }
 
+/// Apollo Client's `possibleTypes` for the schema, computed once from its SDL
+/// (`None`, logged, if that failed: the route then answers 500).
+fn possible_types_json() -> Option<Bytes> {
+    let types = graphql::possible_types::possible_types(&sdl()).map_err(|e| e.to_string());
+    match types.and_then(|t| serde_json::to_vec(&t).map_err(|e| e.to_string())) {
+        Ok(body) => Some(Bytes::from(body)),
+        Err(e) => {
+            tracing::error!("possible types: {e}");
+            None
+        }
+    }
+}
+
+async fn possible_types(body: Option<Bytes>) -> Response {
+    match body {
+        Some(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+        None => error_response(StatusCode::INTERNAL_SERVER_ERROR, "possible types unavailable"),
+    }
+}
+
 async fn metrics(State(http): State<Http>) -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], http.state.metrics.render())
 }
@@ -128,7 +156,8 @@ async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_gr
         Ok(v) => v,
         Err(refused) => return refused,
     };
-    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: guards::refresh_cookie(headers) };
+    let refresh_cookie = guards::same_site_cookie(&http.state, headers);
+    let info = RequestInfo { viewer, ip: ip.to_string(), refresh_cookie };
     let request =
         graphql::with_request_data(request, &http.state, info, graphql::loaders::RequestCache::Cache);
     let executed = graphql::edge::Executed::default();
@@ -213,7 +242,9 @@ async fn graphql_post(
         return refused;
     }
     // JSON only: an HTML form cannot send it cross-site without a CORS
-    // preflight, which we never grant. That and the Origin check stop CSRF.
+    // preflight, and our preflight never allows credentials, so a browser
+    // sends no cookie with it. Behind that, a foreign Origin must carry a
+    // bearer token, and its cookie is not read: that stops CSRF.
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -222,7 +253,7 @@ async fn graphql_post(
     if !json {
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
-    if let Some(refused) = guards::foreign_origin(&http.state, &headers) {
+    if let Some(refused) = guards::foreign_origin_without_bearer(&http.state, &headers) {
         return refused;
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {

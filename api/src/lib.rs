@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod csp;
 pub mod deliveries;
 pub mod error;

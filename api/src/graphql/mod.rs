@@ -19,6 +19,7 @@ pub mod messages;
 pub mod node;
 pub mod notifications;
 pub mod pagination;
+pub mod possible_types;
 pub mod presence;
 pub mod search;
 pub mod tokens;

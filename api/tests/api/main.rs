@@ -9,6 +9,7 @@ mod authz;
 mod authz_reach;
 mod cli;
 mod codes;
+mod cors;
 mod credentials;
 mod dataloaders;
 mod ecosystem;

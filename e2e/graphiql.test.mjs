@@ -22,6 +22,21 @@ describe('GraphiQL playground', { timeout: 120_000 }, () => {
     await server?.close();
   });
 
+  test('serves only the page and the assets it names, not package files', async () => {
+    for (const path of ['/graphiql', '/graphiql/', '/graphiql/jeco-graphiql.js', '/graphiql/jeco-graphiql.css',
+      '/graphiql/node_modules/graphiql/graphiql.min.js']) {
+      assert.equal((await fetch(`${server.url}${path}`)).status, 200, path);
+    }
+    // Anything else falls through to the web app's page (or 404): never the file.
+    for (const path of ['/graphiql/package.json', '/graphiql/package-lock.json',
+      '/graphiql/node_modules/graphiql/package.json', '/graphiql/node_modules/.package-lock.json']) {
+      const response = await fetch(`${server.url}${path}`);
+      const body = await response.text();
+      assert.ok(!body.includes('"dependencies"') && !body.includes('"version"'), `${path} leaked: ${body.slice(0, 80)}`);
+      assert.ok(!(response.headers.get('content-type') ?? '').includes('json'), `${path} is served as JSON`);
+    }
+  });
+
   test('renders from local assets, logs in, queries and subscribes', async () => {
     const user = await register(server, 'gql');
     const roomId = await createRoom(server, user.token, `graphiql-${rand()}`);

@@ -44,6 +44,68 @@ pub async fn spawn_process(
     (child, app)
 }
 
+/// A room with an owner, four senders and four readers, and the log cursor
+/// from before anything is sent in it.
+pub struct BusyRoom {
+    pub room: String,
+    pub senders: Vec<String>,
+    pub readers: Vec<String>,
+    pub start: String,
+}
+
+/// Sets up a [`BusyRoom`] on `app`.
+pub async fn busy_room(app: &TestApp) -> BusyRoom {
+    let (owner, _) = app.register("owner").await;
+    let room = app.create_room(&owner, "Busy").await;
+    let (mut senders, mut readers) = (Vec::new(), Vec::new());
+    for i in 0..4 {
+        let (t, _) = app.register(&format!("sender{i}")).await;
+        app.join(&t, &room).await;
+        senders.push(t);
+        let (r, _) = app.register(&format!("reader{i}")).await;
+        app.join(&r, &room).await;
+        readers.push(r);
+    }
+    let start = app.gql(Some(&owner), op("EventCursor"), json!({})).await["data"]["eventCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    BusyRoom { room, senders, readers, start }
+}
+
+/// Opens a socket as `token` and subscribes to `room` after `cursor`, as a
+/// client resuming would; `None` when the server refused or is gone.
+pub async fn resume(app: &TestApp, token: &str, room: &str, cursor: &str) -> Option<Ws> {
+    let mut ws = app.ws_raw(None).await.ok()?;
+    ws.send(json!({ "type": "connection_init", "payload": { "authToken": token } })).await;
+    if ws.recv().await.map(|m| m["type"] == "connection_ack") != Some(true) {
+        return None;
+    }
+    ws.subscribe_events("r", Some(room), Some(cursor)).await;
+    Some(ws)
+}
+
+/// Takes a `conversationEvents` `next` frame: moves `cursor`, and keeps the
+/// body of a created message in `got`.
+pub fn take_event(m: &serde_json::Value, cursor: &mut String, got: &mut Vec<String>) {
+    let ev = &m["payload"]["data"]["conversationEvents"];
+    *cursor = ev["cursor"].as_str().unwrap().to_string();
+    if ev["payload"]["__typename"] == "MessageCreated" {
+        got.push(ev["payload"]["message"]["body"].as_str().unwrap().to_string());
+    }
+}
+
+/// What one reader got against what was acknowledged: (delivered, lost, doubled).
+pub fn tally(acked: &[String], got: &[String]) -> (usize, usize, usize) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for body in got {
+        *counts.entry(body.as_str()).or_default() += 1;
+    }
+    let doubled = counts.values().filter(|n| **n > 1).map(|n| n - 1).sum::<usize>();
+    let lost = acked.iter().filter(|b| !counts.contains_key(b.as_str())).count();
+    (got.len(), lost, doubled)
+}
+
 /// What happens to the victim instance in the middle of the load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
@@ -90,22 +152,7 @@ async fn fault_under_load(fault: Fault) -> Figures {
     let b = Arc::new(spawn_app_with(Opts { redis_url: Some(redis.clone()), ..Opts::default() }).await);
     let (mut victim, a) = spawn_process(&b.db_url, &redis, &[("JECO_DRAIN_TIMEOUT_MS", "5000")]).await;
     let a = Arc::new(a);
-    let (owner, _) = b.register("owner").await;
-    let room = b.create_room(&owner, "Busy").await;
-    let mut senders = Vec::new();
-    let mut readers = Vec::new();
-    for i in 0..4 {
-        let (t, _) = b.register(&format!("sender{i}")).await;
-        b.join(&t, &room).await;
-        senders.push(t);
-        let (r, _) = b.register(&format!("reader{i}")).await;
-        b.join(&r, &room).await;
-        readers.push(r);
-    }
-    let start = b.gql(Some(&owner), op("EventCursor"), json!({})).await["data"]["eventCursor"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let BusyRoom { room, senders, readers, start } = busy_room(&b).await;
 
     // Readers: half on the victim, half on the survivor; on any drop they resume on the survivor.
     let mut reader_tasks = Vec::new();
@@ -119,25 +166,13 @@ async fn fault_under_load(fault: Fault) -> Figures {
             let mut reconnects = 0;
             loop {
                 let app = if on_victim { &a } else { &b };
-                let Ok(mut ws) = app.ws_raw(None).await else {
+                let Some(mut ws) = resume(app, &token, &room, &cursor).await else {
                     on_victim = false;
                     continue;
                 };
-                ws.send(json!({ "type": "connection_init", "payload": { "authToken": token } })).await;
-                if ws.recv().await.map(|m| m["type"] == "connection_ack") != Some(true) {
-                    on_victim = false;
-                    continue;
-                }
-                ws.subscribe_events("r", Some(&room), Some(&cursor)).await;
                 loop {
                     match tokio::time::timeout(std::time::Duration::from_secs(4), ws.next()).await {
-                        Ok(WsEvent::Json(m)) if m["type"] == "next" => {
-                            let ev = &m["payload"]["data"]["conversationEvents"];
-                            cursor = ev["cursor"].as_str().unwrap().to_string();
-                            if ev["payload"]["__typename"] == "MessageCreated" {
-                                got.push(ev["payload"]["message"]["body"].as_str().unwrap().to_string());
-                            }
-                        }
+                        Ok(WsEvent::Json(m)) if m["type"] == "next" => take_event(&m, &mut cursor, &mut got),
                         Ok(WsEvent::Json(m)) => panic!("unexpected {m}"),
                         Ok(WsEvent::Closed(code)) => {
                             if on_victim {
@@ -232,13 +267,8 @@ async fn fault_under_load(fault: Fault) -> Figures {
         let (got, r, codes) = t.await.unwrap();
         reconnects += r;
         close_codes.extend(codes);
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for body in &got {
-            *counts.entry(body.as_str()).or_default() += 1;
-        }
-        delivered += got.len();
-        doubled += counts.values().filter(|n| **n > 1).map(|n| n - 1).sum::<usize>();
-        lost += acked.iter().filter(|b| !counts.contains_key(b.as_str())).count();
+        let (d, l, twice) = tally(&acked, &got);
+        (delivered, lost, doubled) = (delivered + d, lost + l, doubled + twice);
     }
     let stored = b.count("messages").await;
     eprintln!(

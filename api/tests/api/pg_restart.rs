@@ -2,7 +2,6 @@
 //! installed PostgreSQL) that the test stops and starts again while senders
 //! and subscribers run against a real server.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::fault::{busy_room, resume, take_event, tally, BusyRoom};
 use crate::helpers::*;
 use crate::ops::op;
 
@@ -141,22 +141,7 @@ async fn postgres_restart_under_load_loses_and_doubles_nothing() {
     let panics = count_server_panics();
     let pg = PrivatePg::start();
     let app = Arc::new(start_on(pg.url(), "127.0.0.1:0".parse().unwrap(), Opts::default()).await);
-    let (owner, _) = app.register("owner").await;
-    let room = app.create_room(&owner, "Busy").await;
-    let mut senders = Vec::new();
-    let mut readers = Vec::new();
-    for i in 0..4 {
-        let (t, _) = app.register(&format!("sender{i}")).await;
-        app.join(&t, &room).await;
-        senders.push(t);
-        let (r, _) = app.register(&format!("reader{i}")).await;
-        app.join(&r, &room).await;
-        readers.push(r);
-    }
-    let start = app.gql(Some(&owner), op("EventCursor"), json!({})).await["data"]["eventCursor"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let BusyRoom { room, senders, readers, start } = busy_room(&app).await;
 
     let mut reader_tasks = Vec::new();
     for token in readers {
@@ -167,25 +152,15 @@ async fn postgres_restart_under_load_loses_and_doubles_nothing() {
             let mut reconnects = 0;
             let mut idle = 0;
             loop {
-                let Ok(mut ws) = app.ws_raw(None).await else {
+                let Some(mut ws) = resume(&app, &token, &room, &cursor).await else {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 };
-                ws.send(json!({ "type": "connection_init", "payload": { "authToken": token } })).await;
-                if ws.recv().await.map(|m| m["type"] == "connection_ack") != Some(true) {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-                ws.subscribe_events("r", Some(&room), Some(&cursor)).await;
                 loop {
                     match tokio::time::timeout(Duration::from_secs(1), ws.next()).await {
                         Ok(WsEvent::Json(m)) if m["type"] == "next" => {
                             idle = 0;
-                            let ev = &m["payload"]["data"]["conversationEvents"];
-                            cursor = ev["cursor"].as_str().unwrap().to_string();
-                            if ev["payload"]["__typename"] == "MessageCreated" {
-                                got.push(ev["payload"]["message"]["body"].as_str().unwrap().to_string());
-                            }
+                            take_event(&m, &mut cursor, &mut got);
                         }
                         // An error or the end of the stream: resume from the cursor.
                         Ok(WsEvent::Json(_)) | Ok(WsEvent::Closed(_)) => break,
@@ -262,13 +237,8 @@ async fn postgres_restart_under_load_loses_and_doubles_nothing() {
     for t in reader_tasks {
         let (got, r) = t.await.unwrap();
         reconnects += r;
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for body in &got {
-            *counts.entry(body.as_str()).or_default() += 1;
-        }
-        delivered += got.len();
-        doubled += counts.values().filter(|n| **n > 1).map(|n| n - 1).sum::<usize>();
-        lost += acked.iter().filter(|b| !counts.contains_key(b.as_str())).count();
+        let (d, l, twice) = tally(&acked, &got);
+        (delivered, lost, doubled) = (delivered + d, lost + l, doubled + twice);
     }
     let stored = app.count("messages").await;
     eprintln!(

@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::presence::{presence_event, state, watch};
 
 const INVITE: &str = "mutation($c: ID!, $u: ID!){ inviteToRoom(input:{conversationId:$c, userId:$u}){ userErrors{ field code message } } }";
 const REMOVE: &str = "mutation($c: ID!, $u: ID!){ removeMember(input:{conversationId:$c, userId:$u}){ userErrors{ field code } } }";
@@ -96,23 +97,6 @@ async fn a_removed_members_typing_stream_ends() {
     assert!(ws.quiet_for(500).await, "nothing after the end");
 }
 
-const PRESENCE: &str = "subscription($u: [ID!]){ presence(userIds:$u){ online user { username } } }";
-
-async fn watch_presence(ws: &mut Ws, users: Vec<&str>) {
-    let payload = json!({ "query": PRESENCE, "variables": { "u": users } });
-    ws.send(json!({ "id": "p", "type": "subscribe", "payload": payload })).await;
-}
-
-async fn presence(ws: &mut Ws) -> Value {
-    let m = ws.recv().await.unwrap();
-    assert_eq!(m["type"], "next", "{m}");
-    m["payload"]["data"]["presence"].clone()
-}
-
-fn state(username: &str, online: bool) -> Value {
-    json!({ "online": online, "user": { "username": username } })
-}
-
 /// Adding someone as a contact is one-sided: it must not let you watch a
 /// person who blocked you.
 #[tokio::test]
@@ -123,7 +107,7 @@ async fn a_contact_who_blocked_you_cannot_be_watched() {
     relate(&app, &mallory, "addContact", &alice_id).await;
     relate(&app, &alice, "blockUser", &mallory_id).await;
     let mut ws = app.ws(&mallory).await;
-    watch_presence(&mut ws, vec![&alice_id]).await;
+    watch(&mut ws, Some(vec![&alice_id])).await;
     let _alice_online = app.ws(&alice).await;
     assert!(ws.quiet_for(700).await, "no snapshot and no changes of someone who blocked you");
 }
@@ -138,18 +122,18 @@ async fn presence_follows_blocks_and_memberships_while_watching() {
     let room = app.create_room(&bob, "General").await;
     app.join(&alice, &room).await;
     let mut ws = app.ws(&bob).await;
-    watch_presence(&mut ws, vec![&alice_id, &carol_id]).await;
-    assert_eq!(presence(&mut ws).await, state("alice", false));
+    watch(&mut ws, Some(vec![&alice_id, &carol_id])).await;
+    assert_eq!(presence_event(&mut ws).await, state("alice", false));
     // carol is nobody to bob yet; once she joins bob's room she is watchable.
     app.join(&carol, &room).await;
-    assert_eq!(presence(&mut ws).await, state("carol", false));
+    assert_eq!(presence_event(&mut ws).await, state("carol", false));
     // alice blocks bob: from the next re-check on, bob hears nothing of her.
     relate(&app, &alice, "blockUser", &bob_id).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let _alice_online = app.ws(&alice).await;
     assert!(ws.quiet_for(800).await, "alice blocked bob");
     let _carol_online = app.ws(&carol).await;
-    assert_eq!(presence(&mut ws).await, state("carol", true));
+    assert_eq!(presence_event(&mut ws).await, state("carol", true));
 }
 
 /// Inviting someone who blocked you is refused like a direct message to them.

@@ -4,20 +4,23 @@ use crate::helpers::*;
 
 const SUB: &str = "subscription($u: [ID!]){ presence(userIds:$u){ online user { username } } }";
 
-async fn watch(ws: &mut Ws, users: Option<Vec<&str>>) {
+/// Subscribes `ws` to `presence` of `users` (all related users when `None`).
+pub async fn watch(ws: &mut Ws, users: Option<Vec<&str>>) {
     ws.send(
         json!({ "id": "p", "type": "subscribe", "payload": { "query": SUB, "variables": { "u": users } } }),
     )
     .await;
 }
 
-async fn presence_event(ws: &mut Ws) -> Value {
+/// The next presence event on `ws`.
+pub async fn presence_event(ws: &mut Ws) -> Value {
     let m = ws.recv().await.unwrap();
     assert_eq!(m["type"], "next", "{m}");
     m["payload"]["data"]["presence"].clone()
 }
 
-fn state(username: &str, online: bool) -> Value {
+/// A presence event as the subscription answers it.
+pub fn state(username: &str, online: bool) -> Value {
     json!({ "online": online, "user": { "username": username } })
 }
 

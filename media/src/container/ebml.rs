@@ -181,7 +181,9 @@ fn cluster(b: &[u8], h: &Header, seg_end: usize, s: &mut Scan) -> usize {
         if h.size.is_none() && LEVEL1.contains(&c.id) {
             return pos;
         }
-        let Some(body) = b.get(c.data..c.end(end)) else { return seg_end };
+        // A child cut off by the end of the file (an interrupted recording) ends the scan.
+        let body = c.size.and_then(|n| b.get(c.data..c.data.checked_add(usize::try_from(n).ok()?)?));
+        let Some(body) = body.filter(|body| c.data + body.len() <= end) else { return seg_end };
         match c.id {
             TIMECODE => base = uint(body).and_then(|t| i64::try_from(t).ok()).unwrap_or(0),
             SIMPLE_BLOCK => note_block(s, base, body, 0),
@@ -201,10 +203,7 @@ fn cluster(b: &[u8], h: &Header, seg_end: usize, s: &mut Scan) -> usize {
             }
             _ => {}
         }
-        if c.size.is_none() {
-            return seg_end;
-        }
-        pos = c.end(end);
+        pos = c.data + body.len();
     }
     end
 }

@@ -86,8 +86,8 @@ pub(crate) fn duration_ms(b: &[u8]) -> Result<u64, MediaError> {
             }
             break;
         };
-        // u64::MAX (-1) marks a page on which no packet ends.
-        if p.serial == first.serial && p.granule != u64::MAX {
+        // u64::MAX (-1) marks a page on which no packet ends; header pages carry 0.
+        if p.serial == first.serial && p.granule != u64::MAX && p.granule != 0 {
             last = Some(p.granule);
         }
         pos = p.next;

@@ -132,3 +132,93 @@ fn other(bytes: &[u8]) -> Sniffed {
         || ["text/", "xml", "html", "svg", "javascript", "ecmascript"].iter().any(|s| mime.contains(s));
     Sniffed::file(if active { OPAQUE } else { mime })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/", $name)).as_slice()
+        };
+    }
+
+    /// A 1×1 PNG made by the image crate.
+    fn png() -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(1, 1).write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn verdict(b: &[u8]) -> (Kind, &'static str, bool) {
+        let s = sniff(b);
+        (s.kind, s.content_type, s.inline_safe)
+    }
+
+    #[test]
+    fn images_by_content() {
+        // There is no name to consult: a PNG is a PNG whatever it was called.
+        assert_eq!(verdict(&png()), (Kind::Image, "image/png", true));
+        assert_eq!(verdict(b"GIF89a\x01\0\x01\0"), (Kind::Image, "image/gif", true));
+        assert_eq!(verdict(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0"), (Kind::Image, "image/jpeg", true));
+        assert_eq!(verdict(b"RIFF\x10\0\0\0WEBPVP8L\0\0\0\0"), (Kind::Image, "image/webp", true));
+    }
+
+    #[test]
+    fn markup_is_never_inline() {
+        const OPAQUE: (Kind, &str, bool) = (Kind::File, "application/octet-stream", false);
+        // e.g. "cat.png" whose bytes are HTML.
+        assert_eq!(verdict(b"<!DOCTYPE html><html><script>alert(1)</script></html>"), OPAQUE);
+        assert_eq!(verdict(b"<html><body>hi</body></html>"), OPAQUE);
+        assert_eq!(verdict(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>"), OPAQUE);
+        assert_eq!(verdict(b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"), OPAQUE);
+        assert_eq!(verdict(b"#!/bin/sh\nrm -rf /\n"), OPAQUE);
+        assert_eq!(verdict(b"just some text"), OPAQUE);
+    }
+
+    #[test]
+    fn other_files_are_downloads() {
+        assert_eq!(verdict(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n"), (Kind::File, "application/pdf", false));
+        assert_eq!(verdict(b"PK\x03\x04\x14\0\0\0"), (Kind::File, "application/zip", false));
+        let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        assert_eq!(verdict(&random), (Kind::File, "application/octet-stream", false));
+        assert_eq!(verdict(b""), (Kind::File, "application/octet-stream", false));
+    }
+
+    #[test]
+    fn audio_containers() {
+        assert_eq!(verdict(fixture!("opus.ogg")), (Kind::Audio, "audio/ogg", true));
+        assert_eq!(verdict(fixture!("vorbis.ogg")), (Kind::Audio, "audio/ogg", true));
+        assert_eq!(verdict(fixture!("audio.webm")), (Kind::Audio, "audio/webm", true));
+        assert_eq!(verdict(fixture!("live-audio.webm")), (Kind::Audio, "audio/webm", true));
+        assert_eq!(verdict(fixture!("audio.m4a")), (Kind::Audio, "audio/mp4", true));
+        assert_eq!(verdict(fixture!("fragmented.m4a")), (Kind::Audio, "audio/mp4", true));
+        assert_eq!(verdict(fixture!("cbr.mp3")), (Kind::Audio, "audio/mpeg", true));
+        assert_eq!(verdict(fixture!("noxing.mp3")), (Kind::Audio, "audio/mpeg", true));
+    }
+
+    #[test]
+    fn video_containers() {
+        assert_eq!(verdict(fixture!("video.mp4")), (Kind::Video, "video/mp4", true));
+        assert_eq!(verdict(fixture!("video.webm")), (Kind::Video, "video/webm", true));
+    }
+
+    #[test]
+    fn lookalikes_are_not_media() {
+        // An ID3 tag followed by HTML is not MP3.
+        let mut id3 = b"ID3\x04\0\0\0\0\0\x05hello".to_vec();
+        id3.extend_from_slice(b"<html><script>alert(1)</script></html>");
+        assert_eq!(sniff(&id3).kind, Kind::File);
+        // A lone frame-sync pattern in front of garbage is not MP3 either.
+        assert_eq!(sniff(b"\xFF\xFB\x90\x64garbage garbage garbage").kind, Kind::File);
+        // HEIF shares MP4's container but is a still image: not video.
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        assert_eq!(sniff(heic).kind, Kind::File);
+        // Ogg with an unknown codec.
+        let mut ogg = fixture!("opus.ogg").to_vec();
+        ogg[28..36].copy_from_slice(b"XXXXHead");
+        assert_eq!(sniff(&ogg).kind, Kind::File);
+        // An MP4 whose moov was cut off says nothing about its tracks.
+        assert_eq!(sniff(&fixture!("video.mp4")[..40]).kind, Kind::File);
+    }
+}

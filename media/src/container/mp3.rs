@@ -89,7 +89,7 @@ pub(crate) fn first_frame(b: &[u8]) -> Option<usize> {
     match frame(b, next) {
         Some(g) if g.rate == f.rate => Some(start),
         // One frame then the end (or an ID3v1 trailer) is still MPEG audio.
-        _ if next >= b.len() || b.get_at(next, 3) == Some(b"TAG") => Some(start),
+        _ if next == b.len() || b.get_at(next, 3) == Some(b"TAG") => Some(start),
         _ => None,
     }
 }

@@ -53,8 +53,13 @@ pub(super) fn decode(t: ImageType, bytes: &[u8], limits: &ImageLimits) -> Result
     l.max_image_width = Some(width);
     l.max_image_height = Some(height);
     l.max_alloc = Some(limits.max_alloc);
-    reader.limits(l);
+    reader.limits(l.clone());
     let mut decoder = reader.into_decoder()?;
+    // The output buffer counts against max_alloc too; `into_decoder` does not
+    // reserve it (only `ImageReader::decode` does), so reserve it here and give
+    // the decoder what is left for its own buffers.
+    l.reserve(decoder.total_bytes())?;
+    decoder.set_limits(l)?;
     // Unreadable EXIF is dropped with the rest of the metadata, so the picture
     // is shown as stored — the same thing a browser would do without the tag.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);

@@ -13,6 +13,8 @@ mod decode;
 mod encode;
 mod strip;
 
+use std::fmt;
+
 use image::metadata::Orientation;
 
 use crate::sniff::ImageType;
@@ -41,7 +43,7 @@ impl Default for ImageLimits {
 }
 
 /// An encoded picture and what it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EncodedImage {
     /// The file's bytes.
     pub bytes: Vec<u8>,
@@ -54,7 +56,7 @@ pub struct EncodedImage {
 }
 
 /// Everything the server stores for an uploaded image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProcessedImage {
     /// What is served as "the original": same picture, all metadata removed
     /// (losslessly when possible; re-encoded upright when it had to be rotated).
@@ -72,6 +74,32 @@ pub struct ProcessedImage {
     pub thumbnail: EncodedImage,
     /// ThumbHash of a ≤100 px rendition, standard padded base64.
     pub placeholder: String,
+}
+
+// Debug shows sizes, not bytes: these end up in logs and test failures.
+impl fmt::Debug for EncodedImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncodedImage")
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .field("content_type", &self.content_type)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ProcessedImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessedImage")
+            .field("original", &format_args!("<{} bytes>", self.original.len()))
+            .field("content_type", &self.content_type)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("animated", &self.animated)
+            .field("thumbnail", &self.thumbnail)
+            .field("placeholder", &self.placeholder)
+            .finish()
+    }
 }
 
 /// The supported format of `bytes`, or why not.
@@ -129,3 +157,6 @@ pub fn avatars(bytes: &[u8], limits: &ImageLimits, sizes: &[u32]) -> Result<Vec<
     let decoded = decode::decode(t, bytes, limits)?;
     sizes.iter().map(|&s| encode::rendition(&encode::square(&decoded.image, s), 85)).collect()
 }
+
+#[cfg(test)]
+mod tests;

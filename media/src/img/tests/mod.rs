@@ -1,0 +1,196 @@
+//! Image processing: metadata removal, orientation, limits, renditions.
+
+mod build;
+
+use std::time::{Duration, Instant};
+
+use build::*;
+use image::{GenericImageView, ImageFormat};
+
+use super::*;
+
+fn limits() -> ImageLimits {
+    ImageLimits::default()
+}
+
+fn decode(bytes: &[u8]) -> image::DynamicImage {
+    image::load_from_memory(bytes).unwrap()
+}
+
+#[test]
+fn jpeg_exif_gps_xmp_iptc_comments_and_trailer_are_removed() {
+    let input = jpeg_with_metadata(&gradient(40, 20), 1);
+    assert!(contains(&input, SECRET) && contains(&input, b"Exif"));
+    let p = process_image(&input, &limits()).unwrap();
+    for needle in [SECRET, b"Exif", b"http://ns.adobe.com", b"Photoshop"] {
+        assert!(!contains(&p.original, needle), "{:?} survived", String::from_utf8_lossy(needle));
+    }
+    assert_eq!((p.content_type, p.width, p.height, p.animated), ("image/jpeg", 40, 20, false));
+    // Orientation 1: stripped losslessly, so the scan data is byte-identical.
+    let plain = encode(&gradient(40, 20), ImageFormat::Jpeg);
+    assert_eq!(p.original, plain);
+}
+
+#[test]
+fn jpeg_orientation_is_applied_then_stripped() {
+    let input = jpeg_with_metadata(&gradient(40, 20), 6);
+    let p = process_image(&input, &limits()).unwrap();
+    // Orientation 6 = rotate 90° clockwise: the 40×20 picture stands up.
+    assert_eq!((p.width, p.height), (20, 40));
+    assert!(!contains(&p.original, SECRET) && !contains(&p.original, b"Exif"));
+    let shown = decode(&p.original);
+    assert_eq!(shown.dimensions(), (20, 40));
+    // The top-left of the upright picture is the old bottom-left: dark red, bright green.
+    let px = shown.to_rgb8().get_pixel(0, 0).0;
+    assert!(px[0] < 40 && px[1] > 200, "{px:?}");
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (20, 40));
+}
+
+#[test]
+fn png_text_exif_and_time_chunks_are_removed_pixels_kept() {
+    let img = gradient(30, 17);
+    let input = png_with_metadata(&img, 1);
+    let p = process_image(&input, &limits()).unwrap();
+    for needle in [SECRET, b"tEXt", b"iTXt", b"tIME", b"eXIf"] {
+        assert!(!contains(&p.original, needle));
+    }
+    assert_eq!(p.content_type, "image/png");
+    assert_eq!(decode(&p.original).to_rgb8(), img.to_rgb8());
+    assert_eq!(p.original, encode(&img, ImageFormat::Png));
+}
+
+#[test]
+fn png_exif_orientation_is_applied() {
+    let p = process_image(&png_with_metadata(&gradient(30, 17), 8), &limits()).unwrap();
+    assert_eq!((p.width, p.height, p.content_type), (17, 30, "image/png"));
+    assert!(!contains(&p.original, SECRET));
+}
+
+#[test]
+fn webp_exif_and_xmp_chunks_are_removed() {
+    let img = gradient(24, 10);
+    let p = process_image(&webp_with_metadata(&img, 1), &limits()).unwrap();
+    assert!(!contains(&p.original, SECRET) && !contains(&p.original, b"EXIF"));
+    assert_eq!(p.content_type, "image/webp");
+    // VP8X flags no longer announce EXIF/XMP, and the RIFF size matches.
+    assert_eq!(p.original[20] & 0x0C, 0);
+    assert_eq!(u32::from_le_bytes(p.original[4..8].try_into().unwrap()) as usize, p.original.len() - 8);
+    assert_eq!(decode(&p.original).to_rgb8(), img.to_rgb8());
+}
+
+#[test]
+fn animated_gif_keeps_frames_loses_comments() {
+    let input = animated_gif_with_metadata();
+    assert!(contains(&input, SECRET));
+    let p = process_image(&input, &limits()).unwrap();
+    assert!(!contains(&p.original, SECRET) && !contains(&p.original, b"XMP DataXMP"));
+    assert!(contains(&p.original, b"NETSCAPE2.0"));
+    assert!(p.animated);
+    assert_eq!((p.content_type, p.width, p.height), ("image/gif", 8, 6));
+    let decoder = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&p.original)).unwrap();
+    use image::AnimationDecoder;
+    assert_eq!(decoder.into_frames().count(), 2);
+    // The thumbnail is the first (black) frame.
+    assert_eq!(p.thumbnail.content_type, "image/jpeg");
+    assert!(decode(&p.thumbnail.bytes).to_rgb8().get_pixel(0, 0).0[0] < 30);
+}
+
+#[test]
+fn decompression_bomb_is_refused_from_the_header() {
+    let bomb = png_bomb(60_000, 60_000);
+    assert!(bomb.len() < 100);
+    let start = Instant::now();
+    let err = process_image(&bomb, &limits()).unwrap_err();
+    assert_eq!(err, MediaError::TooManyPixels { width: 60_000, height: 60_000, max: 50_000_000 });
+    assert_eq!(avatar(&bomb, &limits(), 64).unwrap_err(), err);
+    // 10.8 GB of pixels were never allocated: that would neither succeed nor be quick.
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn decoder_allocation_is_capped() {
+    let big = encode(&gradient(1500, 1000), ImageFormat::Png);
+    let tight = ImageLimits { max_pixels: 50_000_000, max_alloc: 1024 * 1024 };
+    assert_eq!(process_image(&big, &tight).unwrap_err(), MediaError::TooMuchMemory);
+}
+
+#[test]
+fn truncated_and_corrupt_images_are_bad() {
+    let jpeg = encode(&gradient(64, 64), ImageFormat::Jpeg);
+    for cut in [jpeg.len() / 2, jpeg.len() - 2, 20] {
+        assert!(matches!(process_image(&jpeg[..cut], &limits()), Err(MediaError::Bad(_))), "cut at {cut}");
+    }
+    for format in [ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP] {
+        let whole = encode(&gradient(64, 64), format);
+        let half = &whole[..whole.len() / 2];
+        assert!(matches!(process_image(half, &limits()), Err(MediaError::Bad(_))), "{format:?}");
+    }
+    assert_eq!(process_image(b"<svg/>", &limits()).unwrap_err(), MediaError::UnsupportedImage);
+}
+
+#[test]
+fn truncated_inputs_never_panic() {
+    let inputs = [
+        jpeg_with_metadata(&gradient(16, 16), 6),
+        png_with_metadata(&gradient(16, 16), 1),
+        webp_with_metadata(&gradient(16, 16), 1),
+        animated_gif_with_metadata(),
+    ];
+    for input in &inputs {
+        for cut in 0..input.len() {
+            let _ = process_image(&input[..cut], &limits());
+        }
+    }
+}
+
+#[test]
+fn thumbnail_fits_480_keeps_aspect_never_upscales() {
+    let p = process_image(&encode(&gradient(1200, 600), ImageFormat::Jpeg), &limits()).unwrap();
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (480, 240));
+    assert_eq!(decode(&p.thumbnail.bytes).dimensions(), (480, 240));
+    let p = process_image(&encode(&gradient(300, 900), ImageFormat::Png), &limits()).unwrap();
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (160, 480));
+    let p = process_image(&encode(&gradient(100, 50), ImageFormat::Png), &limits()).unwrap();
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (100, 50));
+    assert_eq!(p.thumbnail.content_type, "image/jpeg");
+}
+
+#[test]
+fn transparent_images_get_webp_thumbnails() {
+    let p = process_image(&encode(&translucent(600, 200), ImageFormat::Png), &limits()).unwrap();
+    assert_eq!(p.thumbnail.content_type, "image/webp");
+    let t = decode(&p.thumbnail.bytes).to_rgba8();
+    assert_eq!(t.dimensions(), (480, 160));
+    assert_eq!(t.get_pixel(0, 0).0[3], 0);
+    assert_eq!(t.get_pixel(479, 0).0[3], 255);
+}
+
+#[test]
+fn placeholder_is_a_thumbhash() {
+    use base64::Engine;
+    for img in [gradient(1200, 600), gradient(5000, 1), translucent(40, 40)] {
+        let p = process_image(&encode(&img, ImageFormat::Png), &limits()).unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.decode(&p.placeholder).unwrap();
+        let (w, h, rgba) = thumbhash::thumb_hash_to_rgba(&hash).unwrap();
+        assert!(w > 0 && h > 0 && rgba.len() == w * h * 4);
+        assert!(p.placeholder.len() < 64);
+    }
+}
+
+#[test]
+fn avatars_are_upright_centre_squares() {
+    let input = jpeg_with_metadata(&gradient(300, 200), 6);
+    let all = avatars(&input, &limits(), &[256, 64, 512]).unwrap();
+    let sizes: Vec<_> = all.iter().map(|a| (a.width, a.height, a.content_type)).collect();
+    assert_eq!(sizes, [(256, 256, "image/jpeg"), (64, 64, "image/jpeg"), (512, 512, "image/jpeg")]);
+    for a in &all {
+        assert_eq!(decode(&a.bytes).dimensions(), (a.width, a.width));
+        assert!(!contains(&a.bytes, SECRET) && !contains(&a.bytes, b"Exif"));
+    }
+    let a = avatar(&encode(&translucent(50, 80), ImageFormat::Png), &limits(), 32).unwrap();
+    assert_eq!((a.content_type, a.width, a.height), ("image/webp", 32, 32));
+    assert_eq!(
+        avatar(&input, &limits(), 0).unwrap_err(),
+        MediaError::InvalidArgument("avatar size must be between 1 and 2048")
+    );
+}

@@ -16,6 +16,9 @@ pub(super) struct Decoded {
     pub(super) image: DynamicImage,
     /// The orientation the file asked for (applied above).
     pub(super) orientation: Orientation,
+    /// The embedded colour profile, carried into every re-encoded rendition so
+    /// wide-gamut photos (iPhone Display P3) keep their colours.
+    pub(super) icc: Option<Vec<u8>>,
 }
 
 /// The `image` crate's name for a sniffed format.
@@ -63,7 +66,8 @@ pub(super) fn decode(t: ImageType, bytes: &[u8], limits: &ImageLimits) -> Result
     // Unreadable EXIF is dropped with the rest of the metadata, so the picture
     // is shown as stored — the same thing a browser would do without the tag.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
-    Ok(Decoded { image, orientation })
+    Ok(Decoded { image, orientation, icc })
 }

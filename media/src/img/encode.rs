@@ -26,10 +26,19 @@ pub(super) fn has_transparency(img: &DynamicImage) -> bool {
     }
 }
 
+/// Embeds `icc` when the encoder supports it; a picture without its profile is
+/// still a picture, so an unsupported profile is not an error.
+fn with_icc<E: ImageEncoder>(mut enc: E, icc: Option<&[u8]>) -> E {
+    if let Some(icc) = icc {
+        let _ = enc.set_icc_profile(icc.to_vec());
+    }
+    enc
+}
+
 /// Baseline JPEG at `quality`; alpha, if any, is dropped (callers check first).
-pub(super) fn jpeg(img: &DynamicImage, quality: u8) -> Result<EncodedImage, MediaError> {
+pub(super) fn jpeg(img: &DynamicImage, quality: u8, icc: Option<&[u8]>) -> Result<EncodedImage, MediaError> {
     let mut out = Vec::new();
-    let enc = JpegEncoder::new_with_quality(&mut out, quality);
+    let enc = with_icc(JpegEncoder::new_with_quality(&mut out, quality), icc);
     // Encode 8-bit RGB/grey in place; convert only what the encoder cannot take.
     match img {
         DynamicImage::ImageRgb8(b) => enc.write_image(b, b.width(), b.height(), ExtendedColorType::Rgb8)?,
@@ -43,26 +52,40 @@ pub(super) fn jpeg(img: &DynamicImage, quality: u8) -> Result<EncodedImage, Medi
 }
 
 /// Lossless WebP (8-bit RGBA); used for small renditions that have transparency.
-pub(super) fn webp_lossless(img: &DynamicImage) -> Result<EncodedImage, MediaError> {
+pub(super) fn webp_lossless(img: &DynamicImage, icc: Option<&[u8]>) -> Result<EncodedImage, MediaError> {
     let b = img.to_rgba8();
     let mut out = Vec::new();
-    WebPEncoder::new_lossless(&mut out).write_image(&b, b.width(), b.height(), ExtendedColorType::Rgba8)?;
+    with_icc(WebPEncoder::new_lossless(&mut out), icc).write_image(
+        &b,
+        b.width(),
+        b.height(),
+        ExtendedColorType::Rgba8,
+    )?;
     Ok(EncodedImage { bytes: out, content_type: "image/webp", width: b.width(), height: b.height() })
 }
 
 /// PNG in the image's own colour type (keeps 16-bit depth and alpha).
-pub(super) fn png(img: &DynamicImage) -> Result<EncodedImage, MediaError> {
+pub(super) fn png(img: &DynamicImage, icc: Option<&[u8]>) -> Result<EncodedImage, MediaError> {
     let mut out = Vec::new();
-    PngEncoder::new(&mut out).write_image(img.as_bytes(), img.width(), img.height(), img.color().into())?;
+    with_icc(PngEncoder::new(&mut out), icc).write_image(
+        img.as_bytes(),
+        img.width(),
+        img.height(),
+        img.color().into(),
+    )?;
     Ok(EncodedImage { bytes: out, content_type: "image/png", width: img.width(), height: img.height() })
 }
 
 /// A small rendition: JPEG at `quality` when opaque, lossless WebP with transparency.
-pub(super) fn rendition(img: &DynamicImage, quality: u8) -> Result<EncodedImage, MediaError> {
+pub(super) fn rendition(
+    img: &DynamicImage,
+    quality: u8,
+    icc: Option<&[u8]>,
+) -> Result<EncodedImage, MediaError> {
     if has_transparency(img) {
-        webp_lossless(img)
+        webp_lossless(img, icc)
     } else {
-        jpeg(img, quality)
+        jpeg(img, quality, icc)
     }
 }
 

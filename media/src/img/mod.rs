@@ -116,15 +116,16 @@ pub fn process_image(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImag
     let stripped = strip::strip(t, bytes)?;
     let decoded = decode::decode(t, bytes, limits)?;
     let img = &decoded.image;
+    let icc = decoded.icc.as_deref();
     // Stripping the EXIF orientation would show the picture sideways, so a
     // rotated still is re-encoded upright. Animations keep their frames instead:
     // the image crate cannot re-encode them and cameras never tag them.
     let (original, content_type) = if decoded.orientation == Orientation::NoTransforms || stripped.animated {
         (stripped.bytes, t.content_type())
     } else if t != ImageType::Png && !encode::has_transparency(img) {
-        (encode::jpeg(img, 90)?.bytes, "image/jpeg")
+        (encode::jpeg(img, 90, icc)?.bytes, "image/jpeg")
     } else {
-        (encode::png(img)?.bytes, "image/png")
+        (encode::png(img, icc)?.bytes, "image/png")
     };
     let small = encode::fit(img, THUMBNAIL_SIDE);
     Ok(ProcessedImage {
@@ -133,7 +134,7 @@ pub fn process_image(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImag
         width: img.width(),
         height: img.height(),
         animated: stripped.animated,
-        thumbnail: encode::rendition(&small, 80)?,
+        thumbnail: encode::rendition(&small, 80, icc)?,
         placeholder: encode::placeholder(&small),
     })
 }
@@ -155,7 +156,8 @@ pub fn avatars(bytes: &[u8], limits: &ImageLimits, sizes: &[u32]) -> Result<Vec<
     // The walk only validates here: avatars are re-encoded, so no metadata survives.
     strip::strip(t, bytes)?;
     let decoded = decode::decode(t, bytes, limits)?;
-    sizes.iter().map(|&s| encode::rendition(&encode::square(&decoded.image, s), 85)).collect()
+    let icc = decoded.icc.as_deref();
+    sizes.iter().map(|&s| encode::rendition(&encode::square(&decoded.image, s), 85, icc)).collect()
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@ use super::{truncated, Stripped};
 use crate::container::Bytes;
 use crate::MediaError;
 
-/// Whether an APPn/COM segment survives: JFIF (APP0), ICC profile (APP2) and
+/// Whether an APPn/COM segment survives: ICC profile (APP2) and
 /// Adobe (APP14, it says how to read the colour channels). Everything else —
 /// Exif/XMP (APP1), MPF (APP2), IPTC (APP13), comments — is metadata.
 fn keep_app(marker: u8, payload: &[u8]) -> bool {
     match marker {
-        0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        // JFXX only carries a thumbnail; JFIF is rewritten without one (below).
+        0xE0 => false,
         0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
         0xEE => payload.starts_with(b"Adobe"),
         _ => false,
@@ -50,7 +51,13 @@ pub(super) fn strip(b: &[u8]) -> Result<Stripped, MediaError> {
         }
         let seg = b.get_at(pos, 2 + len).ok_or_else(|| truncated("JPEG"))?;
         let is_meta = matches!(marker, 0xE0..=0xEF | 0xFE);
-        if !is_meta || keep_app(marker, &seg[4..]) {
+        if marker == 0xE0 && seg[4..].starts_with(b"JFIF\0") && seg.len() >= 18 {
+            // JFIF header without its optional thumbnail: a thumbnail can show
+            // what a crop removed. 16 = length field + the fixed header fields.
+            out.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
+            out.extend_from_slice(&seg[4..16]);
+            out.extend_from_slice(&[0, 0]);
+        } else if !is_meta || keep_app(marker, &seg[4..]) {
             out.extend_from_slice(seg);
         }
         pos += 2 + len;

@@ -61,7 +61,7 @@ pub(super) fn tiff(orientation: u16) -> Vec<u8> {
 }
 
 /// A JPEG segment.
-fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+pub(super) fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
     let mut s = vec![0xFF, marker];
     s.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
     s.extend_from_slice(payload);

@@ -47,6 +47,37 @@ fn jpeg_orientation_is_applied_then_stripped() {
 }
 
 #[test]
+fn jfif_thumbnail_dropped_icc_profile_kept() {
+    let plain = encode(&gradient(40, 20), ImageFormat::Jpeg);
+    assert_eq!(&plain[2..4], [0xFF, 0xE0], "image writes JFIF first");
+    let jfif_len = usize::from(u16::from_be_bytes([plain[4], plain[5]])) + 2;
+    // JFIF with a 2×1 RGB thumbnail of SECRET-ish bytes, then an ICC profile.
+    let mut jfif = plain[6..6 + 12].to_vec();
+    jfif.extend_from_slice(&[2, 1, b'S', b'E', b'C', b'R', b'E', b'T']);
+    let profile = [b"ICC-PROFILE-BODY".as_slice(); 8].concat();
+    let mut app2 = b"ICC_PROFILE\0\x01\x01".to_vec();
+    app2.extend_from_slice(&profile);
+    let build = |orientation| {
+        let mut input = plain[..2].to_vec();
+        input.extend(segment(0xE1, &[b"Exif\0\0".as_slice(), &tiff(orientation)].concat()));
+        input.extend(segment(0xE0, &jfif));
+        input.extend(segment(0xE2, &app2));
+        input.extend_from_slice(&plain[2 + jfif_len..]);
+        input
+    };
+    let input = build(1);
+
+    let p = process_image(&input, &limits()).unwrap();
+    assert!(!contains(&p.original, b"SECRET"));
+    assert_eq!(&p.original[..20], [&plain[..4], &[0, 16], &plain[6..18], &[0, 0]].concat().as_slice());
+    assert!(contains(&p.original, &profile));
+    // Rotated photos are re-encoded; the profile (e.g. Display P3) goes with them.
+    let rotated = process_image(&build(6), &limits()).unwrap();
+    assert_eq!((rotated.width, rotated.height), (20, 40));
+    assert!(contains(&rotated.original, &profile) && contains(&rotated.thumbnail.bytes, &profile));
+}
+
+#[test]
 fn png_text_exif_and_time_chunks_are_removed_pixels_kept() {
     let img = gradient(30, 17);
     let input = png_with_metadata(&img, 1);

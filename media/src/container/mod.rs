@@ -67,6 +67,3 @@ pub(crate) fn ticks_to_ms(ticks: u64, per_second: u64) -> Option<u64> {
     let ms = (u128::from(ticks) * 1000 + u128::from(per_second) / 2) / u128::from(per_second);
     u64::try_from(ms).ok()
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,7 +1,7 @@
 //! Durations of real files made with ffmpeg (see tests/fixtures/README.md) and
 //! of hand-built byte streams for the cases ffmpeg does not produce.
 
-use super::{ebml, mp3, mp4, ogg, Tracks};
+use crate::container::{ebml, mp3, mp4, ogg, Tracks};
 use crate::{duration_ms, sniff, Kind, MediaError};
 
 /// Asserts `got` is within 50 ms of `want`.

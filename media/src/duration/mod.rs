@@ -20,3 +20,6 @@ pub fn duration_ms(bytes: &[u8], sniffed: &Sniffed) -> Result<Option<u64>, Media
     };
     Ok(Some(ms))
 }
+
+#[cfg(test)]
+mod tests;

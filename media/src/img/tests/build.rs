@@ -167,32 +167,51 @@ pub(super) fn animated_gif_with_metadata() -> Vec<u8> {
     out
 }
 
-/// An extended WebP (VP8X) wrapping a lossless `img`, with EXIF and XMP chunks.
-pub(super) fn webp_with_metadata(img: &DynamicImage, orientation: u16) -> Vec<u8> {
-    let plain = encode(img, ImageFormat::WebP);
-    let vp8l = &plain[12..];
-    let riff_chunk = |kind: &[u8; 4], data: &[u8]| {
-        let mut c = kind.to_vec();
-        c.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        c.extend_from_slice(data);
-        if data.len() % 2 == 1 {
-            c.push(0);
-        }
-        c
-    };
-    let (w, h) = (img.width() - 1, img.height() - 1);
-    let mut vp8x = vec![0x08 | 0x04, 0, 0, 0];
-    vp8x.extend_from_slice(&w.to_le_bytes()[..3]);
-    vp8x.extend_from_slice(&h.to_le_bytes()[..3]);
+/// A RIFF chunk, padded to even length.
+fn riff_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = kind.to_vec();
+    c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    c.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+/// An extended WebP: VP8X (with `flags` and EXIF/XMP announced), the `chunks`
+/// that draw the picture, then EXIF (given orientation) and XMP chunks.
+fn extended_webp(w: u32, h: u32, flags: u8, chunks: &[u8], orientation: u16) -> Vec<u8> {
+    let mut vp8x = vec![flags | 0x08 | 0x04, 0, 0, 0];
+    vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
     let mut body = b"WEBP".to_vec();
     body.extend(riff_chunk(b"VP8X", &vp8x));
-    body.extend_from_slice(vp8l);
+    body.extend_from_slice(chunks);
     body.extend(riff_chunk(b"EXIF", &tiff(orientation)));
     body.extend(riff_chunk(b"XMP ", SECRET));
     let mut out = b"RIFF".to_vec();
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
     out.extend(body);
     out
+}
+
+/// An extended WebP (VP8X) wrapping a lossless `img`, with EXIF and XMP chunks.
+pub(super) fn webp_with_metadata(img: &DynamicImage, orientation: u16) -> Vec<u8> {
+    let plain = encode(img, ImageFormat::WebP);
+    extended_webp(img.width(), img.height(), 0, &plain[12..], orientation)
+}
+
+/// A looping two-frame (red, then blue) 8×6 animated WebP with EXIF and XMP.
+pub(super) fn animated_webp_with_metadata() -> Vec<u8> {
+    let mut chunks = riff_chunk(b"ANIM", &[0, 0, 0, 0, 0, 0]);
+    for colour in [Rgba([255, 0, 0, 255]), Rgba([0, 0, 255, 255])] {
+        let frame = encode(&DynamicImage::ImageRgba8(RgbaImage::from_pixel(8, 6, colour)), ImageFormat::WebP);
+        // Offset 0,0; size 8×6 (minus one); 100 ms; no blending.
+        let mut anmf = vec![0, 0, 0, 0, 0, 0, 7, 0, 0, 5, 0, 0, 100, 0, 0, 0x02];
+        anmf.extend_from_slice(&frame[12..]);
+        chunks.extend(riff_chunk(b"ANMF", &anmf));
+    }
+    extended_webp(8, 6, 0x10 | 0x02, &chunks, 1)
 }
 
 /// True when `needle` occurs in `hay`.

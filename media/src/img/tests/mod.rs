@@ -110,6 +110,20 @@ fn webp_exif_and_xmp_chunks_are_removed() {
 }
 
 #[test]
+fn animated_webp_keeps_frames_loses_exif() {
+    let input = animated_webp_with_metadata();
+    let p = process_image(&input, &limits()).unwrap();
+    assert!(!contains(&p.original, SECRET) && !contains(&p.original, b"EXIF"));
+    assert_eq!(p.original.windows(4).filter(|w| w == b"ANMF").count(), 2);
+    assert_eq!(p.original[20] & 0x0E, 0x02, "still announced as animated, no EXIF/XMP");
+    assert!(p.animated);
+    assert_eq!((p.content_type, p.width, p.height), ("image/webp", 8, 6));
+    // Thumbnail from the first (red) frame.
+    let first = decode(&p.thumbnail.bytes).to_rgb8().get_pixel(0, 0).0;
+    assert!(first[0] > 200 && first[2] < 50, "{first:?}");
+}
+
+#[test]
 fn animated_gif_keeps_frames_loses_comments() {
     let input = animated_gif_with_metadata();
     assert!(contains(&input, SECRET));
@@ -166,6 +180,7 @@ fn truncated_inputs_never_panic() {
         png_with_metadata(&gradient(16, 16), 1),
         webp_with_metadata(&gradient(16, 16), 1),
         animated_gif_with_metadata(),
+        animated_webp_with_metadata(),
     ];
     for input in &inputs {
         for cut in 0..input.len() {

@@ -47,9 +47,14 @@ pub(super) fn check_header(
     Ok((width, height))
 }
 
-/// Decodes the first frame within `limits` and turns it upright.
-pub(super) fn decode(t: ImageType, bytes: &[u8], limits: &ImageLimits) -> Result<Decoded, MediaError> {
-    let (width, height) = check_header(t, bytes, limits)?;
+/// Decodes the first frame within `limits` and turns it upright; `(width,
+/// height)` is what [`check_header`] accepted.
+pub(super) fn decode(
+    t: ImageType,
+    bytes: &[u8],
+    limits: &ImageLimits,
+    (width, height): (u32, u32),
+) -> Result<Decoded, MediaError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format(t));
     let mut l = image::Limits::default();
     // The decoder must not find a bigger picture than the header promised.

@@ -114,9 +114,9 @@ pub fn process_image(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImag
     let t = image_type(bytes)?;
     // Cheap checks first: header pixel count, then the container walk, which
     // also refuses truncated files that a lenient decoder would half-draw.
-    decode::check_header(t, bytes, limits)?;
+    let size = decode::check_header(t, bytes, limits)?;
     let stripped = strip::strip(t, bytes)?;
-    let decoded = decode::decode(t, bytes, limits)?;
+    let decoded = decode::decode(t, bytes, limits, size)?;
     let img = &decoded.image;
     let icc = decoded.icc.as_deref();
     // Stripping the EXIF orientation would show the picture sideways, so a
@@ -154,10 +154,10 @@ pub fn avatars(bytes: &[u8], limits: &ImageLimits, sizes: &[u32]) -> Result<Vec<
         return Err(MediaError::InvalidArgument("avatar size must be between 1 and 2048"));
     }
     let t = image_type(bytes)?;
-    decode::check_header(t, bytes, limits)?;
+    let size = decode::check_header(t, bytes, limits)?;
     // The walk only validates here: avatars are re-encoded, so no metadata survives.
     strip::strip(t, bytes)?;
-    let decoded = decode::decode(t, bytes, limits)?;
+    let decoded = decode::decode(t, bytes, limits, size)?;
     let icc = decoded.icc.as_deref();
     sizes.iter().map(|&s| encode::rendition(&encode::square(&decoded.image, s), 85, icc)).collect()
 }

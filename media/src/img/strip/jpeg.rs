@@ -50,7 +50,14 @@ pub(super) fn strip(b: &[u8]) -> Result<Stripped, MediaError> {
             return Err(MediaError::bad("JPEG file has a damaged segment"));
         }
         let seg = b.get_at(pos, 2 + len).ok_or_else(|| truncated("JPEG"))?;
-        let is_meta = matches!(marker, 0xE0..=0xEF | 0xFE);
+        // C0..=DF are the coding segments (frames, tables, scans, restart
+        // interval); APPn is filtered below; COM and the JPGn extensions
+        // (F0..=FD, nothing a baseline/progressive decoder reads) are dropped;
+        // anything else is not JPEG.
+        let is_meta = matches!(marker, 0xE0..=0xEF | 0xF0..=0xFE);
+        if !is_meta && !matches!(marker, 0xC0..=0xDF) {
+            return Err(MediaError::bad("JPEG file has a damaged segment"));
+        }
         if marker == 0xE0 && seg[4..].starts_with(b"JFIF\0") && seg.len() >= 18 {
             // JFIF header without its optional thumbnail: a thumbnail can show
             // what a crop removed. 16 = length field + the fixed header fields.

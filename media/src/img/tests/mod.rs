@@ -78,6 +78,23 @@ fn jfif_thumbnail_dropped_icc_profile_kept() {
 }
 
 #[test]
+fn progressive_jpeg_with_restarts_is_stripped_losslessly() {
+    // ffmpeg + `jpegtran -progressive -restart 2 -copy all` (tests/fixtures/README.md):
+    // ten scans with Huffman tables between them, restart markers, a COM segment.
+    let input = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/progressive.jpg"));
+    let mut with_exif = input[..2].to_vec();
+    with_exif.extend(segment(0xE1, &[b"Exif\0\0".as_slice(), &tiff(1)].concat()));
+    with_exif.extend_from_slice(&input[2..]);
+    let p = process_image(&with_exif, &limits()).unwrap();
+    assert!(!contains(&p.original, SECRET) && !contains(&p.original, b"Lavc"));
+    assert_eq!((p.width, p.height), (96, 64));
+    assert_eq!(decode(&p.original).to_rgb8(), decode(input).to_rgb8());
+    // Only the comment went: everything from the first table on is byte-identical.
+    let dqt = |b: &[u8]| b.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+    assert_eq!(&p.original[dqt(&p.original)..], &input[dqt(input)..]);
+}
+
+#[test]
 fn png_text_exif_and_time_chunks_are_removed_pixels_kept() {
     let img = gradient(30, 17);
     let input = png_with_metadata(&img, 1);

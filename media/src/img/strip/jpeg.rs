@@ -54,7 +54,7 @@ pub(super) fn strip(b: &[u8]) -> Result<Stripped, MediaError> {
         // interval); APPn is filtered below; COM and the JPGn extensions
         // (F0..=FD, nothing a baseline/progressive decoder reads) are dropped;
         // anything else is not JPEG.
-        let is_meta = matches!(marker, 0xE0..=0xEF | 0xF0..=0xFE);
+        let is_meta = matches!(marker, 0xE0..=0xFE);
         if !is_meta && !matches!(marker, 0xC0..=0xDF) {
             return Err(MediaError::bad("JPEG file has a damaged segment"));
         }

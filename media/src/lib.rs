@@ -10,6 +10,35 @@
 //! Nothing here trusts a file name or a declared content type: every decision is
 //! made from the bytes, and any input this crate cannot fully account for is an
 //! error or, when sniffing, an opaque download.
+//!
+//! An upload handler uses it like this (the work is CPU-bound: run it on a
+//! blocking thread):
+//!
+//! ```
+//! use jeco_media::{duration_ms, process_image, sniff, ImageLimits, Kind, MediaError};
+//!
+//! fn inspect(bytes: &[u8]) -> Result<(), MediaError> {
+//!     let sniffed = sniff(bytes);
+//!     match sniffed.kind {
+//!         // Serve `p.original` as `p.content_type`, never the upload itself.
+//!         Kind::Image => {
+//!             let p = process_image(bytes, &ImageLimits::default())?;
+//!             let _ = (p.original, p.thumbnail, p.placeholder, p.width, p.height);
+//!         }
+//!         Kind::Audio | Kind::Video => {
+//!             let _ms = duration_ms(bytes, &sniffed)?;
+//!         }
+//!         // Serve as an attachment with `sniffed.content_type`.
+//!         Kind::File => {}
+//!     }
+//!     Ok(())
+//! }
+//! # assert!(inspect(b"<html>").is_ok());
+//! ```
+//!
+//! `sniff` decides `Kind::Image` from the signature alone; an image that then
+//! fails `process_image` is not a picture anyone can see and should be refused
+//! (the error text says why) rather than stored.
 
 mod container;
 mod duration;

@@ -151,7 +151,7 @@ fn images_and_files_have_no_duration() {
 }
 
 #[test]
-fn truncated_inputs_never_panic() {
+fn truncated_or_corrupt_inputs_never_panic() {
     for f in [
         fixture!("opus.ogg"),
         fixture!("audio.webm"),
@@ -164,6 +164,12 @@ fn truncated_inputs_never_panic() {
         for cut in (0..f.len()).step_by(97) {
             let part = &f[..cut];
             let _ = duration_ms(part, &sniff(part));
+        }
+        // Corrupted bytes too: every header field the parsers read gets hit.
+        for at in (0..f.len().min(4096)).step_by(3) {
+            let mut bad = f.to_vec();
+            bad[at] ^= 0xFF;
+            let _ = duration_ms(&bad, &sniff(&bad));
         }
     }
 }

@@ -191,7 +191,7 @@ fn truncated_and_corrupt_images_are_bad() {
 }
 
 #[test]
-fn truncated_inputs_never_panic() {
+fn truncated_or_corrupt_inputs_never_panic() {
     let inputs = [
         jpeg_with_metadata(&gradient(16, 16), 6),
         png_with_metadata(&gradient(16, 16), 1),
@@ -202,6 +202,11 @@ fn truncated_inputs_never_panic() {
     for input in &inputs {
         for cut in 0..input.len() {
             let _ = process_image(&input[..cut], &limits());
+        }
+        for at in 0..input.len().min(600) {
+            let mut bad = input.clone();
+            bad[at] ^= 0xFF;
+            let _ = process_image(&bad, &limits());
         }
     }
 }

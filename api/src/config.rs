@@ -66,6 +66,8 @@ pub struct Config {
     pub access_ttl: std::time::Duration,
     /// How often an open WebSocket re-checks the credential it was opened with.
     pub credential_check: std::time::Duration,
+    /// Uploads: storage, limits, URL lifetimes.
+    pub media: crate::media::MediaConfig,
 }
 
 /// Abuse limits (per instance), each with a `JECO_*` variable.
@@ -231,6 +233,7 @@ impl Config {
             credential_check: std::time::Duration::from_millis(
                 parsed("JECO_CREDENTIAL_CHECK_MS", 2_000u64)?.clamp(100, 60_000),
             ),
+            media: crate::media::MediaConfig::from_env()?,
         })
     }
 

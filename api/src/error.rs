@@ -11,6 +11,8 @@ pub enum UserErrorCode {
     Invalid,
     /// A text is longer than allowed.
     TooLong,
+    /// A file is larger than allowed.
+    TooLarge,
     /// A unique value (username, email, room name) is already used.
     Taken,
     /// Wrong username/email or password.
@@ -151,6 +153,7 @@ impl TopLevelCode {
             // A hidden object is reported like a made-up id: the caller's input is wrong.
             UserErrorCode::Invalid
             | UserErrorCode::TooLong
+            | UserErrorCode::TooLarge
             | UserErrorCode::Taken
             | UserErrorCode::InvalidCredentials
             | UserErrorCode::NotFound => TopLevelCode::BadUserInput,

@@ -15,6 +15,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod mail;
+pub mod media;
 pub mod metrics;
 pub mod presence;
 pub mod ratelimit;
@@ -130,7 +131,9 @@ impl Running {
 /// Migrates, binds and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     // Everything that can be wrong in the configuration fails before the database is touched.
-    let keys = TokenKeys::new(&config.load_jwt_secret()?).with_ttl(config.access_ttl);
+    let secret = config.load_jwt_secret()?;
+    let keys = TokenKeys::new(&secret).with_ttl(config.access_ttl);
+    let media = media::Media::new(config.media.clone(), &config.data_dir, &secret)?;
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
     let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql, config.statement_timeout)?;
@@ -164,8 +167,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         presence,
         metrics,
         mailer,
+        media,
     });
     let tailer = tokio::spawn(hub.run_tailer());
+    media::spawn_sweeper(state.clone());
     let app = http::router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

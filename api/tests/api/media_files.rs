@@ -121,7 +121,13 @@ pub async fn put(app: &TestApp, upload_url: &str, bytes: Vec<u8>) -> (u16, Value
 }
 
 /// Uploads a file as an attachment to `conversation`; returns the PUT's status and body.
-pub async fn upload(app: &TestApp, token: &str, conversation: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    conversation: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
     let created = create_upload(
         app,
         token,
@@ -144,7 +150,14 @@ pub const ATTACHMENT_FIELDS: &str =
     "id kind filename contentType byteSize url thumbnailUrl width height placeholder durationMs voice waveform";
 
 /// Sends a message with attachments; returns the sendMessage payload.
-pub async fn send_with(app: &TestApp, token: &str, room: &str, body: &str, client_id: &str, ids: &[&str]) -> Value {
+pub async fn send_with(
+    app: &TestApp,
+    token: &str,
+    room: &str,
+    body: &str,
+    client_id: &str,
+    ids: &[&str],
+) -> Value {
     let q = format!(
         "mutation($i: SendMessageInput!){{ sendMessage(input:$i){{ message{{ id body attachments{{ {ATTACHMENT_FIELDS} }} }} userErrors{{ field code message }} }} }}"
     );
@@ -160,7 +173,11 @@ pub async fn send_with(app: &TestApp, token: &str, room: &str, body: &str, clien
 }
 
 /// GETs a media URL (optionally with a bearer token); returns status, headers and bytes.
-pub async fn fetch(app: &TestApp, url: &str, token: Option<&str>) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+pub async fn fetch(
+    app: &TestApp,
+    url: &str,
+    token: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let mut req = app.http.get(app.url(url));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -181,10 +198,7 @@ pub fn stored_files(app: &TestApp) -> usize {
     fn walk(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir)
             .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
-                    .sum()
+                entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()
             })
             .unwrap_or(0)
     }

@@ -46,6 +46,8 @@ pub struct Opts {
     pub limits: Limits,
     /// The built web app served at `/` (none by default).
     pub web_dir: std::path::PathBuf,
+    /// Persisted queries and trusted operations.
+    pub operations: jeco_api::config::Operations,
 }
 
 impl Default for Opts {
@@ -70,6 +72,7 @@ impl Default for Opts {
                 ..Limits::default()
             },
             web_dir: "/nonexistent".into(),
+            operations: Default::default(),
         }
     }
 }
@@ -128,6 +131,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         limits: opts.limits,
         access_ttl: Duration::from_secs(opts.access_ttl_secs),
         credential_check: Duration::from_millis(opts.credential_check_ms),
+        operations: opts.operations,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {

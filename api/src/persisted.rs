@@ -13,6 +13,11 @@
 //! - **Trusted operations** (`JECO_TRUSTED_OPERATIONS`, see [`manifest`]): only
 //!   the operations of a manifest run, by hash alone or by a text whose hash is
 //!   listed; anything else is `OPERATION_NOT_TRUSTED`. Registration is then off.
+//!
+//! async-graphql's `apollo_persisted_queries` extension is not used: it runs
+//! inside the schema, too late for `GET` (which must know the text to refuse a
+//! mutation), gives its errors no `extensions.code` (our edge would label them
+//! `BAD_USER_INPUT`), and knows nothing of a trusted list.
 
 pub mod manifest;
 

@@ -1,6 +1,7 @@
 //! `graphql/trusted-operations.json`: the web app's operations, exactly as it
-//! sends them (each document with its fragments, see `build.rs`), with their
-//! SHA-256, in Apollo's persisted-query manifest format. The server runs only
+//! sends them (each document with its fragments, see `build.rs`; web/build.rs
+//! hands that text to graphql_client_codegen, whose `QUERY` constant, the
+//! `query` the web app sends, is the same string), with their SHA-256, in Apollo's persisted-query manifest format. The server runs only
 //! these when `JECO_TRUSTED_OPERATIONS` names the file. This test fails when the
 //! checked-in file is stale; `JECO_BLESS=1 cargo test -p jeco-operations --test
 //! trusted_operations` rewrites it.

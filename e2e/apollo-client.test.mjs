@@ -156,6 +156,22 @@ describe('Apollo Client 4 (third-party use)', { timeout: 120_000 }, () => {
     assert.equal(requests[2].body.query, undefined);
   });
 
+  test('with useGETForHashedQueries, the hash goes by GET and the fallback by POST', async () => {
+    const link = new PersistedQueryLink({
+      sha256: (text) => createHash('sha256').update(text).digest('hex'),
+      useGETForHashedQueries: true,
+    }).concat(new HttpLink({ uri: `${server.url}/graphql`, headers: { authorization: `Bearer ${alice.token}` } }));
+    const client = new ApolloClient({ link, cache: new InMemoryCache() });
+    const CURSOR = gql`query Cursor${rand()} { eventCursor }`;
+    requests.length = 0;
+    const first = await client.query({ query: CURSOR, fetchPolicy: 'network-only' });
+    assert.equal(typeof first.data.eventCursor, 'string');
+    assert.deepEqual(requests.map((r) => r.method), ['GET', 'POST']);
+    assert.equal(new URL(requests[0].url).searchParams.get('query'), null);
+    await client.query({ query: CURSOR, fetchPolicy: 'network-only' });
+    assert.deepEqual(requests.map((r) => r.method), ['GET', 'POST', 'GET']);
+  });
+
   test('named fragments over an interface keep their data (possibleTypes)', async () => {
     const client = await connect();
     const NODE = gql`

@@ -52,6 +52,8 @@ pub struct AppState {
     pub mailer: Arc<crate::mail::Mailer>,
     /// Uploads, storage and signed file URLs.
     pub media: Arc<crate::media::Media>,
+    /// Persisted queries and trusted operations.
+    pub persisted: Arc<crate::persisted::Persisted>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -78,6 +80,8 @@ pub struct Parts {
     pub mailer: crate::mail::Mailer,
     /// Uploads, storage and signed file URLs.
     pub media: crate::media::Media,
+    /// Persisted queries and trusted operations.
+    pub persisted: crate::persisted::Persisted,
 }
 
 impl AppState {
@@ -95,6 +99,7 @@ impl AppState {
             metrics,
             mailer,
             media,
+            persisted,
         } = parts;
         let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
         let auth = Authenticator::new(pool.clone(), keys);
@@ -128,6 +133,7 @@ impl AppState {
             deliveries,
             mailer: Arc::new(mailer),
             media: Arc::new(media),
+            persisted: Arc::new(persisted),
         }
     }
 }

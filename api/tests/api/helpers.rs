@@ -48,6 +48,8 @@ pub struct Opts {
     pub web_dir: std::path::PathBuf,
     /// Uploads (tests: no access-answer cache, a fast sweeper).
     pub media: jeco_api::media::MediaConfig,
+    /// Persisted queries and trusted operations.
+    pub operations: jeco_api::config::Operations,
 }
 
 impl Default for Opts {
@@ -77,6 +79,7 @@ impl Default for Opts {
                 sweep_every: Duration::from_millis(200),
                 ..Default::default()
             },
+            operations: Default::default(),
         }
     }
 }
@@ -136,6 +139,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         access_ttl: Duration::from_secs(opts.access_ttl_secs),
         credential_check: Duration::from_millis(opts.credential_check_ms),
         media: opts.media,
+        operations: opts.operations,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {

@@ -197,6 +197,18 @@ ensure_redis() {
 build_web() {
   step "building web app (trunk build --release → web/dist)"
   (cd "$ROOT/web" && CARGO_TARGET_DIR="$JECO_WEB_TARGET_DIR" trunk build --release)
+  precompress "$ROOT/web/dist"
+}
+
+# precompress DIR — writes FILE.br (Brotli, best) and FILE.gz (gzip -9) next to
+# every text or wasm asset, which the server sends to browsers that accept them
+# (api/src/webapp.rs).
+precompress() {
+  local f
+  while IFS= read -r -d '' f; do
+    gzip -9 -k -f -n "$f"
+    if have brotli; then brotli -q 11 -k -f "$f"; fi
+  done < <(find "$1" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) -print0)
 }
 
 build_api() {

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::graphql::{self, AppSchema, RequestInfo};
@@ -66,8 +65,7 @@ pub fn sdl() -> String {
 /// All routes.
 pub fn router(state: AppState) -> Router {
     let schema = graphql::build(state.clone());
-    let web = &state.config.web_dir;
-    let web_app = ServeDir::new(web).fallback(ServeFile::new(web.join("index.html")));
+    let web = state.config.web_dir.clone();
     let graphiql_dir = state.config.graphiql_dir.clone();
     let policy = crate::csp::policy(&[&web.join("index.html"), &graphiql_dir.join("index.html")]);
     let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"));
@@ -88,7 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::media_routes::routes())
-        .fallback_service(web_app)
+        .fallback_service(crate::webapp::routes(&web))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(move |r: Response| {
             let policy = policy.clone();

@@ -25,6 +25,7 @@ pub mod redis_broker;
 pub mod services;
 pub mod state;
 pub mod tx;
+pub mod webapp;
 pub mod ws;
 
 use std::net::SocketAddr;

@@ -44,3 +44,46 @@ async fn html_pages_carry_a_strict_content_security_policy() {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let _ = std::fs::remove_dir_all(&web);
 }
+
+/// The web app: content-hashed assets are cached for a year, `index.html` and
+/// client routes revalidate, and the precompressed file is served to a browser
+/// that accepts it (Brotli first, then gzip), the plain one otherwise.
+#[tokio::test]
+async fn the_web_app_is_served_precompressed_with_cache_headers() {
+    let web = std::env::temp_dir().join(format!("jeco-web-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(web.join("index.html"), "<!doctype html><title>Jeco</title>").unwrap();
+    let js = "jeco-web-0123456789abcdef.js";
+    std::fs::write(web.join(js), "plain").unwrap();
+    std::fs::write(web.join(format!("{js}.br")), "brotli").unwrap();
+    std::fs::write(web.join(format!("{js}.gz")), "gzip").unwrap();
+    let app = spawn_app_with(Opts { web_dir: web.clone(), ..Opts::default() }).await;
+    let get = |path: String, encoding: &'static str| {
+        let req = app.http.get(app.url(&path));
+        let req = if encoding.is_empty() { req } else { req.header("accept-encoding", encoding) };
+        async move {
+            let r = req.send().await.unwrap();
+            let h = r.headers().clone();
+            let header = |n: &str| h.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            (
+                r.status().as_u16(),
+                header("cache-control"),
+                header("content-encoding"),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let immutable = "public, max-age=31536000, immutable".to_string();
+    assert_eq!(
+        get(format!("/{js}"), "gzip, deflate, br").await,
+        (200, immutable.clone(), "br".into(), "brotli".into())
+    );
+    assert_eq!(get(format!("/{js}"), "gzip").await, (200, immutable.clone(), "gzip".into(), "gzip".into()));
+    assert_eq!(get(format!("/{js}"), "").await, (200, immutable, String::new(), "plain".into()));
+    for path in ["/", "/index.html", "/rooms/1"] {
+        let (status, cache, _, body) = get(path.to_string(), "").await;
+        assert_eq!((status, cache.as_str()), (200, "no-cache"), "{path}");
+        assert!(body.contains("Jeco"));
+    }
+    let _ = std::fs::remove_dir_all(&web);
+}

@@ -33,8 +33,8 @@ pub struct MessageEnv {
     pub member: bool,
     /// The message to highlight briefly (after a jump).
     pub highlighted: Option<String>,
-    /// Retry a failed send: `(client_id, body, reply_to_id)`.
-    pub on_retry: Callback<(String, String, Option<String>)>,
+    /// Retry a failed send.
+    pub on_retry: Callback<Message>,
     /// Start replying to a message.
     pub on_reply: Callback<ReplyPreview>,
     /// Scroll to (and highlight) a message by id, loading history as needed.
@@ -117,11 +117,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     }
 
     let onretry = {
-        let on_retry = env.on_retry.clone();
-        let client_id = m.client_id.clone();
-        let body = m.body.clone().unwrap_or_default();
-        let reply = m.reply_to.as_ref().map(|r| r.id.clone());
-        Callback::from(move |_| on_retry.emit((client_id.clone(), body.clone(), reply.clone())))
+        let (on_retry, failed_message) = (env.on_retry.clone(), m.clone());
+        Callback::from(move |_| on_retry.emit(failed_message.clone()))
     };
     let save_edit = {
         let (chat, on_error, editing, edit_ref) =

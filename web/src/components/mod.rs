@@ -14,6 +14,8 @@ mod protected;
 mod shell;
 mod theme_toggle;
 mod timeline;
+mod upload_chips;
+mod voice_recorder;
 
 pub use composer::Composer;
 pub use connection_status::ConnectionStatus;

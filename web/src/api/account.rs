@@ -82,7 +82,12 @@ macro_rules! ok_payload {
 pub async fn profile() -> Result<Profile, ApiError> {
     let v = execute::<Viewer>(viewer::Variables).await?.viewer.ok_or(ApiError::NotLoggedIn)?;
     Ok(Profile {
-        user: UserRef { id: v.id, username: v.username, display_name: v.display_name, avatar_url: v.avatar_url },
+        user: UserRef {
+            id: v.id,
+            username: v.username,
+            display_name: v.display_name,
+            avatar_url: v.avatar_url,
+        },
         email: v.email,
         bio: v.bio,
     })
@@ -101,7 +106,12 @@ pub async fn update_profile(display_name: String, bio: String) -> Result<Profile
     }
     let u = payload.user.ok_or_else(|| missing("user"))?;
     Ok(Profile {
-        user: UserRef { id: u.id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url },
+        user: UserRef {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            avatar_url: u.avatar_url,
+        },
         email: u.email,
         bio: u.bio,
     })

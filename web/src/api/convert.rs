@@ -4,12 +4,12 @@
 use super::ops::{
     conversation_events as ev, conversation_history as hist, conversation_info as info,
     conversations as convs, create_room, delete_message, edit_message, invite_to_room, join_room, leave_room,
-    login, message_by_id as by_id, open_direct_conversation as open_dm, pin_message, refresh_session, register, remove_member,
-    send_message, toggle_reaction, unpin_message, update_room,
+    login, message_by_id as by_id, open_direct_conversation as open_dm, pin_message, refresh_session,
+    register, remove_member, send_message, toggle_reaction, unpin_message, update_room,
 };
 use crate::state::model::{
-    Attachment, AttachmentKind, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery, EventPayload,
-    HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
+    Attachment, AttachmentKind, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary,
+    Delivery, EventPayload, HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
 };
 
 macro_rules! user_from {

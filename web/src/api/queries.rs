@@ -115,7 +115,8 @@ pub async fn send_message(
     attachment_ids: Vec<String>,
 ) -> Result<Message, ApiError> {
     let attachment_ids = (!attachment_ids.is_empty()).then_some(attachment_ids);
-    let input = send_message::SendMessageInput { conversation_id, body, client_id, reply_to_id, attachment_ids };
+    let input =
+        send_message::SendMessageInput { conversation_id, body, client_id, reply_to_id, attachment_ids };
     let payload = execute::<SendMessage>(send_message::Variables { input }).await?.send_message;
     if let Some(error) = user_errors!(payload.user_errors) {
         return Err(error);

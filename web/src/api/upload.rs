@@ -164,7 +164,10 @@ mod tests {
             Ok(Stored { id: "QXR0".into(), kind: AttachmentKind::Image, content_type: "image/png".into() })
         );
         let refused = parse_answer(413, r#"{"code":"TOO_LARGE","message":"The file is over 25 MiB."}"#);
-        assert_eq!(refused, Err(ApiError::User(vec![("The file is over 25 MiB.".into(), "TOO_LARGE".into())])));
+        assert_eq!(
+            refused,
+            Err(ApiError::User(vec![("The file is over 25 MiB.".into(), "TOO_LARGE".into())]))
+        );
         assert_eq!(refused.unwrap_err().to_string(), "The file is over 25 MiB.");
         assert_eq!(parse_answer(502, "<html>"), Err(ApiError::Http(502)));
         assert_eq!(kind_from_name("OTHER"), AttachmentKind::File);

@@ -12,9 +12,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, Element, FileList, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use super::quote_text;
 use super::upload_chips::UploadChips;
 use super::voice_recorder::{Recording, VoiceRecorder};
-use super::quote_text;
 use crate::api::media::Voice;
 use crate::hooks::{use_uploads, NewUpload};
 use crate::state::live::TypingSignal;

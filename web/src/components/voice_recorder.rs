@@ -200,7 +200,8 @@ pub fn voice_recorder(props: &VoiceRecorderProps) -> Html {
         });
     }
     let send = {
-        let (session, recording, on_recorded) = (session.clone(), recording.clone(), props.on_recorded.clone());
+        let (session, recording, on_recorded) =
+            (session.clone(), recording.clone(), props.on_recorded.clone());
         Callback::from(move |_: ()| {
             recording.set(false);
             finish(session.clone(), on_recorded.clone());
@@ -214,8 +215,14 @@ pub fn voice_recorder(props: &VoiceRecorderProps) -> Html {
                 return;
             }
             error.set(None);
-            let (session, recording, elapsed, level, error, send) =
-                (session.clone(), recording.clone(), elapsed.clone(), level.clone(), error.clone(), send.clone());
+            let (session, recording, elapsed, level, error, send) = (
+                session.clone(),
+                recording.clone(),
+                elapsed.clone(),
+                level.clone(),
+                error.clone(),
+                send.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 let mut s = match start().await {
                     Ok(s) => s,

@@ -77,7 +77,8 @@ async fn run(
         return Ok(());
     }
     let progress = uploads.clone();
-    let (request, rx) = upload::put(&url, &new.blob, move |f| progress.dispatch(UploadAction::Progress(key, f)))?;
+    let (request, rx) =
+        upload::put(&url, &new.blob, move |f| progress.dispatch(UploadAction::Progress(key, f)))?;
     inflight.borrow_mut().requests.insert(key, request);
     let answer = upload::answer(rx).await;
     let request = inflight.borrow_mut().requests.remove(&key);

@@ -127,7 +127,7 @@ pub fn waveform_bars(waveform: &[i64], count: usize) -> Vec<f64> {
 pub fn initials(display_name: &str, username: &str) -> String {
     let source = if display_name.trim().is_empty() { username } else { display_name };
     let mut words = source.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
-    let letters: String = match (words.next(), words.last()) {
+    let letters: String = match (words.next(), words.next_back()) {
         (Some(a), Some(b)) => [a, b].iter().collect(),
         (Some(a), None) => a.to_string(),
         _ => "?".to_owned(),
@@ -144,9 +144,62 @@ pub fn check_count(already: usize, adding: usize) -> Result<(), String> {
     }
 }
 
+/// A ThumbHash placeholder decoded: `(width, height, RGBA pixels)` (about 32 px on
+/// the long side), or `None` when it is not valid base64 ThumbHash.
+pub fn placeholder_rgba(placeholder: &str) -> Option<(usize, usize, Vec<u8>)> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(placeholder.trim()).ok()?;
+    thumbhash::thumb_hash_to_rgba(&bytes).ok()
+}
+
+/// The placeholder's average colour as CSS, painted when a picture cannot be drawn.
+pub fn placeholder_average_css(placeholder: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(placeholder.trim()).ok()?;
+    let (r, g, b, a) = thumbhash::thumb_hash_to_average_rgba(&bytes).ok()?;
+    let c = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    Some(format!("rgba({}, {}, {}, {:.2})", c(r), c(g), c(b), a.clamp(0.0, 1.0)))
+}
+
+/// Display size (CSS px) of an image box at most `max` px on its long side.
+pub fn fit(width: i64, height: i64, max: f64) -> (f64, f64) {
+    let (w, h) = (width.max(1) as f64, height.max(1) as f64);
+    let scale = (max / w.max(h)).min(1.0);
+    ((w * scale).round(), (h * scale).round())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_decode_or_are_refused() {
+        // A 4x2 red-left / blue-right image encoded by the thumbhash crate itself.
+        let mut rgba = Vec::new();
+        for _y in 0..2 {
+            for x in 0..4 {
+                rgba.extend_from_slice(if x < 2 { &[255, 0, 0, 255] } else { &[0, 0, 255, 255] });
+            }
+        }
+        use base64::Engine as _;
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(thumbhash::rgba_to_thumb_hash(4, 2, &rgba));
+        let (w, h, pixels) = placeholder_rgba(&hash).expect("decodes");
+        assert!(w > h, "landscape stays landscape: {w}x{h}");
+        assert_eq!(pixels.len(), w * h * 4);
+        let css = placeholder_average_css(&hash).expect("average");
+        assert!(css.starts_with("rgba("), "{css}");
+        assert_eq!(placeholder_rgba("not base64!"), None);
+        assert_eq!(placeholder_average_css(""), None);
+    }
+
+    #[test]
+    fn images_fit_their_box() {
+        assert_eq!(fit(4000, 3000, 320.0), (320.0, 240.0));
+        assert_eq!(fit(1000, 2000, 320.0), (160.0, 320.0));
+        assert_eq!(fit(100, 50, 320.0), (100.0, 50.0));
+        assert_eq!(fit(0, 0, 320.0), (1.0, 1.0));
+    }
 
     #[test]
     fn sizes_and_durations_read_naturally() {

@@ -12,8 +12,9 @@ pub mod uploads;
 
 pub use live::{LiveAction, LiveState, NotificationItem, NotificationKind};
 pub use model::{
-    Attachment, AttachmentKind, ConnectionState, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery,
-    EventPayload, HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
+    Attachment, AttachmentKind, ConnectionState, ConversationEvent, ConversationKind, ConversationMeta,
+    ConversationSummary, Delivery, EventPayload, HistoryPage, Message, ReactionGroup, ReplyPreview, Role,
+    UserRef,
 };
 pub use store::{apply_event, ChatAction, ChatState};
 pub use timeline::Timeline;

@@ -93,6 +93,8 @@ pub fn attachments(props: &AttachmentsProps) -> Html {
     }
     let items = props.attachments.iter().map(|a| {
         let body = match a.kind {
+            // No URL yet (a pending send of audio, video or a file): a card without link.
+            _ if a.url.is_empty() => file_card(a),
             AttachmentKind::Image => image(a, &viewing, &on_error),
             AttachmentKind::Audio => html! { <AudioPlayer attachment={a.clone()} on_error={on_error.clone()} /> },
             AttachmentKind::Video => {
@@ -155,8 +157,10 @@ fn file_card(a: &Attachment) -> Html {
                 <span class="file-name" title={a.filename.clone()}>{ a.filename.clone() }</span>
                 <span class="file-size muted">{ format_size(a.byte_size) }</span>
             </span>
-            <a class="btn btn-small" href={a.url.clone()} download={a.filename.clone()}
-                data-testid="attachment-download">{ "Download" }</a>
+            if !a.url.is_empty() {
+                <a class="btn btn-small" href={a.url.clone()} download={a.filename.clone()}
+                    data-testid="attachment-download">{ "Download" }</a>
+            }
         </div>
     }
 }

@@ -104,9 +104,15 @@ pub fn use_uploads(conversation_id: String) -> UploadsHandle {
                     inflight.next_key += 1;
                     inflight.next_key
                 };
-                // A local preview for the chip and the pending message.
-                let local_url = web_sys::Url::create_object_url_with_blob(&new.blob).unwrap_or_default();
+                // A local preview of images for the chip and the pending message (the
+                // page's CSP allows `blob:` images only, not `blob:` audio or video).
                 let kind = guess_kind(&new.blob.type_());
+                let local_url = match kind {
+                    AttachmentKind::Image => {
+                        web_sys::Url::create_object_url_with_blob(&new.blob).unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
                 let (voice, waveform, duration_ms) = match &new.voice {
                     Some((v, ms)) => (true, v.waveform.clone(), Some(*ms)),
                     None => (false, Vec::new(), None),

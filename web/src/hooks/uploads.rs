@@ -60,6 +60,8 @@ struct Inflight {
     next_key: u32,
     requests: HashMap<u32, UploadRequest>,
     cancelled: HashSet<u32>,
+    /// The composer is gone: start nothing more.
+    closed: bool,
 }
 
 /// createUpload, then PUT; reports progress and the outcome to the chip `key`.
@@ -73,7 +75,7 @@ async fn run(
     let size = new.blob.size() as i64;
     let voice = new.voice.map(|(v, _)| v);
     let (_, url) = media::create_upload(purpose, new.name, size, voice).await?;
-    if inflight.borrow().cancelled.contains(&key) {
+    if inflight.borrow().closed || inflight.borrow().cancelled.contains(&key) {
         return Ok(());
     }
     let progress = uploads.clone();
@@ -93,6 +95,20 @@ async fn run(
 pub fn use_uploads(conversation_id: String) -> UploadsHandle {
     let state = use_reducer(Uploads::default);
     let inflight = use_mut_ref(Inflight::default);
+    // Unmounting aborts what is still uploading (the tasks hold the map, not the hook).
+    {
+        let inflight = inflight.clone();
+        use_effect_with((), move |_| {
+            move || {
+                let requests = {
+                    let mut inflight = inflight.borrow_mut();
+                    inflight.closed = true;
+                    std::mem::take(&mut inflight.requests)
+                };
+                drop(requests);
+            }
+        });
+    }
     let add = {
         let (dispatcher, inflight) = (state.dispatcher(), inflight.clone());
         let count = state.items.len();

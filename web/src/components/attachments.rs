@@ -77,13 +77,16 @@ pub struct AttachmentsProps {
 pub fn attachments(props: &AttachmentsProps) -> Html {
     let chat = use_chat().map(|c| c.dispatcher());
     let viewing = use_state(|| None::<Attachment>);
-    let refreshed = use_mut_ref(|| false);
-    // One refresh per message view: a URL that fails again stays failed.
+    // The URLs a refresh was asked for: one refresh per set of URLs, so URLs that
+    // fail again after a refresh stay failed instead of looping.
+    let refreshed_for = use_mut_ref(|| None::<String>);
     let on_error = {
         let id = props.message_id.clone();
+        let urls: String = props.attachments.iter().map(|a| a.url.as_str()).collect::<Vec<_>>().join(" ");
         Callback::from(move |_: ()| {
-            if let (Some(id), false) = (id.clone(), *refreshed.borrow()) {
-                *refreshed.borrow_mut() = true;
+            let Some(id) = id.clone() else { return };
+            if refreshed_for.borrow().as_deref() != Some(urls.as_str()) {
+                *refreshed_for.borrow_mut() = Some(urls.clone());
                 refresh_message(chat.clone(), id);
             }
         })

@@ -155,7 +155,7 @@ fn image(a: &Attachment, viewing: &UseStateHandle<Option<Attachment>>, on_error:
 fn file_card(a: &Attachment) -> Html {
     html! {
         <div class="attachment-file" data-testid="attachment-file">
-            <span class="file-icon" aria-hidden="true">{ "📄" }</span>
+            <span class="file-icon">{ super::icons::file() }</span>
             <span class="file-info">
                 <span class="file-name" title={a.filename.clone()}>{ a.filename.clone() }</span>
                 <span class="file-size muted">{ format_size(a.byte_size) }</span>

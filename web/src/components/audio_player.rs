@@ -109,7 +109,7 @@ pub fn audio_player(props: &AudioPlayerProps) -> Html {
                 ontimeupdate={sync.clone()} onloadedmetadata={sync.clone()} onseeked={sync.clone()}
                 onended={onpause.clone()} {onplay} {onpause} {onerror} />
             <button type="button" class="btn btn-icon play" data-testid="audio-play" aria-label={label}
-                title={label} onclick={ontoggle}>{ if *playing { "⏸" } else { "▶" } }</button>
+                title={label} onclick={ontoggle}>{ if *playing { super::icons::pause() } else { super::icons::play() } }</button>
             <div class="waveform" data-testid="audio-waveform" role="slider" aria-label="Seek"
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", played * 100.0)}
                 onclick={onseek}>{ for bars }</div>

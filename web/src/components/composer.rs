@@ -227,7 +227,7 @@ pub fn composer(props: &ComposerProps) -> Html {
             <input type="file" multiple=true class="visually-hidden" ref={file_ref} data-testid="composer-file"
                 tabindex="-1" aria-hidden="true" onchange={onpick} />
             <button type="button" class="btn btn-icon" data-testid="composer-attach" title="Attach files"
-                aria-label="Attach files" disabled={props.disabled} onclick={onattach}>{ "📎" }</button>
+                aria-label="Attach files" disabled={props.disabled} onclick={onattach}>{ super::icons::attach() }</button>
             <textarea ref={input_ref} data-testid="composer-input" rows="2"
                 placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
                 aria-label="Message" value={(*text).clone()} {oninput} {onkeydown} {onblur} {onpaste}

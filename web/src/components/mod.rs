@@ -7,6 +7,7 @@ mod composer;
 mod connection_status;
 mod conversation_list;
 mod form_error;
+mod icons;
 mod link;
 mod live;
 mod members_panel;

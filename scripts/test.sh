@@ -40,9 +40,9 @@ run_step() {
   STEP_RC=$rc
   names+=("$name")
   if [ "$rc" -eq 0 ]; then
-    results+=("ok    $(printf '%-12s %4ss' "$name" $((SECONDS - start)))")
+    results+=("ok    $(printf '%-16s %4ss' "$name" $((SECONDS - start)))")
   else
-    results+=("FAIL  $(printf '%-12s %4ss  (exit %s)' "$name" $((SECONDS - start)) "$rc")")
+    results+=("FAIL  $(printf '%-16s %4ss  (exit %s)' "$name" $((SECONDS - start)) "$rc")")
     failed=$((failed + 1))
     printf '!!! step %s failed (exit %s)\n' "$name" "$rc" >&2
   fi
@@ -52,7 +52,7 @@ run_step() {
 skip_step() {
   selected "$1" || return 0
   names+=("$1")
-  results+=("FAIL  $(printf '%-12s        (skipped: %s)' "$1" "$2")")
+  results+=("FAIL  $(printf '%-16s        (skipped: %s)' "$1" "$2")")
   failed=$((failed + 1))
 }
 
@@ -110,6 +110,9 @@ run_step deny "cargo deny check bans licenses sources" \
   cargo deny --log-level error check bans licenses sources
 
 run_step compose "validating docker-compose.yml and docker/" "$ROOT/scripts/check-compose.sh"
+
+run_step schema-evolution "graphql/schema.graphql against the released SDL (GraphQL Inspector)" \
+  "$ROOT/scripts/check-schema-evolution.sh"
 
 if [ "$services_ok" -eq 1 ]; then
   run_step schema-diff "diesel print-schema against schema/src/schema.rs" "$ROOT/scripts/check-schema.sh"

@@ -66,6 +66,25 @@ pub struct Config {
     pub access_ttl: std::time::Duration,
     /// How often an open WebSocket re-checks the credential it was opened with.
     pub credential_check: std::time::Duration,
+    /// Uploads: storage, limits, URL lifetimes.
+    pub media: crate::media::MediaConfig,
+    /// Persisted queries and trusted operations.
+    pub operations: Operations,
+}
+
+/// Persisted operations (see `crate::persisted`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operations {
+    /// Automatic Persisted Queries kept in memory (`JECO_APQ_CACHE`), least recently used dropped first.
+    pub apq_cache: usize,
+    /// The manifest of the only operations allowed to run (`JECO_TRUSTED_OPERATIONS`); none: any.
+    pub trusted: Option<PathBuf>,
+}
+
+impl Default for Operations {
+    fn default() -> Self {
+        Operations { apq_cache: 10_000, trusted: None }
+    }
 }
 
 /// Abuse limits (per instance), each with a `JECO_*` variable.
@@ -231,6 +250,11 @@ impl Config {
             credential_check: std::time::Duration::from_millis(
                 parsed("JECO_CREDENTIAL_CHECK_MS", 2_000u64)?.clamp(100, 60_000),
             ),
+            media: crate::media::MediaConfig::from_env()?,
+            operations: Operations {
+                apq_cache: parsed("JECO_APQ_CACHE", Operations::default().apq_cache)?.max(1),
+                trusted: var("JECO_TRUSTED_OPERATIONS")?.map(PathBuf::from),
+            },
         })
     }
 

@@ -11,6 +11,8 @@ pub enum UserErrorCode {
     Invalid,
     /// A text is longer than allowed.
     TooLong,
+    /// A file is larger than allowed.
+    TooLarge,
     /// A unique value (username, email, room name) is already used.
     Taken,
     /// Wrong username/email or password.
@@ -114,6 +116,14 @@ pub enum TopLevelCode {
     ValidationFailed,
     /// The HTTP request is not a GraphQL request (body, method, content type).
     BadRequest,
+    /// An Automatic Persisted Query's hash that is not registered (send the text).
+    PersistedQueryNotFound,
+    /// A persisted query's text does not have the hash sent with it.
+    PersistedQueryHashMismatch,
+    /// `extensions.persistedQuery` is malformed or of another version.
+    PersistedQueryNotSupported,
+    /// The server runs only its trusted operations and this is not one.
+    OperationNotTrusted,
 }
 
 impl TopLevelCode {
@@ -128,6 +138,10 @@ impl TopLevelCode {
             TopLevelCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
             TopLevelCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             TopLevelCode::BadRequest => "BAD_REQUEST",
+            TopLevelCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            TopLevelCode::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            TopLevelCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            TopLevelCode::OperationNotTrusted => "OPERATION_NOT_TRUSTED",
         }
     }
 
@@ -151,6 +165,7 @@ impl TopLevelCode {
             // A hidden object is reported like a made-up id: the caller's input is wrong.
             UserErrorCode::Invalid
             | UserErrorCode::TooLong
+            | UserErrorCode::TooLarge
             | UserErrorCode::Taken
             | UserErrorCode::InvalidCredentials
             | UserErrorCode::NotFound => TopLevelCode::BadUserInput,

@@ -4,7 +4,7 @@
 //! so a table change cannot make the stored log unreadable.
 
 use chrono::{DateTime, Utc};
-use jeco_schema::ids::{ConversationId, MessageId, UserId};
+use jeco_schema::ids::{AttachmentId, ConversationId, MessageId, UserId};
 use jeco_schema::log::LogPos;
 use jeco_schema::models;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,10 @@ pub struct PublicUser {
     /// only set when loaded from the users table.
     #[serde(skip)]
     pub bio: Option<String>,
+    /// The avatar upload; like `bio`, never stored in events, so only set
+    /// when loaded from the users table.
+    #[serde(skip)]
+    pub avatar_id: Option<AttachmentId>,
 }
 
 impl From<&models::User> for PublicUser {
@@ -40,6 +44,7 @@ impl From<&models::User> for PublicUser {
             display_name: u.display_name.clone(),
             created_at: u.created_at,
             bio: u.bio.clone(),
+            avatar_id: u.avatar_id,
         }
     }
 }

@@ -21,6 +21,10 @@ use crate::graphql::{self, AppSchema, RequestInfo};
 use crate::guards::{self, error_response};
 use crate::state::AppState;
 
+pub mod respond;
+
+use respond::{negotiated, request_error, respond};
+
 /// Largest GraphQL request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -72,7 +76,7 @@ pub fn router(state: AppState) -> Router {
     // What a page on another origin may call (and read): not the WebSocket,
     // whose upgrade keeps the Origin allow-list, nor anything else.
     let cross_origin = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(negotiated_get).post(negotiated_post))
         .route("/graphql/schema.graphql", get(schema_sdl))
         .route("/graphql/possible-types.json", get(move || possible_types(types.clone())))
         .layer(axum::middleware::from_fn(crate::cors::layer));
@@ -83,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(crate::media::routes())
         .fallback_service(web_app)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(move |r: Response| {
@@ -166,77 +171,34 @@ async fn execute(http: &Http, headers: &HeaderMap, ip: IpAddr, request: async_gr
     out
 }
 
-/// The modern GraphQL-over-HTTP response type.
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-/// A request error as sent: no `data` entry at all (GraphQL-over-HTTP, and the
-/// GraphQL spec for errors raised before execution).
-#[derive(serde::Serialize)]
-struct RequestError {
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    extensions: std::collections::BTreeMap<String, async_graphql::Value>,
-    errors: Vec<async_graphql::ServerError>,
+// Each refusal made before GraphQL runs answers in the negotiated type too.
+async fn negotiated_post(
+    http: State<Http>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let out = graphql_post(http, peer, &headers, body).await;
+    negotiated(&headers, out)
 }
 
-/// Writes a GraphQL response in the type the client prefers. As
-/// `application/json` everything is 200 (older clients expect that); as
-/// `application/graphql-response+json` a request error is 400.
-fn respond(headers: &HeaderMap, mut response: async_graphql::Response, executed: bool) -> Response {
-    let modern = prefers_graphql_response(headers);
-    let request_error = !executed && !response.errors.is_empty();
-    let status = if request_error && modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let extra = std::mem::take(&mut response.http_headers);
-    let body = if request_error {
-        let errors = std::mem::take(&mut response.errors);
-        serde_json::to_vec(&RequestError { extensions: std::mem::take(&mut response.extensions), errors })
-    } else {
-        serde_json::to_vec(&response)
-    };
-    let body = match body {
-        Ok(body) => body,
-        Err(e) => {
-            let message = crate::error::internal(e).message;
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &message);
-        }
-    };
-    let media = if modern { GRAPHQL_RESPONSE_JSON } else { "application/json" };
-    let mut out = (status, [(CONTENT_TYPE, HeaderValue::from_static(media))], body).into_response();
-    for (name, value) in extra.iter() {
-        out.headers_mut().append(name, value.clone());
-    }
-    out
-}
-
-/// Whether `Accept` ranks `application/graphql-response+json` at least as high
-/// as `application/json` (or a wildcard covering it). Without `Accept`, or with
-/// only `*/*`, the answer is `application/json`, as the spec asks for clients
-/// that predate the new type.
-fn prefers_graphql_response(headers: &HeaderMap) -> bool {
-    let (mut modern, mut json) = (0.0_f32, 0.0_f32);
-    let ranges = headers.get_all(axum::http::header::ACCEPT).into_iter().filter_map(|v| v.to_str().ok());
-    for range in ranges.flat_map(|v| v.split(',')) {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        match media.as_str() {
-            GRAPHQL_RESPONSE_JSON => modern = modern.max(q),
-            "application/json" | "application/*" | "*/*" => json = json.max(q),
-            _ => {}
-        }
-    }
-    modern > 0.0 && modern >= json
+async fn negotiated_get(
+    http: State<Http>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let out = graphql_get(http, peer, &headers, params).await;
+    negotiated(&headers, out)
 }
 
 async fn graphql_post(
     State(http): State<Http>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ip = guards::client_ip(&http.state, peer, &headers);
+    let ip = guards::client_ip(&http.state, peer, headers);
     if let Some(refused) = guards::over_ip_rate(&http.state, ip) {
         return refused;
     }
@@ -252,7 +214,7 @@ async fn graphql_post(
     if !json {
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
-    if let Some(refused) = guards::foreign_origin_without_bearer(&http.state, &headers) {
+    if let Some(refused) = guards::foreign_origin_without_bearer(&http.state, headers) {
         return refused;
     }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
@@ -262,7 +224,7 @@ async fn graphql_post(
     if value.is_array() {
         return error_response(StatusCode::BAD_REQUEST, "batched requests are not supported");
     }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
+    let mut request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(r) => r,
         Err(_) => {
             return error_response(
@@ -271,33 +233,60 @@ async fn graphql_post(
             )
         }
     };
-    execute(&http, &headers, ip, request).await
+    if let Err(refused) = http.state.persisted.resolve(&mut request).await {
+        return request_error(headers, refused.error());
+    }
+    execute(&http, headers, ip, request).await
 }
 
-/// Query-string form of a GraphQL request.
+/// Query-string form of a GraphQL request (`query` absent when a persisted
+/// query's hash is in `extensions`).
 #[derive(Deserialize)]
 struct GetParams {
-    query: String,
+    query: Option<String>,
     variables: Option<String>,
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
+    extensions: Option<String>,
 }
 
 async fn graphql_get(
     State(http): State<Http>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    headers: &HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let ip = guards::client_ip(&http.state, peer, &headers);
+    let ip = guards::client_ip(&http.state, peer, headers);
     if let Some(refused) = guards::over_ip_rate(&http.state, ip) {
         return refused;
     }
     let Ok(Query(params)) = params else {
         return error_response(StatusCode::BAD_REQUEST, "missing ?query=");
     };
+    let mut request = async_graphql::Request::new(params.query.unwrap_or_default());
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        match serde_json::from_str::<serde_json::Value>(&vars) {
+            Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
+            Err(_) => return error_response(StatusCode::BAD_REQUEST, "variables is not valid JSON"),
+        }
+    }
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(e) => request.extensions = e,
+            Err(_) => return error_response(StatusCode::BAD_REQUEST, "extensions is not a JSON object"),
+        }
+    }
+    if let Err(refused) = http.state.persisted.resolve(&mut request).await {
+        return request_error(headers, refused.error());
+    }
+    if request.query.is_empty() {
+        return error_response(StatusCode::BAD_REQUEST, "missing ?query=");
+    }
     // GET must never change anything: only query operations are executed.
-    let Ok(doc) = async_graphql::parser::parse_query(&params.query) else {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return error_response(StatusCode::BAD_REQUEST, "query does not parse");
     };
     let op_type = match (&params.operation_name, doc.operations.iter().count()) {
@@ -312,44 +301,5 @@ async fn graphql_get(
     if op_type != Some(OperationType::Query) {
         return error_response(StatusCode::METHOD_NOT_ALLOWED, "only queries may be sent with GET; use POST");
     }
-    let mut request = async_graphql::Request::new(params.query);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(vars) = params.variables {
-        match serde_json::from_str::<serde_json::Value>(&vars) {
-            Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
-            Err(_) => return error_response(StatusCode::BAD_REQUEST, "variables is not valid JSON"),
-        }
-    }
-    execute(&http, &headers, ip, request).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn prefers(accept: Option<&str>) -> bool {
-        let mut headers = HeaderMap::new();
-        if let Some(a) = accept {
-            headers.insert(
-                axum::http::header::ACCEPT,
-                HeaderValue::from_str(a).unwrap_or(HeaderValue::from_static("")),
-            );
-        }
-        prefers_graphql_response(&headers)
-    }
-
-    #[test]
-    fn the_accept_header_picks_the_response_type() {
-        // Apollo Client, urql and graphql-request as they send it.
-        assert!(prefers(Some("application/graphql-response+json,application/json;q=0.9")));
-        assert!(prefers(Some("application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")));
-        assert!(prefers(Some("application/graphql-response+json, application/json")));
-        assert!(!prefers(None));
-        assert!(!prefers(Some("*/*")));
-        assert!(!prefers(Some("application/json")));
-        assert!(!prefers(Some("application/json, application/graphql-response+json;q=0.5")));
-        assert!(!prefers(Some("application/graphql-response+json;q=0, */*")));
-    }
+    execute(&http, headers, ip, request).await
 }

@@ -17,6 +17,8 @@ pub enum Kind {
     Notification,
     /// A personal access token.
     AccessToken,
+    /// An uploaded file.
+    Attachment,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::Message => "Message",
             Kind::Notification => "Notification",
             Kind::AccessToken => "AccessToken",
+            Kind::Attachment => "Attachment",
         }
     }
 }
@@ -61,6 +64,7 @@ global_id! {
     MessageId => Message,
     NotificationId => Notification,
     AccessTokenId => AccessToken,
+    AttachmentId => Attachment,
 }
 
 /// Encodes a global id; its kind comes from the id's type.
@@ -72,9 +76,16 @@ pub fn encode<T: GlobalId>(id: T) -> async_graphql::ID {
 pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.trim()).ok()?).ok()?;
     let (tag, num) = raw.split_once(':')?;
-    let kind = [Kind::User, Kind::Conversation, Kind::Message, Kind::Notification, Kind::AccessToken]
-        .into_iter()
-        .find(|k| k.tag() == tag)?;
+    let kind = [
+        Kind::User,
+        Kind::Conversation,
+        Kind::Message,
+        Kind::Notification,
+        Kind::AccessToken,
+        Kind::Attachment,
+    ]
+    .into_iter()
+    .find(|k| k.tag() == tag)?;
     let n: i64 = num.parse().ok()?;
     (n > 0).then_some((kind, n))
 }

@@ -15,7 +15,9 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod mail;
+pub mod media;
 pub mod metrics;
+pub mod persisted;
 pub mod presence;
 pub mod ratelimit;
 pub mod redis_broker;
@@ -130,7 +132,11 @@ impl Running {
 /// Migrates, binds and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     // Everything that can be wrong in the configuration fails before the database is touched.
-    let keys = TokenKeys::new(&config.load_jwt_secret()?).with_ttl(config.access_ttl);
+    let secret = config.load_jwt_secret()?;
+    let keys = TokenKeys::new(&secret).with_ttl(config.access_ttl);
+    let media = media::Media::new(config.media.clone(), &config.data_dir, &secret)?;
+    let trusted =
+        config.operations.trusted.as_deref().map(persisted::manifest::Manifest::load).transpose()?;
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
     let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql, config.statement_timeout)?;
@@ -148,6 +154,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     };
     let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer);
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
+    let apq_cache =
+        std::num::NonZeroUsize::new(config.operations.apq_cache).unwrap_or(std::num::NonZeroUsize::MIN);
+    let persisted = persisted::Persisted::new(apq_cache, http::MAX_BODY_BYTES, shared.clone(), trusted);
     let presence = presence::Presence::new(hub.clone(), shared, timing);
     let hasher = PasswordHasherPool::new()?;
     let mailer = mail::Mailer::new(&config)?;
@@ -164,8 +173,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         presence,
         metrics,
         mailer,
+        media,
+        persisted,
     });
     let tailer = tokio::spawn(hub.run_tailer());
+    media::spawn_sweeper(state.clone());
     let app = http::router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -50,6 +50,10 @@ pub struct AppState {
     pub deliveries: Arc<crate::deliveries::Deliveries>,
     /// Outgoing mail (SMTP, or the outbox folder).
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Uploads, storage and signed file URLs.
+    pub media: Arc<crate::media::Media>,
+    /// Persisted queries and trusted operations.
+    pub persisted: Arc<crate::persisted::Persisted>,
 }
 
 /// The parts of the state that start-up builds before the state itself.
@@ -74,13 +78,29 @@ pub struct Parts {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Outgoing mail.
     pub mailer: crate::mail::Mailer,
+    /// Uploads, storage and signed file URLs.
+    pub media: crate::media::Media,
+    /// Persisted queries and trusted operations.
+    pub persisted: crate::persisted::Persisted,
 }
 
 impl AppState {
     /// Builds the state (and the rate limiters from the configuration).
     pub fn new(parts: Parts) -> Self {
-        let Parts { pool, config, allowed_origins, hub, keys, hasher, shutdown, presence, metrics, mailer } =
-            parts;
+        let Parts {
+            pool,
+            config,
+            allowed_origins,
+            hub,
+            keys,
+            hasher,
+            shutdown,
+            presence,
+            metrics,
+            mailer,
+            media,
+            persisted,
+        } = parts;
         let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
         let auth = Authenticator::new(pool.clone(), keys);
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
@@ -112,6 +132,8 @@ impl AppState {
             metrics,
             deliveries,
             mailer: Arc::new(mailer),
+            media: Arc::new(media),
+            persisted: Arc::new(persisted),
         }
     }
 }

@@ -17,12 +17,16 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+mod operation;
+
+use operation::{operation_message, spawn_operation, Done};
+
 use crate::auth::CredentialWatch;
-use crate::graphql::{self, AppSchema, RequestInfo};
+use crate::graphql::{AppSchema, RequestInfo};
 use crate::guards;
 use crate::state::AppState;
 use jeco_schema::ids::UserId;
@@ -116,44 +120,6 @@ struct Close(u16, String);
 
 fn text(v: serde_json::Value) -> Message {
     Message::Text(v.to_string().into())
-}
-
-/// A `next` or `error` message.
-#[derive(Serialize)]
-struct OperationMessage<'a, P> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    payload: P,
-}
-
-/// Serializes straight from the response, as HTTP does: through a
-/// `serde_json::Value` its fields would come sorted (that map is a BTreeMap),
-/// not in query order.
-fn operation_message<P: Serialize>(id: &str, kind: &'static str, payload: P) -> Message {
-    match serde_json::to_string(&OperationMessage { id, kind, payload }) {
-        Ok(t) => Message::Text(t.into()),
-        Err(e) => {
-            // Not expected (GraphQL values always serialize); the same kind of
-            // message, carrying only the logged error's id.
-            let message = crate::error::internal(e).message;
-            let error =
-                serde_json::json!({"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR"}});
-            let payload = if kind == "error" {
-                serde_json::json!([error])
-            } else {
-                serde_json::json!({ "errors": [error] })
-            };
-            text(serde_json::json!({"id": id, "type": kind, "payload": payload}))
-        }
-    }
-}
-
-/// Outcome of one finished operation task.
-struct Done {
-    id: String,
-    /// `complete` is due (not after an `error`).
-    complete: bool,
 }
 
 async fn serve(socket: WebSocket, ep: Endpoint, ip: IpAddr) {
@@ -291,10 +257,14 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                         if ops.contains_key(&id) {
                             break Some(Close(4409, format!("Subscriber for {id} already exists")));
                         }
-                        let request: async_graphql::Request = match serde_json::from_value(payload) {
+                        let mut request: async_graphql::Request = match serde_json::from_value(payload) {
                             Ok(r) => r,
                             Err(_) => break Some(Close(4400, "Invalid subscribe payload".into())),
                         };
+                        if let Err(refused) = ep.state.persisted.resolve(&mut request).await {
+                            let _ = out.send(operation_message(&id, "error", [refused.error()])).await;
+                            continue;
+                        }
                         // Each operation counts against the address's request rate, as an HTTP request does.
                         let refused = if ops.len() >= MAX_OPERATIONS {
                             Some("too many operations on this connection")
@@ -343,36 +313,4 @@ fn too_big(e: &axum::Error) -> bool {
 async fn public_user(ep: &Endpoint, user_id: UserId) -> Option<crate::events::PublicUser> {
     let mut c = ep.state.pool.get().await.ok()?;
     crate::services::access::public_user(&mut c, user_id).await.ok()
-}
-
-fn spawn_operation(
-    ep: &Endpoint,
-    info: RequestInfo,
-    id: String,
-    request: async_graphql::Request,
-    out: mpsc::Sender<Message>,
-    done: mpsc::UnboundedSender<Done>,
-) -> AbortHandle {
-    let request = graphql::with_request_data(request, &ep.state, info, graphql::loaders::RequestCache::Fresh);
-    let schema = ep.schema.clone();
-    let task = tokio::spawn(async move {
-        let mut responses = schema.execute_stream(request);
-        let mut complete = true;
-        while let Some(response) = responses.next().await {
-            // An operation that failed before producing data (validation, access)
-            // is an `error` message, after which no `complete` is sent.
-            let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-            let msg = if failed {
-                complete = false;
-                operation_message(&id, "error", &response.errors)
-            } else {
-                operation_message(&id, "next", &response)
-            };
-            if out.send(msg).await.is_err() || failed {
-                break;
-            }
-        }
-        let _ = done.send(Done { id, complete });
-    });
-    task.abort_handle()
 }

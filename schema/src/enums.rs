@@ -1,5 +1,5 @@
 //! The text enum columns as Rust enums: `members.role`, `conversations.kind`,
-//! `conversations.visibility` and `notifications.kind`. Each is mapped once, by
+//! `conversations.visibility`, `notifications.kind` and the `attachments` ones. Each is mapped once, by
 //! `text_enum!`, to its column (diesel) and to the same lowercase strings in
 //! JSON (serde), so events stored in the log keep their shape.
 
@@ -141,5 +141,44 @@ mod tests {
         assert_eq!(NotificationKind::parse("reply"), Some(NotificationKind::Reply));
         assert_eq!(Visibility::parse("Public"), None);
         assert_eq!(ConversationKind::Room.to_string(), "room");
+    }
+}
+
+text_enum! {
+    /// What an upload is for.
+    UploadPurpose {
+        /// A file attached to a message.
+        Attachment = "attachment",
+        /// A profile picture.
+        Avatar = "avatar",
+    }
+}
+
+text_enum! {
+    /// Where an upload is in its life: created, being received (its single
+    /// PUT), stored and processed, or refused.
+    UploadState {
+        /// Created by `createUpload`; the signed URL is unused.
+        Pending = "pending",
+        /// Its PUT is running.
+        Receiving = "receiving",
+        /// Stored and processed.
+        Ready = "ready",
+        /// Its PUT was refused; nothing is stored.
+        Failed = "failed",
+    }
+}
+
+text_enum! {
+    /// What an attachment is, judged from its content.
+    AttachmentKind {
+        /// PNG, JPEG, GIF or WebP.
+        Image = "image",
+        /// Ogg/Opus, WebM/Opus, MP4/AAC or MP3.
+        Audio = "audio",
+        /// MP4 or WebM.
+        Video = "video",
+        /// Anything else (served as a download).
+        File = "file",
     }
 }

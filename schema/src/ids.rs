@@ -79,6 +79,8 @@ id_type! {
     SessionId;
     /// `access_tokens.id` (personal access tokens).
     AccessTokenId;
+    /// `attachments.id` (uploaded files and avatars).
+    AttachmentId;
 }
 
 #[cfg(test)]

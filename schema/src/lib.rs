@@ -4,6 +4,7 @@
 //! these functions inside its service transactions.
 
 pub mod access_tokens;
+pub mod attachments;
 pub mod contacts;
 pub mod conversations;
 pub mod enums;

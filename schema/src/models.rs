@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::enums::{ConversationKind, NotificationKind, Role, Visibility};
-use crate::ids::{AccessTokenId, ConversationId, MessageId, NotificationId, SessionId, UserId};
+use crate::ids::{AccessTokenId, AttachmentId, ConversationId, MessageId, NotificationId, SessionId, UserId};
 use crate::schema::{conversations, members, messages, notifications, read_positions, sessions, users};
 
 /// A user account row.
@@ -28,6 +28,8 @@ pub struct User {
     pub bio: Option<String>,
     /// Set when the account was deleted (the row stays, anonymised).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The profile picture (an avatar upload), if any.
+    pub avatar_id: Option<AttachmentId>,
 }
 
 /// A new user row.

@@ -14,6 +14,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        uploader_id -> Int8,
+        purpose -> Text,
+        conversation_id -> Nullable<Int8>,
+        message_id -> Nullable<Int8>,
+        position -> Int2,
+        state -> Text,
+        storage_key -> Text,
+        filename -> Text,
+        declared_size -> Int8,
+        voice -> Bool,
+        waveform -> Nullable<Bytea>,
+        kind -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        byte_size -> Nullable<Int8>,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        placeholder -> Nullable<Text>,
+        duration_ms -> Nullable<Int4>,
+        thumbnail_type -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     blocks (blocker_id, blocked_id) {
         blocker_id -> Int8,
         blocked_id -> Int8,
@@ -71,6 +97,14 @@ diesel::table! {
         failures -> Int4,
         window_start -> Timestamptz,
         locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    media_garbage (id) {
+        id -> Int8,
+        storage_key -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -169,10 +203,14 @@ diesel::table! {
         created_at -> Timestamptz,
         bio -> Nullable<Text>,
         deleted_at -> Nullable<Timestamptz>,
+        avatar_id -> Nullable<Int8>,
     }
 }
 
 diesel::joinable!(access_tokens -> users (user_id));
+diesel::joinable!(attachments -> conversations (conversation_id));
+diesel::joinable!(attachments -> messages (message_id));
+diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(conversations -> users (created_by));
 diesel::joinable!(delivered_positions -> conversations (conversation_id));
 diesel::joinable!(delivered_positions -> users (user_id));
@@ -192,12 +230,14 @@ diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
+    attachments,
     blocks,
     contacts,
     conversations,
     delivered_positions,
     events,
     login_failures,
+    media_garbage,
     members,
     messages,
     notifications,

@@ -20,6 +20,7 @@ fn alice() -> PublicUser {
         display_name: "Alice Liddell".into(),
         created_at: t(0, 123_456),
         bio: None,
+        avatar_id: None,
     }
 }
 
@@ -30,6 +31,7 @@ fn bob() -> PublicUser {
         display_name: "Bob".into(),
         created_at: t(5, 1),
         bio: None,
+        avatar_id: None,
     }
 }
 

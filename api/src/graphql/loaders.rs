@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use async_graphql::dataloader::{CacheFactory, CacheStorage, DataLoader, HashMapCache, Loader, NoCache};
+use jeco_schema::attachments::Attachment;
 use jeco_schema::enums::Role;
 use jeco_schema::models::{Conversation, Message};
 use jeco_schema::{self as db, PgPool};
@@ -32,6 +33,25 @@ impl Loader<UserId> for UserLoader {
         let mut c = conn(&self.0).await?;
         let rows = db::users::users_by_ids(&mut c, keys).await.map_err(internal)?;
         Ok(rows.iter().map(|u| (u.id, PublicUser::from(u))).collect())
+    }
+}
+
+/// Attachments by message id (in position order).
+pub struct AttachmentsLoader(pub PgPool);
+
+impl Loader<MessageId> for AttachmentsLoader {
+    type Value = Vec<Attachment>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[MessageId]) -> Result<HashMap<MessageId, Vec<Attachment>>, Self::Error> {
+        let mut c = conn(&self.0).await?;
+        let mut out: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        for row in db::attachments::for_messages(&mut c, keys).await.map_err(internal)? {
+            if let Some(m) = row.message_id {
+                out.entry(m).or_default().push(row);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -305,7 +325,8 @@ pub fn add_loaders(
         .data(batch(MessageLoader(p()), cache, delay))
         .data(batch(ReactionsLoader(p()), cache, delay))
         .data(batch(PinnedLoader(p()), cache, delay))
-        .data(batch(DeliveredPositionsLoader(p()), cache, delay));
+        .data(batch(DeliveredPositionsLoader(p()), cache, delay))
+        .data(batch(AttachmentsLoader(p()), cache, delay));
     match viewer {
         Some(viewer) => request
             .data(batch(RoleLoader { pool: p(), viewer }, cache, delay))

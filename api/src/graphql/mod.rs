@@ -15,6 +15,7 @@ pub mod cursor;
 pub mod edge;
 pub mod events;
 pub mod loaders;
+pub mod media;
 pub mod messages;
 pub mod node;
 pub mod notifications;
@@ -57,6 +58,7 @@ pub struct Mutation(
     users::ContactMutation,
     typing::TypingMutation,
     notifications::NotificationMutation,
+    media::MediaMutation,
 );
 
 // The subscription root. Not a doc comment: `MergedSubscription` would

@@ -5,6 +5,7 @@ use async_graphql::{Context, Interface, Object, ID};
 use jeco_schema as db;
 
 use super::conversations::ConversationNode;
+use super::media::AttachmentNode;
 use super::messages::MessageNode;
 use super::tokens::AccessTokenNode;
 use super::users::{load_user, viewer_id, UserNode};
@@ -12,7 +13,8 @@ use crate::error::{internal, ServiceError};
 use crate::graphql::state;
 use crate::ids::{self, Kind};
 use crate::services::access::{access_conversation, visible_conversation};
-use jeco_schema::ids::{AccessTokenId, ConversationId, MessageId, UserId};
+use jeco_schema::enums::UploadPurpose;
+use jeco_schema::ids::{AccessTokenId, AttachmentId, ConversationId, MessageId, UserId};
 
 /// The `node` query.
 #[derive(Default)]
@@ -50,6 +52,25 @@ impl NodeQuery {
                     .filter(|t| t.user_id == viewer && t.revoked_at.is_none())
                     .map(|t| Node::AccessToken(AccessTokenNode(t))))
             }
+            Kind::Attachment => {
+                let Some(viewer) = viewer else { return Ok(None) };
+                let Some(row) =
+                    db::attachments::attachment(&mut c, AttachmentId(n)).await.map_err(internal)?
+                else {
+                    return Ok(None);
+                };
+                // The uploader sees their own; others only what is attached to a
+                // message of a conversation they are in, or someone's avatar.
+                let visible = match (row.purpose, row.conversation_id) {
+                    (_, _) if row.uploader_id == viewer => true,
+                    (UploadPurpose::Avatar, _) => super::media::ready(&row),
+                    (UploadPurpose::Attachment, Some(conv)) if row.message_id.is_some() => {
+                        db::members::member(&mut c, conv, viewer).await.map_err(internal)?.is_some()
+                    }
+                    (UploadPurpose::Attachment, _) => false,
+                };
+                Ok(visible.then(|| Node::Attachment(AttachmentNode(row))))
+            }
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };
                 let Some(m) = db::messages::messages_by_ids(&mut c, &[MessageId(n)])
@@ -78,6 +99,8 @@ pub enum Node {
     User(UserNode),
     /// A conversation.
     Conversation(ConversationNode),
+    /// An uploaded file.
+    Attachment(AttachmentNode),
     /// A message.
     Message(MessageNode),
     /// A personal access token (its owner only).

@@ -322,6 +322,7 @@ mod tests {
             display_name: "U".into(),
             created_at: Utc::now(),
             bio: None,
+            avatar_id: None,
         }
     }
 

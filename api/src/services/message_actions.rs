@@ -74,6 +74,8 @@ pub async fn delete(
         if message.deleted_at.is_some() {
             return Ok(message);
         }
+        // Its files go with it (the sweeper deletes them from storage).
+        db::attachments::delete_for_message(tx, message_id).await?;
         let tombstone = db::messages::tombstone_message(tx, message_id).await?;
         tx.append(
             tombstone.conversation_id,

@@ -14,22 +14,34 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::{EventPayload, MessageV1};
 use crate::state::AppState;
 use crate::tx;
-use jeco_schema::ids::{ConversationId, MessageId};
+use jeco_schema::ids::{AttachmentId, ConversationId, MessageId};
+
+/// What `sendMessage` asks for.
+pub struct Draft<'a> {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The text (may be empty when there are attachments).
+    pub body: &'a str,
+    /// The sender's idempotency key.
+    pub client_id: &'a str,
+    /// The message answered.
+    pub reply_to: Option<MessageId>,
+    /// The sender's finished uploads to attach, in order.
+    pub attachments: &'a [AttachmentId],
+}
 
 /// Sends a message. A retry with the same `client_id` (from any device or
 /// instance) in the same conversation returns the first message and writes
 /// nothing; the same `client_id` in another conversation is `INVALID`.
-pub async fn send(
-    state: &AppState,
-    viewer: Option<Viewer>,
-    conversation_id: ConversationId,
-    body: &str,
-    client_id: &str,
-    reply_to: Option<MessageId>,
-) -> ServiceResult<Message> {
+pub async fn send(state: &AppState, viewer: Option<Viewer>, draft: Draft<'_>) -> ServiceResult<Message> {
+    let Draft { conversation_id, body, client_id, reply_to, attachments } = draft;
     let user_id = require(viewer)?;
     let client_id = validate::client_id(client_id)?;
-    let body = validate::text("body", body, validate::MAX_BODY_CHARS, true)?;
+    let body = if attachments.is_empty() || !body.trim().is_empty() {
+        validate::text("body", body, validate::MAX_BODY_CHARS, true)?
+    } else {
+        String::new()
+    };
     let mut c = conn(state).await?;
     if let Some(existing) = db::messages::message_by_client_id(&mut c, user_id, &client_id).await? {
         // Still check access: a stranger must not learn anything from a retry.
@@ -61,6 +73,9 @@ pub async fn send(
                 .ok_or_else(|| ServiceError::Internal("client id conflict without a row".into()))?;
             return Ok((same_conversation(first, conversation_id)?, None));
         };
+        if !attachments.is_empty() {
+            super::uploads::attach(tx, user_id, conversation_id, message.id, attachments).await?;
+        }
         let sender = public_user(tx, user_id).await?;
         db::conversations::touch_conversation(tx, conversation_id, message.created_at).await?;
         super::notifications::for_message(tx, &conversation, &message).await?;

@@ -21,6 +21,7 @@ pub mod reads;
 pub mod search;
 pub mod tokens;
 pub mod typing;
+pub mod uploads;
 pub mod validate;
 
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};

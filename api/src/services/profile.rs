@@ -12,19 +12,21 @@ use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
 use crate::events::PublicUser;
 use crate::state::AppState;
 use crate::tx;
-use jeco_schema::ids::{AccessTokenId, ConversationId, SessionId, UserId};
+use jeco_schema::ids::{AccessTokenId, AttachmentId, ConversationId, SessionId, UserId};
 
 /// How long a password-reset link works.
 pub const RESET_TTL: Duration = Duration::hours(1);
 /// Longest bio, in characters.
 pub const MAX_BIO_CHARS: usize = 500;
 
-/// Changes the viewer's display name and/or bio (an empty bio clears it).
+/// Changes the viewer's display name, bio (empty clears it) and/or avatar
+/// (`Some(None)` removes it; the one replaced is deleted with its files).
 pub async fn update_profile(
     state: &AppState,
     viewer: Option<Viewer>,
     display_name: Option<&str>,
     bio: Option<&str>,
+    avatar: Option<Option<AttachmentId>>,
 ) -> ServiceResult<User> {
     let user_id = writer(state, viewer)?;
     let display_name = display_name.map(|d| validate::text("displayName", d, 64, false)).transpose()?;
@@ -33,14 +35,19 @@ pub async fn update_profile(
         Some(b) => Some(Some(validate::text("bio", b, MAX_BIO_CHARS, true)?)),
         None => None,
     };
-    let mut c = conn(state).await?;
-    Ok(db::users::update_profile(
-        &mut c,
-        user_id,
-        display_name.as_deref(),
-        bio.as_ref().map(|b| b.as_deref()),
-    )
-    .await?)
+    tx::write(&state.pool, &state.hub, async |tx| {
+        if let Some(avatar) = avatar {
+            super::uploads::set_avatar(tx, user_id, avatar).await?;
+        }
+        Ok(db::users::update_profile(
+            tx,
+            user_id,
+            display_name.as_deref(),
+            bio.as_ref().map(|b| b.as_deref()),
+        )
+        .await?)
+    })
+    .await
 }
 
 /// Checks the user's current password; `InvalidCredentials` on `field` if wrong.
@@ -215,6 +222,7 @@ pub async fn delete_account(state: &AppState, viewer: Option<Viewer>, password: 
             .map(|v| v.id)
             .collect();
         let ended = end_credentials(tx, user_id, None).await?;
+        super::uploads::set_avatar(tx, user_id, None).await?;
         let anonymised = db::users::anonymise_user(tx, user_id).await?;
         let gone = PublicUser::from(&anonymised);
         for room in rooms {

@@ -46,6 +46,10 @@ pub struct Opts {
     pub limits: Limits,
     /// The built web app served at `/` (none by default).
     pub web_dir: std::path::PathBuf,
+    /// Uploads (tests: no access-answer cache, a fast sweeper).
+    pub media: jeco_api::media::MediaConfig,
+    /// Persisted queries and trusted operations.
+    pub operations: jeco_api::config::Operations,
 }
 
 impl Default for Opts {
@@ -70,6 +74,12 @@ impl Default for Opts {
                 ..Limits::default()
             },
             web_dir: "/nonexistent".into(),
+            media: jeco_api::media::MediaConfig {
+                access_cache: Duration::ZERO,
+                sweep_every: Duration::from_millis(200),
+                ..Default::default()
+            },
+            operations: Default::default(),
         }
     }
 }
@@ -128,6 +138,8 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         limits: opts.limits,
         access_ttl: Duration::from_secs(opts.access_ttl_secs),
         credential_check: Duration::from_millis(opts.credential_check_ms),
+        media: opts.media,
+        operations: opts.operations,
     };
     let running = jeco_api::start(config).await.expect("server starts");
     TestApp {
@@ -183,6 +195,7 @@ impl TestApp {
             "reactions",
             "password_resets",
             "access_tokens",
+            "attachments",
         ] {
             out.push((t.to_string(), self.count(t).await));
         }

@@ -61,6 +61,8 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         limits: Default::default(),
         access_ttl: std::time::Duration::from_secs(900),
         credential_check: std::time::Duration::from_secs(2),
+        media: Default::default(),
+        operations: Default::default(),
     };
     let err = jeco_api::start(config).await.err().expect("start fails");
     assert!(format!("{err:#}").contains("REDIS_URL"), "{err:#}");

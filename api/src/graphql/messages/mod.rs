@@ -13,9 +13,10 @@ pub use mutation::{MessageMutation, ReadMutation};
 
 use super::conversations::ConversationNode;
 use super::loaders::{
-    Batch, ConversationLoader, DeliveredPositionsLoader, MessageLoader, ReactionsLoader, ReadPositionsLoader,
-    UserLoader,
+    AttachmentsLoader, Batch, ConversationLoader, DeliveredPositionsLoader, MessageLoader, ReactionsLoader,
+    ReadPositionsLoader, UserLoader,
 };
+use super::media::AttachmentNode;
 use super::users::{load_user, viewer_id, UserNode};
 use crate::error::internal;
 use crate::events::{PublicUser, ReactionSet};
@@ -158,6 +159,13 @@ impl MessageNode {
             rows.into_iter().filter_map(|(emoji, user_id)| users.get(&user_id).cloned().map(|u| (emoji, u))),
         );
         Ok(sets.iter().map(ReactionGroupNode::from).collect())
+    }
+    /// Files attached, in order (none once deleted).
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AttachmentNode>> {
+        let rows =
+            ctx.data_unchecked::<Batch<AttachmentsLoader>>().load_one(self.row.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(AttachmentNode).collect())
     }
     /// Whether the message is pinned.
     async fn pinned(&self) -> bool {

@@ -8,7 +8,7 @@ use crate::graphql::conversations::ConversationNode;
 use crate::graphql::{split, state, viewer};
 use crate::ids;
 use crate::services::{message_actions, messages, reads};
-use jeco_schema::ids::{ConversationId, MessageId};
+use jeco_schema::ids::{AttachmentId, ConversationId, MessageId};
 
 /// Result of message mutations.
 #[derive(SimpleObject)]
@@ -24,12 +24,15 @@ pub struct MessagePayload {
 pub struct SendMessageInput {
     /// The conversation.
     conversation_id: ID,
-    /// 1–4000 characters.
+    /// 1–4000 characters (may be empty when there are attachments).
     body: String,
     /// Client-chosen id (1–64 visible ASCII); retrying with it returns the first message.
     client_id: String,
     /// The message this one answers (same conversation); its author is notified.
     reply_to_id: Option<ID>,
+    /// Up to 10 of the viewer's finished uploads for this conversation, in
+    /// order; `body` may then be empty.
+    attachment_ids: Option<Vec<ID>>,
 }
 
 /// Input of editMessage.
@@ -96,9 +99,23 @@ impl MessageMutation {
             },
             None => None,
         };
+        // An id that is not an attachment's is refused like someone else's upload.
+        let attachments: Vec<AttachmentId> = input
+            .attachment_ids
+            .iter()
+            .flatten()
+            .map(|id| ids::decode::<AttachmentId>(id).unwrap_or(AttachmentId(0)))
+            .collect();
         let result = match ids::decode::<ConversationId>(&input.conversation_id) {
             Some(id) => {
-                messages::send(state(ctx), viewer(ctx), id, &input.body, &input.client_id, reply_to).await
+                let draft = messages::Draft {
+                    conversation_id: id,
+                    body: &input.body,
+                    client_id: &input.client_id,
+                    reply_to,
+                    attachments: &attachments,
+                };
+                messages::send(state(ctx), viewer(ctx), draft).await
             }
             None => Err(UserError::not_found("conversationId", "conversation").into()),
         };

@@ -17,6 +17,7 @@ use super::viewer;
 use crate::error::internal;
 use crate::events::PublicUser;
 use crate::ids;
+use crate::media::sign::Variant;
 use jeco_schema::ids::UserId;
 
 /// A registered user.
@@ -54,6 +55,18 @@ impl UserNode {
         // Users embedded in events carry no bio; load the current one.
         let user = ctx.data_unchecked::<Batch<UserLoader>>().load_one(self.user.id).await?;
         Ok(user.and_then(|u| u.bio))
+    }
+    /// Signed URL of the profile picture, square, for the viewer; `size` in
+    /// pixels picks the rendition (64 or 256; default 64); null without one.
+    async fn avatar_url(
+        &self,
+        ctx: &Context<'_>,
+        size: Option<i32>,
+    ) -> async_graphql::Result<Option<String>> {
+        // Users embedded in events carry no avatar; load the current one.
+        let user = ctx.data_unchecked::<Batch<UserLoader>>().load_one(self.user.id).await?;
+        let variant = if size.unwrap_or(64) <= 64 { Variant::Avatar64 } else { Variant::Avatar256 };
+        Ok(user.and_then(|u| u.avatar_id).map(|id| crate::graphql::media::signed(ctx, id, variant)))
     }
     /// Whether the viewer has this user in their contacts.
     async fn is_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {

@@ -1,12 +1,14 @@
 //! Profile, password and account-deletion mutations.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 
 use super::UserNode;
 use crate::error::UserError;
 use crate::events::PublicUser;
 use crate::graphql::{info, ok_payload, split, state, viewer};
+use crate::ids;
 use crate::services::profile;
+use jeco_schema::ids::AttachmentId;
 
 /// Result of changePassword.
 #[derive(SimpleObject)]
@@ -60,6 +62,8 @@ pub struct UpdateProfileInput {
     display_name: Option<String>,
     /// Up to 500 characters; empty clears it.
     bio: Option<String>,
+    /// The viewer's finished AVATAR upload; null removes the avatar.
+    avatar_id: MaybeUndefined<ID>,
 }
 
 /// Input of changePassword.
@@ -100,17 +104,26 @@ pub struct ProfileMutation;
 
 #[Object]
 impl ProfileMutation {
-    /// Changes the viewer's display name and bio.
+    /// Changes the viewer's display name, bio and avatar.
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
         input: UpdateProfileInput,
     ) -> async_graphql::Result<UpdateProfilePayload> {
+        let avatar = match &input.avatar_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            // An id that is not an attachment's is refused like someone else's upload.
+            MaybeUndefined::Value(id) => {
+                Some(Some(ids::decode::<AttachmentId>(id).unwrap_or(AttachmentId(0))))
+            }
+        };
         let result = profile::update_profile(
             state(ctx),
             viewer(ctx),
             input.display_name.as_deref(),
             input.bio.as_deref(),
+            avatar,
         )
         .await;
         let (user, user_errors) = split(result)?;

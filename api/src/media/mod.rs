@@ -1,0 +1,105 @@
+//! Media: uploads (a signed single-use `PUT`), processing (type by content,
+//! metadata stripped, thumbnails, durations; see the `jeco-media` crate),
+//! storage (`object_store`), signed viewer-bound file URLs, and the sweeper
+//! that deletes files whose rows are gone. The GraphQL side (`createUpload`,
+//! `Attachment`, `avatarUrl`) is in `graphql::media`; attaching to messages
+//! and avatars in `services::uploads`.
+
+pub mod config;
+mod process;
+pub mod serve;
+pub mod sign;
+pub mod storage;
+mod sweep;
+mod upload;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, put};
+use axum::Router;
+use jeco_schema::ids::{AttachmentId, ConversationId, UserId};
+use tokio::sync::Semaphore;
+
+pub use config::MediaConfig;
+use sign::{Bound, Signer, Variant};
+use storage::Storage;
+
+use crate::auth::Viewer;
+use crate::ratelimit::Limiter;
+use crate::state::AppState;
+
+/// Everything the media routes and resolvers share.
+pub struct Media {
+    /// Limits and timings.
+    pub config: MediaConfig,
+    /// Where files live.
+    pub storage: Storage,
+    /// URL signatures.
+    pub signer: Signer,
+    /// Processing slots: at most `workers` files are decoded at once.
+    workers: Arc<Semaphore>,
+    /// Recent "may read this conversation" answers, trusted for `access_cache`.
+    readers: Mutex<HashMap<(UserId, ConversationId), (bool, Instant)>>,
+    /// `createUpload` per user.
+    pub upload_limiter: Limiter<UserId>,
+}
+
+impl Media {
+    /// Opens the storage and derives the URL key from the server secret.
+    pub fn new(config: MediaConfig, data_dir: &std::path::Path, secret: &[u8]) -> anyhow::Result<Self> {
+        let storage = Storage::open(config.storage.as_deref(), &data_dir.join("media"))?;
+        let rate = config.upload_rate;
+        Ok(Media {
+            storage,
+            signer: Signer::new(secret),
+            workers: Arc::new(Semaphore::new(config.workers)),
+            readers: Mutex::new(HashMap::new()),
+            upload_limiter: Limiter::new(rate, Duration::from_secs(60), rate),
+            config,
+        })
+    }
+
+    /// A signed URL of one variant of a file for the viewer.
+    pub fn url(&self, id: AttachmentId, variant: Variant, viewer: Viewer) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let exp = sign::expiry(now, i64::try_from(self.config.url_ttl.as_secs()).unwrap_or(600));
+        self.signer.file_path(id, variant, Bound { user: viewer.user_id, session: viewer.session_id }, exp)
+    }
+
+    /// A cached answer to "may this user read this conversation".
+    fn cached_reader(&self, user: UserId, conversation: ConversationId) -> Option<bool> {
+        let readers = self.readers.lock().ok()?;
+        readers
+            .get(&(user, conversation))
+            .filter(|(_, at)| at.elapsed() < self.config.access_cache)
+            .map(|(ok, _)| *ok)
+    }
+
+    fn remember_reader(&self, user: UserId, conversation: ConversationId, ok: bool) {
+        if let Ok(mut readers) = self.readers.lock() {
+            if readers.len() > 100_000 {
+                let ttl = self.config.access_cache;
+                readers.retain(|_, (_, at)| at.elapsed() < ttl);
+            }
+            readers.insert((user, conversation), (ok, Instant::now()));
+        }
+    }
+}
+
+/// The media routes: the upload `PUT` and the signed file `GET`.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: axum::extract::FromRef<S>,
+{
+    Router::new()
+        .route("/media/upload/{token}", put(upload::put_upload))
+        .route("/media/{id}/{variant}", get(serve::get_file))
+}
+
+/// Starts the sweeper (unused uploads, orphaned files) for this instance.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(sweep::run(state));
+}

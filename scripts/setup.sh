@@ -138,4 +138,19 @@ if want_test; then
   fi
 fi
 
+# --- moto (a real S3-compatible server for the S3 storage test), from PyPI ----
+MOTO_VERSION=5.2.5
+if want_test; then
+  venv=/var/tmp/jeco-tools/moto-venv
+  if [ "$("$venv/bin/pip" show moto 2>/dev/null | awk '/^Version:/ { print $2 }')" != "$MOTO_VERSION" ] ||
+    [ ! -x "$venv/bin/moto_server" ]; then
+    note "pip install moto[server]==$MOTO_VERSION (S3-compatible server for the storage test)"
+    mkdir -p /var/tmp/jeco-tools
+    rm -rf "$venv"
+    python3 -m venv "$venv" >/dev/null
+    "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >/dev/null ||
+      die "pip install moto failed"
+  fi
+fi
+
 note "tools ready"

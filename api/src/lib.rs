@@ -16,6 +16,7 @@ pub mod hub;
 pub mod ids;
 pub mod mail;
 pub mod media;
+pub mod media_routes;
 pub mod metrics;
 pub mod persisted;
 pub mod presence;
@@ -177,7 +178,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         persisted,
     });
     let tailer = tokio::spawn(hub.run_tailer());
-    media::spawn_sweeper(state.clone());
+    media_routes::spawn_sweeper(state.clone());
     let app = http::router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

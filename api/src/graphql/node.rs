@@ -69,7 +69,7 @@ impl NodeQuery {
                     }
                     (UploadPurpose::Attachment, _) => false,
                 };
-                Ok(visible.then(|| Node::Attachment(AttachmentNode(row))))
+                Ok(visible.then_some(Node::Attachment(AttachmentNode(row))))
             }
             Kind::Message => {
                 let Some(viewer) = viewer else { return Ok(None) };

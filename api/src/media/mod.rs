@@ -1,34 +1,27 @@
-//! Media: uploads (a signed single-use `PUT`), processing (type by content,
-//! metadata stripped, thumbnails, durations; see the `jeco-media` crate),
-//! storage (`object_store`), signed viewer-bound file URLs, and the sweeper
-//! that deletes files whose rows are gone. The GraphQL side (`createUpload`,
-//! `Attachment`, `avatarUrl`) is in `graphql::media`; attaching to messages
-//! and avatars in `services::uploads`.
+//! Media: processing (type by content, metadata stripped, thumbnails,
+//! durations; see the `jeco-media` crate), storage (`object_store`) and signed
+//! viewer-bound URLs, held in the app state. The HTTP side (the upload `PUT`,
+//! the file `GET`, the sweeper) is `media_routes`; the GraphQL side
+//! (`createUpload`, `Attachment`, `avatarUrl`) is `graphql::media`; attaching
+//! to messages and avatars is `services::uploads`.
 
-pub mod config;
-mod process;
-pub mod serve;
+pub mod process;
 pub mod sign;
 pub mod storage;
-mod sweep;
-mod upload;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::routing::{get, put};
-use axum::Router;
 use jeco_schema::ids::{AttachmentId, ConversationId, UserId};
 use tokio::sync::Semaphore;
 
-pub use config::MediaConfig;
+pub use crate::config::MediaConfig;
 use sign::{Bound, Signer, Variant};
 use storage::Storage;
 
 use crate::auth::Viewer;
 use crate::ratelimit::Limiter;
-use crate::state::AppState;
 
 /// Everything the media routes and resolvers share.
 pub struct Media {
@@ -39,7 +32,7 @@ pub struct Media {
     /// URL signatures.
     pub signer: Signer,
     /// Processing slots: at most `workers` files are decoded at once.
-    workers: Arc<Semaphore>,
+    pub(crate) workers: Arc<Semaphore>,
     /// Recent "may read this conversation" answers, trusted for `access_cache`.
     readers: Mutex<HashMap<(UserId, ConversationId), (bool, Instant)>>,
     /// `createUpload` per user.
@@ -69,7 +62,7 @@ impl Media {
     }
 
     /// A cached answer to "may this user read this conversation".
-    fn cached_reader(&self, user: UserId, conversation: ConversationId) -> Option<bool> {
+    pub fn cached_reader(&self, user: UserId, conversation: ConversationId) -> Option<bool> {
         let readers = self.readers.lock().ok()?;
         readers
             .get(&(user, conversation))
@@ -77,7 +70,8 @@ impl Media {
             .map(|(ok, _)| *ok)
     }
 
-    fn remember_reader(&self, user: UserId, conversation: ConversationId, ok: bool) {
+    /// Records an answer to "may this user read this conversation".
+    pub fn remember_reader(&self, user: UserId, conversation: ConversationId, ok: bool) {
         if let Ok(mut readers) = self.readers.lock() {
             if readers.len() > 100_000 {
                 let ttl = self.config.access_cache;
@@ -86,20 +80,4 @@ impl Media {
             readers.insert((user, conversation), (ok, Instant::now()));
         }
     }
-}
-
-/// The media routes: the upload `PUT` and the signed file `GET`.
-pub fn routes<S>() -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-    AppState: axum::extract::FromRef<S>,
-{
-    Router::new()
-        .route("/media/upload/{token}", put(upload::put_upload))
-        .route("/media/{id}/{variant}", get(serve::get_file))
-}
-
-/// Starts the sweeper (unused uploads, orphaned files) for this instance.
-pub fn spawn_sweeper(state: AppState) {
-    tokio::spawn(sweep::run(state));
 }

@@ -11,8 +11,8 @@ use jeco_schema::ids::{AttachmentId, ConversationId, MessageId, UserId};
 use super::access::access_conversation;
 use super::{conn, writer};
 use crate::auth::Viewer;
+use crate::config::{MAX_PER_MESSAGE, MAX_WAVEFORM};
 use crate::error::{ServiceResult, UserError, UserErrorCode};
-use crate::media::config::{MAX_PER_MESSAGE, MAX_WAVEFORM};
 use crate::state::AppState;
 
 /// What `createUpload` asks for.

@@ -23,6 +23,7 @@ mod live;
 mod media;
 mod media_access;
 mod media_files;
+mod media_s3;
 mod message_features;
 mod messages;
 mod notifications;

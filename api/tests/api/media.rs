@@ -281,3 +281,21 @@ async fn only_own_finished_uploads_for_the_conversation_attach() {
     let empty = send_with(&app, &alice, &room, " ", "c-empty", &[]).await;
     assert_eq!(empty["userErrors"][0]["field"], "body");
 }
+
+/// A file far larger than a GraphQL body (64 KiB) streams through the PUT and
+/// comes back byte for byte, as a download.
+#[tokio::test]
+async fn a_large_file_streams_through_and_back() {
+    let (app, alice, bob, room) = room().await;
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let id = uploaded(&app, &alice, &room, "data.bin", bytes.clone()).await;
+    send_with(&app, &alice, &room, "", "c-big", &[&id]).await;
+    let q = "query($c: ID!){ conversation(id:$c){ messages(last: 1){ edges{ node{ attachments{ kind byteSize url } } } } } }";
+    let r = app.gql(Some(&bob), q, json!({ "c": room })).await;
+    let a = &r["data"]["conversation"]["messages"]["edges"][0]["node"]["attachments"][0];
+    assert_eq!((a["kind"].as_str(), a["byteSize"].as_i64()), (Some("FILE"), Some(3_000_000)));
+    let (status, headers, got) = fetch(&app, a["url"].as_str().unwrap(), None).await;
+    assert_eq!(status, 200);
+    assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(got == bytes, "the download differs from the upload");
+}

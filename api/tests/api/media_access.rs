@@ -143,7 +143,7 @@ async fn forged_and_expired_upload_urls_are_refused() {
 
 #[tokio::test]
 async fn avatars_show_for_others_and_replacing_or_removing_deletes_files() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(sweeping()).await;
     let (alice, _) = app.register("alice").await;
     let (bob, _) = app.register("bob").await;
     let avatar = |bytes: Vec<u8>| {
@@ -188,6 +188,13 @@ async fn avatars_show_for_others_and_replacing_or_removing_deletes_files() {
     assert_eq!(app.count("attachments").await, 0);
 }
 
+/// Options whose sweeper runs every 200 ms (the default is 30 s).
+fn sweeping() -> Opts {
+    let mut opts = Opts::default();
+    opts.media.sweep_every = std::time::Duration::from_millis(200);
+    opts
+}
+
 /// Waits (up to 10 s) for the sweeper to bring the stored file count to `n`.
 async fn wait_for_files(app: &TestApp, n: usize) {
     for _ in 0..100 {
@@ -201,14 +208,9 @@ async fn wait_for_files(app: &TestApp, n: usize) {
 
 #[tokio::test]
 async fn deleting_a_message_deletes_its_files_and_unused_uploads_expire() {
-    let app = spawn_app_with(Opts {
-        media: jeco_api::media::MediaConfig {
-            unused_ttl: std::time::Duration::from_secs(2),
-            ..Opts::default().media
-        },
-        ..Opts::default()
-    })
-    .await;
+    let mut opts = sweeping();
+    opts.media.unused_ttl = std::time::Duration::from_secs(2);
+    let app = spawn_app_with(opts).await;
     let (alice, _) = app.register("alice").await;
     let room = app.create_room(&alice, "General").await;
     let id = uploaded(&app, &alice, &room, "a.png", png(10, 10)).await;

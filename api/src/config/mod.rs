@@ -1,6 +1,10 @@
 //! Start-up configuration, read once from the environment. Every variable has
 //! a default that makes `make run` work; a bad value names the variable.
 
+mod media;
+
+pub use media::{MediaConfig, MAX_PER_MESSAGE, MAX_WAVEFORM};
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -67,7 +71,7 @@ pub struct Config {
     /// How often an open WebSocket re-checks the credential it was opened with.
     pub credential_check: std::time::Duration,
     /// Uploads: storage, limits, URL lifetimes.
-    pub media: crate::media::MediaConfig,
+    pub media: MediaConfig,
     /// Persisted queries and trusted operations.
     pub operations: Operations,
 }
@@ -250,7 +254,7 @@ impl Config {
             credential_check: std::time::Duration::from_millis(
                 parsed("JECO_CREDENTIAL_CHECK_MS", 2_000u64)?.clamp(100, 60_000),
             ),
-            media: crate::media::MediaConfig::from_env()?,
+            media: MediaConfig::from_env()?,
             operations: Operations {
                 apq_cache: parsed("JECO_APQ_CACHE", Operations::default().apq_cache)?.max(1),
                 trusted: var("JECO_TRUSTED_OPERATIONS")?.map(PathBuf::from),

@@ -16,8 +16,8 @@ use jeco_schema::attachments::Attachment;
 use jeco_schema::enums::{AttachmentKind, UploadPurpose, UploadState};
 use jeco_schema::ids::AttachmentId;
 
-use super::sign::{Bound, FileQuery, Variant};
 use super::upload::refuse;
+use crate::media::sign::{Bound, FileQuery, Variant};
 use crate::state::AppState;
 
 fn forbidden() -> Response {

@@ -15,7 +15,7 @@ use jeco_schema as db;
 use jeco_schema::attachments::{Attachment, Received};
 use jeco_schema::enums::{AttachmentKind, UploadState};
 
-use super::process::{self, Processed, Refusal};
+use crate::media::process::{self, Processed, Refusal};
 use crate::state::AppState;
 
 /// A refusal as the PUT answers it: `{"code": …, "message": …}`.
@@ -108,7 +108,7 @@ async fn receive(
     let stored = processed
         .variants
         .iter()
-        .find(|(v, _)| *v == super::sign::Variant::File)
+        .find(|(v, _)| *v == crate::media::sign::Variant::File)
         .map_or(received, |(_, b)| i64::try_from(b.len()).unwrap_or(i64::MAX));
     Ok((processed, stored))
 }

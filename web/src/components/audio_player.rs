@@ -32,6 +32,8 @@ fn duration_s(audio: Option<&HtmlMediaElement>, attachment: &Attachment) -> f64 
 #[function_component(AudioPlayer)]
 pub fn audio_player(props: &AudioPlayerProps) -> Html {
     let audio_ref = use_node_ref();
+    // Not `current_target()`: with Yew's event delegation that is the app's root.
+    let wave_ref = use_node_ref();
     let playing = use_state(|| false);
     let position = use_state(|| 0.0f64);
     let duration = use_state(|| props.attachment.duration_ms.unwrap_or(0) as f64 / 1000.0);
@@ -68,14 +70,11 @@ pub fn audio_player(props: &AudioPlayerProps) -> Html {
         Callback::from(move |_: Event| playing.set(false))
     };
     let onseek = {
-        let (audio_ref, position, a) = (audio_ref.clone(), position.clone(), a.clone());
+        let (audio_ref, wave_ref, position, a) =
+            (audio_ref.clone(), wave_ref.clone(), position.clone(), a.clone());
         Callback::from(move |e: MouseEvent| {
             let Some(audio) = audio_ref.cast::<HtmlMediaElement>() else { return };
-            let Some(bar) =
-                e.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
-            else {
-                return;
-            };
+            let Some(bar) = wave_ref.cast::<Element>() else { return };
             let rect = bar.get_bounding_client_rect();
             if rect.width() <= 0.0 {
                 return;
@@ -110,7 +109,7 @@ pub fn audio_player(props: &AudioPlayerProps) -> Html {
                 onended={onpause.clone()} {onplay} {onpause} {onerror} />
             <button type="button" class="btn btn-icon play" data-testid="audio-play" aria-label={label}
                 title={label} onclick={ontoggle}>{ if *playing { super::icons::pause() } else { super::icons::play() } }</button>
-            <div class="waveform" data-testid="audio-waveform" role="slider" aria-label="Seek"
+            <div class="waveform" ref={wave_ref} data-testid="audio-waveform" role="slider" aria-label="Seek"
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", played * 100.0)}
                 onclick={onseek}>{ for bars }</div>
             <span class="audio-time muted" data-testid="audio-time">{ time }</span>

@@ -46,7 +46,8 @@ pub struct Opts {
     pub limits: Limits,
     /// The built web app served at `/` (none by default).
     pub web_dir: std::path::PathBuf,
-    /// Uploads (tests: no access-answer cache; the sweep tests shorten `sweep_every`).
+    /// Uploads (tests: no access-answer cache; a sweeper that stays out of
+    /// statement counts, which the sweep tests shorten).
     pub media: jeco_api::media::MediaConfig,
     /// Persisted queries and trusted operations.
     pub operations: jeco_api::config::Operations,
@@ -74,7 +75,11 @@ impl Default for Opts {
                 ..Limits::default()
             },
             web_dir: "/nonexistent".into(),
-            media: jeco_api::media::MediaConfig { access_cache: Duration::ZERO, ..Default::default() },
+            media: jeco_api::media::MediaConfig {
+                access_cache: Duration::ZERO,
+                sweep_every: Duration::from_secs(3600),
+                ..Default::default()
+            },
             operations: Default::default(),
         }
     }

@@ -27,8 +27,9 @@ function watchCsp(page) {
   });
 }
 
-export async function launchBrowser() {
-  const browser = await launchChromium();
+/** Launches Chromium; `args` are extra command-line switches (e.g. fake media devices). */
+export async function launchBrowser({ args = [] } = {}) {
+  const browser = await launchChromium(args);
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (...args) => {
     const context = await newContext(...args);
@@ -52,7 +53,7 @@ export async function launchBrowser() {
   return browser;
 }
 
-function launchChromium() {
+function launchChromium(extraArgs) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -63,6 +64,7 @@ function launchChromium() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -33,7 +33,7 @@ mod tests {
 
     #[test]
     fn every_operation_is_one_named_operation_with_a_doc() {
-        assert_eq!(OPERATIONS.len(), 47);
+        assert_eq!(OPERATIONS.len(), 51);
         for op in OPERATIONS {
             assert!(!op.doc.is_empty(), "{} has no leading # comment", op.name);
             match parse(op).operations {

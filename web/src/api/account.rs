@@ -82,7 +82,12 @@ macro_rules! ok_payload {
 pub async fn profile() -> Result<Profile, ApiError> {
     let v = execute::<Viewer>(viewer::Variables).await?.viewer.ok_or(ApiError::NotLoggedIn)?;
     Ok(Profile {
-        user: UserRef { id: v.id, username: v.username, display_name: v.display_name },
+        user: UserRef {
+            id: v.id,
+            username: v.username,
+            display_name: v.display_name,
+            avatar_url: v.avatar_url,
+        },
         email: v.email,
         bio: v.bio,
     })
@@ -90,14 +95,23 @@ pub async fn profile() -> Result<Profile, ApiError> {
 
 /// Saves display name and bio; returns the profile as stored.
 pub async fn update_profile(display_name: String, bio: String) -> Result<Profile, ApiError> {
-    let input = update_profile::UpdateProfileInput { display_name: Some(display_name), bio: Some(bio) };
+    let input = update_profile::UpdateProfileInput {
+        display_name: Some(display_name),
+        bio: Some(bio),
+        avatar_id: None,
+    };
     let payload = execute::<UpdateProfile>(update_profile::Variables { input }).await?.update_profile;
     if let Some(error) = user_errors!(payload.user_errors) {
         return Err(error);
     }
     let u = payload.user.ok_or_else(|| missing("user"))?;
     Ok(Profile {
-        user: UserRef { id: u.id, username: u.username, display_name: u.display_name },
+        user: UserRef {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            avatar_url: u.avatar_url,
+        },
         email: u.email,
         bio: u.bio,
     })

@@ -4,19 +4,30 @@
 use super::ops::{
     conversation_events as ev, conversation_history as hist, conversation_info as info,
     conversations as convs, create_room, delete_message, edit_message, invite_to_room, join_room, leave_room,
-    login, open_direct_conversation as open_dm, pin_message, refresh_session, register, remove_member,
-    send_message, toggle_reaction, unpin_message, update_room,
+    login, message_by_id as by_id, open_direct_conversation as open_dm, pin_message, refresh_session,
+    register, remove_member, send_message, toggle_reaction, unpin_message, update_room,
 };
 use crate::state::model::{
-    ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary, Delivery, EventPayload,
-    HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
+    Attachment, AttachmentKind, ConversationEvent, ConversationKind, ConversationMeta, ConversationSummary,
+    Delivery, EventPayload, HistoryPage, Message, ReactionGroup, ReplyPreview, Role, UserRef,
 };
 
 macro_rules! user_from {
     ($($t:ty),* $(,)?) => {$(
         impl From<$t> for UserRef {
             fn from(u: $t) -> Self {
-                UserRef { id: u.id, username: u.username, display_name: u.display_name }
+                UserRef { id: u.id, username: u.username, display_name: u.display_name, avatar_url: None }
+            }
+        }
+    )*};
+}
+
+/// Like `user_from!`, for selections that carry `avatarUrl`.
+macro_rules! user_with_avatar_from {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for UserRef {
+            fn from(u: $t) -> Self {
+                UserRef { id: u.id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url }
             }
         }
     )*};
@@ -55,7 +66,33 @@ impl From<convs::ConversationsConversationsNodesLastMessage> for Message {
 /// (every module generates its own copy of the fragments' types).
 macro_rules! message_fields_from {
     ($($m:ident),* $(,)?) => {$(
-        user_from!($m::MessageFieldsSender, $m::MessageFieldsReplyToSender, $m::ReactionFieldsUsers);
+        user_from!($m::MessageFieldsReplyToSender, $m::ReactionFieldsUsers);
+        user_with_avatar_from!($m::MessageFieldsSender);
+
+        impl From<$m::AttachmentFields> for Attachment {
+            fn from(a: $m::AttachmentFields) -> Self {
+                Attachment {
+                    id: a.id,
+                    kind: match a.kind {
+                        $m::AttachmentKind::IMAGE => AttachmentKind::Image,
+                        $m::AttachmentKind::AUDIO => AttachmentKind::Audio,
+                        $m::AttachmentKind::VIDEO => AttachmentKind::Video,
+                        _ => AttachmentKind::File,
+                    },
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    byte_size: a.byte_size,
+                    url: a.url,
+                    thumbnail_url: a.thumbnail_url,
+                    width: a.width,
+                    height: a.height,
+                    placeholder: a.placeholder,
+                    duration_ms: a.duration_ms,
+                    voice: a.voice,
+                    waveform: a.waveform.unwrap_or_default(),
+                }
+            }
+        }
 
         impl From<$m::ReactionFields> for ReactionGroup {
             fn from(r: $m::ReactionFields) -> Self {
@@ -92,6 +129,11 @@ macro_rules! message_fields_from {
                     reactions: m.reactions.into_iter().map(ReactionGroup::from).collect(),
                     pinned: m.pinned && !deleted,
                     mentions: m.mentions.into_iter().map(|n| n.to_lowercase()).collect(),
+                    attachments: if deleted {
+                        Vec::new()
+                    } else {
+                        m.attachments.into_iter().map(Attachment::from).collect()
+                    },
                 }
             }
         }
@@ -107,6 +149,7 @@ message_fields_from!(
     toggle_reaction,
     pin_message,
     unpin_message,
+    by_id,
 );
 
 /// `From` impls for one operation module's `ConversationFields` fragment.
@@ -134,6 +177,7 @@ macro_rules! meta_from {
                         id: p.id.clone(),
                         username: p.username.clone(),
                         display_name: p.display_name.clone(),
+                        avatar_url: None,
                     }),
                     unread_count: c.unread_count,
                     pins_admin_only: c.pins_admin_only,

@@ -50,7 +50,12 @@ pub async fn members(id: String) -> Result<Vec<MemberInfo>, ApiError> {
                 members::MemberRole::ADMIN => Role::Admin,
                 _ => Role::Member,
             },
-            user: UserRef { id: m.user.id, username: m.user.username, display_name: m.user.display_name },
+            user: UserRef {
+                id: m.user.id,
+                username: m.user.username,
+                display_name: m.user.display_name,
+                avatar_url: m.user.avatar_url,
+            },
         })
         .collect())
 }

@@ -130,6 +130,7 @@ pub async fn search(
                     id: node.sender.id,
                     username: node.sender.username,
                     display_name: node.sender.display_name,
+                    avatar_url: None,
                 },
                 created_at: node.created_at,
                 snippet: edge.snippet.or(node.body).unwrap_or_default(),

@@ -44,7 +44,7 @@ macro_rules! person_from {
         impl From<$t> for Person {
             fn from(u: $t) -> Self {
                 Person {
-                    user: UserRef { id: u.id, username: u.username, display_name: u.display_name },
+                    user: UserRef { id: u.id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url },
                     is_contact: u.is_contact,
                     is_blocked: u.is_blocked,
                     bio: None,

@@ -112,8 +112,11 @@ pub async fn send_message(
     body: String,
     client_id: String,
     reply_to_id: Option<String>,
+    attachment_ids: Vec<String>,
 ) -> Result<Message, ApiError> {
-    let input = send_message::SendMessageInput { conversation_id, body, client_id, reply_to_id };
+    let attachment_ids = (!attachment_ids.is_empty()).then_some(attachment_ids);
+    let input =
+        send_message::SendMessageInput { conversation_id, body, client_id, reply_to_id, attachment_ids };
     let payload = execute::<SendMessage>(send_message::Variables { input }).await?.send_message;
     if let Some(error) = user_errors!(payload.user_errors) {
         return Err(error);

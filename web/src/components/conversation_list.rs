@@ -18,7 +18,14 @@ pub fn conversation_list() -> Html {
         let active = matches!(&current, Some(Route::Chat { id: open }) if *open == id);
         let preview = c.last_message.as_ref().map(|m| {
             // Markup is dropped in the one-line preview.
-            let body = super::quote_text(m.body.as_deref());
+            let body = match (m.body.as_deref(), m.attachments.first()) {
+                // Attachments only (the list's own query carries no attachments: a
+                // message live from the stream does).
+                (Some(""), Some(a)) if a.voice => "Voice note".to_owned(),
+                (Some(""), Some(a)) => a.filename.clone(),
+                (Some(""), None) => "Attachment".to_owned(),
+                (body, _) => super::quote_text(body),
+            };
             html! {
                 <span class="preview">
                     <span class="preview-sender">{ m.sender.display_name.clone() }{ ": " }</span>

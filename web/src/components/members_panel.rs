@@ -5,7 +5,7 @@ use yew::prelude::*;
 use crate::api::membership::{self, MemberInfo};
 use crate::api::people;
 use crate::api::ApiError;
-use crate::components::{FormError, PresenceDot};
+use crate::components::{Avatar, FormError, PresenceDot};
 use crate::state::Role;
 
 /// Props of [`MembersPanel`].
@@ -103,6 +103,7 @@ pub fn members_panel(props: &MembersPanelProps) -> Html {
                 html! {
                     <li key={m.user.id.clone()} class="member-item" data-testid="member-item"
                         data-user-id={m.user.id.clone()}>
+                        <Avatar user={m.user.clone()} size={28} />
                         <PresenceDot user_id={m.user.id.clone()} />
                         <span class="name">{ m.user.display_name.clone() }</span>
                         <span class="muted">{ format!(" @{} · {}", m.user.username, m.role.label()) }</span>

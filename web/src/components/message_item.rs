@@ -5,7 +5,9 @@
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use super::format_time;
+use super::attachments::Attachments;
+use super::avatar::Avatar;
+use super::{format_time, quote_text};
 use crate::api::messages;
 use crate::hooks::use_chat;
 use crate::markdown::{self, RenderOptions};
@@ -13,9 +15,6 @@ use crate::state::{ChatAction, Delivery, Message, ReplyPreview};
 
 /// The emoji offered by the quick reaction picker.
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
-
-/// Longest quote shown above a reply (chars).
-const QUOTE_CHARS: usize = 120;
 
 /// What every message of a timeline shares: who looks, what they may do, and where
 /// actions report to.
@@ -33,8 +32,8 @@ pub struct MessageEnv {
     pub member: bool,
     /// The message to highlight briefly (after a jump).
     pub highlighted: Option<String>,
-    /// Retry a failed send: `(client_id, body, reply_to_id)`.
-    pub on_retry: Callback<(String, String, Option<String>)>,
+    /// Retry a failed send.
+    pub on_retry: Callback<Message>,
     /// Start replying to a message.
     pub on_reply: Callback<ReplyPreview>,
     /// Scroll to (and highlight) a message by id, loading history as needed.
@@ -50,19 +49,6 @@ pub struct MessageItemProps {
     pub message: Message,
     /// Shared flags and callbacks.
     pub env: MessageEnv,
-}
-
-/// A short one-line quote of a message body (markup removed).
-pub fn quote_text(body: Option<&str>) -> String {
-    let Some(body) = body else {
-        return "This message was deleted".to_owned();
-    };
-    let plain = markdown::plain_text(&markdown::parse(body));
-    let mut out: String = plain.chars().take(QUOTE_CHARS).collect();
-    if plain.chars().count() > QUOTE_CHARS {
-        out.push('…');
-    }
-    out
 }
 
 /// Runs a message mutation and applies its answer to the store (errors are reported).
@@ -117,11 +103,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     }
 
     let onretry = {
-        let on_retry = env.on_retry.clone();
-        let client_id = m.client_id.clone();
-        let body = m.body.clone().unwrap_or_default();
-        let reply = m.reply_to.as_ref().map(|r| r.id.clone());
-        Callback::from(move |_| on_retry.emit((client_id.clone(), body.clone(), reply.clone())))
+        let (on_retry, failed_message) = (env.on_retry.clone(), m.clone());
+        Callback::from(move |_| on_retry.emit(failed_message.clone()))
     };
     let save_edit = {
         let (chat, on_error, editing, edit_ref) =
@@ -230,7 +213,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
             known_mentions: m.id.is_some().then(|| m.mentions.clone()),
         };
         let blocks = markdown::parse(m.body.as_deref().unwrap_or_default());
-        html! { <div class="body" data-testid="message-body">{ markdown::render(&blocks, &options) }</div> }
+        let empty = blocks.is_empty() && !m.attachments.is_empty();
+        html! { <div class="body" data-testid="message-body" hidden={empty}>{ markdown::render(&blocks, &options) }</div> }
     };
 
     let reactions = (!m.reactions.is_empty() && !deleted).then(|| {
@@ -340,6 +324,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
             data-highlighted={highlighted.then_some("true")}>
             { for quote }
             <div class="meta">
+                <Avatar user={sender.clone()} size={28} />
                 <span class="sender" data-testid="message-sender" title={format!("@{}", sender.username)}>
                     { sender.display_name.clone() }
                     if sender.display_name != sender.username {
@@ -365,6 +350,9 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 { for actions }
             </div>
             { body }
+            if !deleted && !*editing {
+                <Attachments message_id={id.clone()} attachments={m.attachments.clone()} />
+            }
             { for reactions }
             { for picker_view }
             { for confirm_view }
@@ -377,20 +365,5 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 </div>
             }
         </li>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote_text;
-
-    #[test]
-    fn quotes_are_plain_short_and_mark_deletions() {
-        assert_eq!(quote_text(Some("**bold** and `code`")), "bold and code");
-        assert_eq!(quote_text(None), "This message was deleted");
-        let long = "x".repeat(500);
-        let quoted = quote_text(Some(&long));
-        assert_eq!(quoted.chars().count(), 121);
-        assert!(quoted.ends_with('…'));
     }
 }

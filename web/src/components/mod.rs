@@ -1,9 +1,13 @@
 //! Reusable pieces of the UI.
 
+mod attachments;
+mod audio_player;
+mod avatar;
 mod composer;
 mod connection_status;
 mod conversation_list;
 mod form_error;
+mod icons;
 mod link;
 mod live;
 mod members_panel;
@@ -11,10 +15,15 @@ mod message_item;
 mod person_item;
 mod pins_panel;
 mod protected;
+mod quote;
 mod shell;
 mod theme_toggle;
 mod timeline;
+mod upload_chips;
+mod voice_recorder;
 
+pub use attachments::{refresh_message, Attachments};
+pub use avatar::Avatar;
 pub use composer::Composer;
 pub use connection_status::ConnectionStatus;
 pub use conversation_list::ConversationList;
@@ -22,10 +31,11 @@ pub use form_error::FormError;
 pub use link::AppLink;
 pub use live::{mark_read as mark_notifications_read, NotificationBell, PresenceDot, Toasts, TypingLine};
 pub use members_panel::MembersPanel;
-pub use message_item::{quote_text, MessageEnv, MessageItem, QUICK_REACTIONS};
+pub use message_item::{MessageEnv, MessageItem, QUICK_REACTIONS};
 pub use person_item::PersonItem;
 pub use pins_panel::PinsPanel;
 pub use protected::Protected;
+pub use quote::quote_text;
 pub use shell::Shell;
 pub use theme_toggle::ThemeToggle;
 pub use timeline::TimelineView;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::PresenceDot;
+use super::{Avatar, PresenceDot};
 use crate::api::people::{Person, Relation};
 
 /// Props of [`PersonItem`].
@@ -53,6 +53,7 @@ pub fn person_item(props: &PersonItemProps) -> Html {
     };
     html! {
         <li class="room-item person-item" data-testid={props.testid.clone()} data-user-id={id.clone()}>
+            <Avatar user={p.user.clone()} size={36} />
             <div class="room-info">
                 if props.presence {
                     <PresenceDot user_id={id.clone()} />

@@ -4,6 +4,7 @@ mod alerts;
 mod event_stream;
 mod mark_read;
 mod send;
+mod uploads;
 
 pub use alerts::{ask_notification_permission, beep, page_hidden};
 pub use event_stream::{
@@ -11,6 +12,7 @@ pub use event_stream::{
 };
 pub use mark_read::{use_mark_read, use_page_visible};
 pub use send::{new_client_id, use_send_message, SendHandle};
+pub use uploads::{use_uploads, NewUpload, UploadsHandle};
 
 use yew::prelude::*;
 

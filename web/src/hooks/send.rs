@@ -8,15 +8,16 @@ use yew::prelude::*;
 use gloo::timers::future::TimeoutFuture;
 
 use crate::api::{queries, ApiError};
-use crate::state::{ChatAction, ChatState, Delivery, Message, ReplyPreview, UserRef};
+use crate::state::{Attachment, ChatAction, ChatState, Delivery, Message, ReplyPreview, UserRef};
 
 /// Callbacks to send a new message or retry a failed one.
 #[derive(Clone, PartialEq)]
 pub struct SendHandle {
-    /// Sends a new message with this body, as a reply to the quoted original if any.
-    pub send: Callback<(String, Option<ReplyPreview>)>,
-    /// Resends a failed message: `(client_id, body, reply_to_id)`.
-    pub retry: Callback<(String, String, Option<String>)>,
+    /// Sends a new message: body, uploaded attachments (shown at once from their local
+    /// previews), and the quoted original if it is a reply.
+    pub send: Callback<(String, Vec<Attachment>, Option<ReplyPreview>)>,
+    /// Resends a failed message (same client id, body, reply and attachments).
+    pub retry: Callback<Message>,
 }
 
 /// A random client id (UUID v4 from `crypto.getRandomValues`, `Math.random` fallback).
@@ -58,6 +59,7 @@ fn deliver(
     body: String,
     client_id: String,
     reply_to_id: Option<String>,
+    attachment_ids: Vec<String>,
 ) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut delays = AUTO_RETRY_MS.iter();
@@ -67,6 +69,7 @@ fn deliver(
                 body.clone(),
                 client_id.clone(),
                 reply_to_id.clone(),
+                attachment_ids.clone(),
             )
             .await;
             match (result, delays.next()) {
@@ -95,10 +98,12 @@ pub fn use_send_message(
         let conversation_id = conversation_id.clone();
         use_callback(
             (conversation_id, viewer),
-            move |(body, reply_to): (String, Option<ReplyPreview>), (conversation_id, viewer)| {
+            move |(body, attachments, reply_to): (String, Vec<Attachment>, Option<ReplyPreview>),
+                  (conversation_id, viewer)| {
                 let Some(sender) = viewer.clone() else { return };
                 let client_id = new_client_id();
                 let reply_to_id = reply_to.as_ref().map(|r| r.id.clone());
+                let attachment_ids = attachments.iter().map(|a| a.id.clone()).collect();
                 chat.dispatch(ChatAction::SendStarted(Message {
                     id: None,
                     client_id: client_id.clone(),
@@ -109,21 +114,22 @@ pub fn use_send_message(
                     delivery: Delivery::Pending,
                     settled: false,
                     reply_to,
+                    attachments,
                     ..Message::default()
                 }));
-                deliver(chat.clone(), conversation_id.clone(), body, client_id, reply_to_id);
+                deliver(chat.clone(), conversation_id.clone(), body, client_id, reply_to_id, attachment_ids);
             },
         )
     };
-    let retry = use_callback(
-        conversation_id,
-        move |(client_id, body, reply_to_id): (String, String, Option<String>), conversation_id| {
-            chat.dispatch(ChatAction::RetryStarted {
-                conversation_id: conversation_id.clone(),
-                client_id: client_id.clone(),
-            });
-            deliver(chat.clone(), conversation_id.clone(), body, client_id, reply_to_id);
-        },
-    );
+    let retry = use_callback(conversation_id, move |m: Message, conversation_id| {
+        chat.dispatch(ChatAction::RetryStarted {
+            conversation_id: conversation_id.clone(),
+            client_id: m.client_id.clone(),
+        });
+        let body = m.body.unwrap_or_default();
+        let reply_to_id = m.reply_to.map(|r| r.id);
+        let attachment_ids = m.attachments.into_iter().map(|a| a.id).collect();
+        deliver(chat.clone(), conversation_id.clone(), body, m.client_id, reply_to_id, attachment_ids);
+    });
     SendHandle { send, retry }
 }

@@ -12,7 +12,7 @@ use crate::components::{
 };
 use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
 use crate::route::{JumpQuery, Route};
-use crate::state::{ChatAction, ConversationKind, ConversationMeta, LiveAction, ReplyPreview};
+use crate::state::{Attachment, ChatAction, ConversationKind, ConversationMeta, LiveAction, ReplyPreview};
 
 /// Older pages loaded at most while looking for a message to jump to.
 const JUMP_MAX_PAGES: u32 = 100;
@@ -221,8 +221,8 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     };
     let on_send = {
         let (send, reply_to) = (sender.send.clone(), reply_to.clone());
-        Callback::from(move |body: String| {
-            send.emit((body, (*reply_to).clone()));
+        Callback::from(move |(body, attachments): (String, Vec<Attachment>)| {
+            send.emit((body, attachments, (*reply_to).clone()));
             reply_to.set(None);
         })
     };
@@ -380,7 +380,7 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
             <TimelineView timeline={timeline} loading_older={*loading_older} {on_load_older} {env} />
             <TypingLine conversation_id={id.clone()} />
             if is_member {
-                <Composer {on_send} {on_typing} reply_to={(*reply_to).clone()} {on_cancel_reply} />
+                <Composer key={id.clone()} conversation_id={id.clone()} {on_send} {on_typing} reply_to={(*reply_to).clone()} {on_cancel_reply} />
             } else {
                 <div class="join-bar">
                     <span class="muted">{ "You are not a member of this room." }</span>

@@ -1,6 +1,7 @@
 //! One component per route.
 
 mod auth_forms;
+mod avatar_section;
 mod chat;
 mod home;
 mod not_found;

@@ -1,4 +1,4 @@
-//! `/profile`: display name and bio, password change, personal access tokens (the
+//! `/profile`: avatar, display name and bio, password change, personal access tokens (the
 //! secret shown once, with copy), and deleting the account.
 
 use yew::prelude::*;
@@ -385,6 +385,7 @@ pub fn profile_page() -> Html {
     html! {
         <div class="page profile-page" data-testid="profile-page">
             <h1>{ "Your account" }</h1>
+            <super::avatar_section::AvatarSection />
             <ProfileForm />
             <PasswordForm />
             <TokensSection />

@@ -1,7 +1,12 @@
 use super::*;
 
 fn user(id: &str, name: &str) -> UserRef {
-    UserRef { id: id.to_owned(), username: name.to_lowercase(), display_name: name.to_owned() }
+    UserRef {
+        id: id.to_owned(),
+        username: name.to_lowercase(),
+        display_name: name.to_owned(),
+        avatar_url: None,
+    }
 }
 
 fn typing(conv: &str, u: &UserRef, on: bool) -> LiveAction {

@@ -1,6 +1,8 @@
 //! Plain domain types the UI renders, independent of the generated GraphQL types
 //! (those are converted in `api::convert`), so the store can be tested natively.
 
+pub use super::media::{Attachment, AttachmentKind};
+
 /// A user as shown next to a message or in a member list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserRef {
@@ -10,6 +12,8 @@ pub struct UserRef {
     pub username: String,
     /// Name shown in the UI.
     pub display_name: String,
+    /// Signed avatar URL where the answer asked for one (expires after minutes).
+    pub avatar_url: Option<String>,
 }
 
 /// Where a message is in its round trip to the server.
@@ -85,6 +89,8 @@ pub struct Message {
     pub pinned: bool,
     /// Lower-case usernames the server recognised as mentions.
     pub mentions: Vec<String>,
+    /// Attached files (for a pending send: what the uploads answered, local previews).
+    pub attachments: Vec<Attachment>,
 }
 
 impl Message {

@@ -390,3 +390,7 @@ mod read_tests;
 #[cfg(test)]
 #[path = "message_events_tests.rs"]
 mod message_events_tests;
+
+#[cfg(test)]
+#[path = "media_events_tests.rs"]
+mod media_events_tests;

@@ -6,7 +6,12 @@ use crate::state::model::{ConversationKind, EventPayload, UserRef};
 pub(super) const VIEWER: &str = "U1";
 
 pub(super) fn user(id: &str) -> UserRef {
-    UserRef { id: id.to_owned(), username: format!("user{id}"), display_name: format!("User {id}") }
+    UserRef {
+        id: id.to_owned(),
+        username: format!("user{id}"),
+        display_name: format!("User {id}"),
+        avatar_url: None,
+    }
 }
 
 pub(super) fn confirmed(conv: &str, id: &str, client_id: &str, sender: &str, at: &str) -> Message {

@@ -34,6 +34,10 @@ fn copy_server_state(to: &mut Message, from: &Message) -> bool {
     to.reactions.clone_from(&from.reactions);
     to.pinned = from.pinned;
     to.mentions.clone_from(&from.mentions);
+    // Fresh signed URLs (they expire), unless the answer carried none.
+    if !from.attachments.is_empty() {
+        to.attachments.clone_from(&from.attachments);
+    }
     if to.reply_to.is_none() {
         to.reply_to.clone_from(&from.reply_to);
     }
@@ -42,6 +46,7 @@ fn copy_server_state(to: &mut Message, from: &Message) -> bool {
         to.body = None;
         to.reactions.clear();
         to.pinned = false;
+        to.attachments.clear();
     }
     *to != before
 }

@@ -111,8 +111,12 @@ pub(super) fn on_extra_next(id: &str, payload: serde_json::Value, cb: &StreamCal
         parse_next::<typing::ResponseData>(payload).map(|data| {
             if let Some(data) = data {
                 let t = data.typing;
-                let user =
-                    UserRef { id: t.user.id, username: t.user.username, display_name: t.user.display_name };
+                let user = UserRef {
+                    id: t.user.id,
+                    username: t.user.username,
+                    display_name: t.user.display_name,
+                    avatar_url: None,
+                };
                 cb.on_live.emit(LiveSignal::Typing {
                     conversation_id: t.conversation_id,
                     user,

@@ -299,3 +299,28 @@ async fn a_large_file_streams_through_and_back() {
     assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
     assert!(got == bytes, "the download differs from the upload");
 }
+
+/// `createUpload` has a per-user rate (`JECO_UPLOAD_RATE` a minute): over it,
+/// a `RATE_LIMITED` userError and no row; other users are not affected.
+#[tokio::test]
+async fn uploads_are_rate_limited_per_user() {
+    let app = spawn_app_with(Opts {
+        media: jeco_api::media::MediaConfig { upload_rate: 2, ..Opts::default().media },
+        ..Opts::default()
+    })
+    .await;
+    let (alice, _) = app.register("alice").await;
+    let (bob, _) = app.register("bob").await;
+    let room = app.create_room(&alice, "General").await;
+    app.join(&bob, &room).await;
+    let input =
+        json!({ "purpose": "ATTACHMENT", "conversationId": room, "filename": "a.png", "byteSize": 10 });
+    for _ in 0..2 {
+        assert_eq!(create_upload(&app, &alice, input.clone()).await["userErrors"], json!([]));
+    }
+    let rows = app.count("attachments").await;
+    let over = create_upload(&app, &alice, input.clone()).await;
+    assert_eq!(over["userErrors"][0]["code"], "RATE_LIMITED", "{over}");
+    assert_eq!(app.count("attachments").await, rows);
+    assert_eq!(create_upload(&app, &bob, input).await["userErrors"], json!([]));
+}

@@ -164,11 +164,15 @@ async fn run_in(opts: &Options, db: &Database, data_dir: &Path, work_dir: &Path)
     report.notes.extend(stored_summary(db, voice_ms)?);
     match media_ref::find(opts.convert.as_deref())? {
         Some(tool) => {
-            eprintln!("[media] reference: {} ({} runs × 2)", tool.version, opts.reference_runs);
+            eprintln!("[media] reference: {} ({} runs × 3)", tool.version, opts.reference_runs);
             report.reference = Some(media_ref::measure(tool, &photo_path, work_dir, opts.reference_runs)?);
         }
         None => eprintln!("[media] ImageMagick not found; the report will say so"),
     }
+    report.header.push(format!(
+        "load average at the end: {} (other work on the 2 cores skews every figure)",
+        load_average()
+    ));
     Ok(report)
 }
 

@@ -36,6 +36,7 @@ pub async fn start_jeco(bin: &Path, db_url: &str, data_dir: &Path, log: &Path) -
         ("JECO_IP_RATE", "100000".to_string()),
         ("JECO_WRITE_RATE", "100000".to_string()),
         ("JECO_WS_PER_IP", "100000".to_string()),
+        ("JECO_UPLOAD_RATE", "100000".to_string()),
         ("RUST_LOG", "warn".to_string()),
     ];
     let mut server = ServerProc::spawn("jeco", bin, &["serve"], &envs, addr, log)?;

@@ -7,6 +7,10 @@ mod gql;
 mod http;
 mod load;
 mod measure;
+mod media;
+mod media_files;
+mod media_ref;
+mod media_report;
 mod procfs;
 mod run;
 mod search;
@@ -50,6 +54,9 @@ enum Command {
     /// Run at a steady load with subscribers churning; check that RSS, fds and
     /// threads return to their baseline and nothing is lost.
     Soak(SoakArgs),
+    /// Upload a 12 MP JPEG and a 1 MB voice note with 1 and 8 uploaders; measure
+    /// uploads/s, PUT latency and peak RSS growth, next to ImageMagick's thumbnailing.
+    Media(MediaArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -80,6 +87,35 @@ struct SoakArgs {
     #[arg(long, default_value = "bench/results/soak.md")]
     out: PathBuf,
     /// Smoke run: one minute.
+    #[arg(long)]
+    quick: bool,
+}
+
+/// Arguments of `media`.
+#[derive(Args)]
+struct MediaArgs {
+    /// The `jeco` server binary (e.g. $CARGO_TARGET_DIR/release/jeco).
+    #[arg(long)]
+    jeco_bin: PathBuf,
+    /// PostgreSQL server (a fresh `jeco_bench_media_<pid>` database is made on it).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_PG_BASE)]
+    database_url: String,
+    /// Measured JPEG uploads per concurrency [default: 64; --quick: 16].
+    #[arg(long)]
+    jpeg_uploads: Option<usize>,
+    /// Measured voice-note uploads per concurrency [default: 400; --quick: 64].
+    #[arg(long)]
+    voice_uploads: Option<usize>,
+    /// Measured ImageMagick runs per thread setting [default: 20; --quick: 5].
+    #[arg(long)]
+    reference_runs: Option<usize>,
+    /// ImageMagick's `convert` or `magick` binary [default: the first on PATH that is one].
+    #[arg(long)]
+    convert: Option<PathBuf>,
+    /// Markdown report path.
+    #[arg(long, default_value = "bench/results/media.md")]
+    out: PathBuf,
+    /// Smoke run: fewer uploads and reference runs (unless given explicitly).
     #[arg(long)]
     quick: bool,
 }
@@ -159,6 +195,29 @@ async fn main() -> Result<()> {
                 messages,
                 requests,
                 out: args.out,
+            })
+            .await
+        }
+        Command::Media(args) => {
+            let jpeg_uploads = args.jpeg_uploads.unwrap_or(if args.quick { 16 } else { 64 });
+            let voice_uploads = args.voice_uploads.unwrap_or(if args.quick { 64 } else { 400 });
+            let reference_runs = args.reference_runs.unwrap_or(if args.quick { 5 } else { 20 });
+            if !(1..=10_000).contains(&jpeg_uploads)
+                || !(1..=10_000).contains(&voice_uploads)
+                || !(1..=1_000).contains(&reference_runs)
+            {
+                bail!("--jpeg-uploads and --voice-uploads must be 1..=10000, --reference-runs 1..=1000");
+            }
+            let rerun = if args.quick { "make bench-media BENCH_ARGS=--quick" } else { "make bench-media" };
+            media::run(media::Options {
+                jeco_bin: args.jeco_bin,
+                database_url: args.database_url,
+                jpeg_uploads,
+                voice_uploads,
+                reference_runs,
+                convert: args.convert,
+                out: args.out,
+                rerun: rerun.to_string(),
             })
             .await
         }

@@ -18,17 +18,23 @@ pub fn parse_stat_ticks(stat: &str) -> Result<u64> {
 
 /// Resident set size in KiB, from the text of `/proc/PID/status` (`VmRSS:` line).
 pub fn parse_status_rss_kib(status: &str) -> Result<u64> {
+    parse_status_kib(status, "VmRSS")
+}
+
+/// A `Name:   123 kB` field of the text of `/proc/PID/status`, in KiB.
+pub fn parse_status_kib(status: &str, field: &str) -> Result<u64> {
     for line in status.lines() {
-        if let Some(rest) = line.strip_prefix("VmRSS:") {
+        if let Some(rest) = line.strip_prefix(field).and_then(|r| r.strip_prefix(':')) {
             let mut parts = rest.split_whitespace();
-            let value: u64 = parts.next().context("empty VmRSS")?.parse().context("bad VmRSS")?;
+            let value: u64 =
+                parts.next().with_context(|| format!("empty {field}"))?.parse().context("bad value")?;
             return match parts.next() {
                 Some("kB") | None => Ok(value),
-                Some(unit) => bail!("unexpected VmRSS unit {unit}"),
+                Some(unit) => bail!("unexpected {field} unit {unit}"),
             };
         }
     }
-    bail!("no VmRSS line (process gone or a kernel thread?)")
+    bail!("no {field} line (process gone or a kernel thread?)")
 }
 
 /// The kernel's clock ticks per second (`getconf CLK_TCK`, 100 when that fails).
@@ -55,6 +61,21 @@ pub fn rss_kib(pid: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("reading /proc/{pid}/status"))?;
     parse_status_rss_kib(&status)
+}
+
+/// Peak resident set size (`VmHWM`) of process `pid` in KiB, since it started or
+/// since the last [`reset_peak_rss`].
+pub fn peak_rss_kib(pid: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    parse_status_kib(&status, "VmHWM")
+}
+
+/// Resets process `pid`'s `VmHWM` to its current RSS (`5` into `/proc/PID/clear_refs`,
+/// Linux 4.0+; needs to own the process).
+pub fn reset_peak_rss(pid: &str) -> Result<()> {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
+        .with_context(|| format!("writing /proc/{pid}/clear_refs"))
 }
 
 /// Busy clock ticks of all CPUs together (everything but idle and iowait), from the text
@@ -136,6 +157,10 @@ mod tests {
         let status = "Name:\tjeco\nVmPeak:\t  999 kB\nVmRSS:\t   12345 kB\nThreads:\t3\n";
         assert_eq!(parse_status_rss_kib(status).unwrap(), 12345);
         assert!(parse_status_rss_kib("Name:\tkthreadd\n").is_err());
+        let status = "VmHWM:\t  800 kB\nVmRSS:\t  500 kB\n";
+        assert_eq!(parse_status_kib(status, "VmHWM").unwrap(), 800);
+        assert_eq!(parse_status_kib(status, "VmRSS").unwrap(), 500);
+        assert!(parse_status_kib(status, "VmHW").is_err());
     }
 
     #[test]
@@ -157,6 +182,8 @@ mod tests {
     #[test]
     fn self_is_readable() {
         assert!(rss_kib("self").unwrap() > 0);
+        reset_peak_rss("self").unwrap();
+        assert!(peak_rss_kib("self").unwrap() > 0);
         assert!(cpu_seconds("self", clock_ticks_per_second()).unwrap() >= 0.0);
     }
 }

@@ -329,7 +329,7 @@ fn sql_series(db: &Database, sql: &str) -> Result<(Series, String)> {
 }
 
 /// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
-fn utc_now() -> String {
+pub fn utc_now() -> String {
     std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()
@@ -340,7 +340,7 @@ fn utc_now() -> String {
 }
 
 /// The 1, 5 and 15 minute load averages (other work on the machine skews the numbers).
-fn load_average() -> String {
+pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())

@@ -212,11 +212,6 @@ pub async fn set_avatar(
     Ok(old)
 }
 
-/// Avatar rows by id (for `User.avatarUrl`).
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[AttachmentId]) -> QueryResult<Vec<Attachment>> {
-    attachments::table.filter(attachments::id.eq_any(ids)).select(Attachment::as_select()).load(conn).await
-}
-
 /// Removes uploads that were never used before `before`: attachments never
 /// sent, avatars no user shows (their files go through `media_garbage`).
 pub async fn delete_unused(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {

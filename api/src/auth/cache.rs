@@ -7,10 +7,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Answers read from the database, trusted per instance for
-/// [`FRESHNESS`]. Something ended or revoked here is forgotten (or remembered as
+/// [`FRESHNESS`] (or the freshness it was made with). Something ended or revoked here is forgotten (or remembered as
 /// closed) at once; on the other instances it takes at most that long.
 pub struct FreshCache<K, V> {
     seen: Mutex<HashMap<K, (V, Instant)>>,
+    freshness: Duration,
 }
 
 /// How long a [`FreshCache`] answer is trusted.
@@ -18,7 +19,14 @@ pub const FRESHNESS: Duration = Duration::from_secs(10);
 
 impl<K, V> Default for FreshCache<K, V> {
     fn default() -> Self {
-        FreshCache { seen: Mutex::new(HashMap::new()) }
+        Self::with_freshness(FRESHNESS)
+    }
+}
+
+impl<K, V> FreshCache<K, V> {
+    /// A cache whose answers are trusted for `freshness` (zero: never cached).
+    pub fn with_freshness(freshness: Duration) -> Self {
+        FreshCache { seen: Mutex::new(HashMap::new()), freshness }
     }
 }
 
@@ -26,14 +34,15 @@ impl<K: Hash + Eq, V: Clone> FreshCache<K, V> {
     /// A cached answer, if fresh.
     pub fn cached(&self, id: K) -> Option<V> {
         let seen = self.seen.lock().ok()?;
-        seen.get(&id).filter(|(_, at)| at.elapsed() < FRESHNESS).map(|(v, _)| v.clone())
+        seen.get(&id).filter(|(_, at)| at.elapsed() < self.freshness).map(|(v, _)| v.clone())
     }
 
     /// Records an answer.
     pub fn remember(&self, id: K, value: V) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() > 100_000 {
-                seen.retain(|_, (_, at)| at.elapsed() < FRESHNESS);
+                let freshness = self.freshness;
+                seen.retain(|_, (_, at)| at.elapsed() < freshness);
             }
             seen.insert(id, (value, Instant::now()));
         }

@@ -22,7 +22,7 @@ use jeco_schema::PgPool;
 
 use access_tokens::AccessTokens;
 pub use access_tokens::PAT_PREFIX;
-pub use cache::FRESHNESS;
+pub use cache::{FreshCache, FRESHNESS};
 use jeco_schema::ids::{AccessTokenId, SessionId, UserId};
 pub use passwords::PasswordHasherPool;
 pub use secrets::{random_token, sha256};

@@ -9,9 +9,8 @@ pub mod process;
 pub mod sign;
 pub mod storage;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use jeco_schema::ids::{AttachmentId, ConversationId, UserId};
 use tokio::sync::Semaphore;
@@ -20,6 +19,7 @@ pub use crate::config::MediaConfig;
 use sign::{Bound, Signer, Variant};
 use storage::Storage;
 
+use crate::auth::FreshCache;
 use crate::auth::Viewer;
 use crate::ratelimit::Limiter;
 
@@ -34,7 +34,7 @@ pub struct Media {
     /// Processing slots: at most `workers` files are decoded at once.
     pub(crate) workers: Arc<Semaphore>,
     /// Recent "may read this conversation" answers, trusted for `access_cache`.
-    readers: Mutex<HashMap<(UserId, ConversationId), (bool, Instant)>>,
+    readers: FreshCache<(UserId, ConversationId), bool>,
     /// `createUpload` per user.
     pub upload_limiter: Limiter<UserId>,
 }
@@ -48,7 +48,7 @@ impl Media {
             storage,
             signer: Signer::new(secret),
             workers: Arc::new(Semaphore::new(config.workers)),
-            readers: Mutex::new(HashMap::new()),
+            readers: FreshCache::with_freshness(config.access_cache),
             upload_limiter: Limiter::new(rate, Duration::from_secs(60), rate),
             config,
         })
@@ -63,21 +63,11 @@ impl Media {
 
     /// A cached answer to "may this user read this conversation".
     pub fn cached_reader(&self, user: UserId, conversation: ConversationId) -> Option<bool> {
-        let readers = self.readers.lock().ok()?;
-        readers
-            .get(&(user, conversation))
-            .filter(|(_, at)| at.elapsed() < self.config.access_cache)
-            .map(|(ok, _)| *ok)
+        self.readers.cached((user, conversation))
     }
 
     /// Records an answer to "may this user read this conversation".
     pub fn remember_reader(&self, user: UserId, conversation: ConversationId, ok: bool) {
-        if let Ok(mut readers) = self.readers.lock() {
-            if readers.len() > 100_000 {
-                let ttl = self.config.access_cache;
-                readers.retain(|_, (_, at)| at.elapsed() < ttl);
-            }
-            readers.insert((user, conversation), (ok, Instant::now()));
-        }
+        self.readers.remember((user, conversation), ok);
     }
 }

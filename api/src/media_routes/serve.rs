@@ -71,12 +71,17 @@ async fn allowed(
         return Ok(None);
     }
     let ok = match (row.purpose, row.message_id, row.conversation_id) {
-        // Profile pictures: any signed-in user (the session check above).
-        (UploadPurpose::Avatar, _, _) => db::users::users_by_ids(&mut c, &[bound.user])
-            .await
-            .map_err(drop)?
-            .iter()
-            .any(|u| u.deleted_at.is_none()),
+        // Profile pictures: any signed-in user. An open session (checked
+        // above) vouches for its user; a personal-token URL has none, so the
+        // account itself is checked.
+        (UploadPurpose::Avatar, _, _) => {
+            bound.session.is_some()
+                || db::users::users_by_ids(&mut c, &[bound.user])
+                    .await
+                    .map_err(drop)?
+                    .iter()
+                    .any(|u| u.deleted_at.is_none())
+        }
         // Not sent yet: only its uploader.
         (UploadPurpose::Attachment, None, _) => row.uploader_id == bound.user,
         (UploadPurpose::Attachment, Some(_), Some(conversation)) => {

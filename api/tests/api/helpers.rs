@@ -102,6 +102,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Opts::default()).await
 }
 
+/// A server with alice, who made the public room "General", and bob, who
+/// joined it: (app, alice's token, bob's token, room id).
+pub async fn room_of_two() -> (TestApp, String, String, String) {
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let (bob, _) = app.register("bob").await;
+    let room = app.create_room(&alice, "General").await;
+    app.join(&bob, &room).await;
+    (app, alice, bob, room)
+}
+
 /// Starts a server.
 pub async fn spawn_app_with(opts: Opts) -> TestApp {
     let db = TestDb::create().await;

@@ -9,19 +9,9 @@ use crate::media_files::*;
 
 const EVENTS: &str = "subscription($c: ID, $after: String){ conversationEvents(conversationId:$c, after:$after){ cursor payload{ __typename ... on MessageCreated { message{ id body attachments{ id kind url thumbnailUrl width height placeholder } } } } } }";
 
-/// A room of alice and bob; returns (app, alice, bob, room).
-async fn room() -> (TestApp, String, String, String) {
-    let app = spawn_app().await;
-    let (alice, _) = app.register("alice").await;
-    let (bob, _) = app.register("bob").await;
-    let room = app.create_room(&alice, "General").await;
-    app.join(&bob, &room).await;
-    (app, alice, bob, room)
-}
-
 #[tokio::test]
 async fn an_image_travels_live_with_thumbnail_and_in_replay() {
-    let (app, alice, bob, room) = room().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let mut ws = app.ws(&bob).await;
     ws.send(json!({ "id": "e", "type": "subscribe", "payload": { "query": EVENTS, "variables": { "c": room, "after": log_start() } } })).await;
     // A PNG named .exe is an image: the name decides nothing.
@@ -70,7 +60,7 @@ async fn an_image_travels_live_with_thumbnail_and_in_replay() {
 
 #[tokio::test]
 async fn range_requests_and_etags_work_for_audio() {
-    let (app, alice, _bob, room) = room().await;
+    let (app, alice, _bob, room) = room_of_two().await;
     let ogg = opus_ogg();
     let created = create_upload(
         &app,
@@ -102,7 +92,7 @@ async fn range_requests_and_etags_work_for_audio() {
 
 #[tokio::test]
 async fn exif_and_gps_are_stripped_and_orientation_applied() {
-    let (app, alice, _bob, room) = room().await;
+    let (app, alice, _bob, room) = room_of_two().await;
     let file = jpeg_with_gps(40, 20);
     assert!(contains(&file, GPS_MARK), "the fixture carries the GPS text");
     let id = uploaded(&app, &alice, &room, "holiday.jpg", file).await;
@@ -122,7 +112,7 @@ async fn exif_and_gps_are_stripped_and_orientation_applied() {
 /// Refused PUTs: each answers its code and leaves no file and a used URL.
 #[tokio::test]
 async fn bad_files_are_refused_and_store_nothing() {
-    let (app, alice, _bob, room) = room().await;
+    let (app, alice, _bob, room) = room_of_two().await;
     let mut truncated = jpeg(200, 200);
     truncated.truncate(truncated.len() / 2);
     let mut bigger = png(10, 10);
@@ -172,7 +162,7 @@ async fn bad_files_are_refused_and_store_nothing() {
 
 #[tokio::test]
 async fn html_named_png_is_a_download_never_inline() {
-    let (app, alice, _bob, room) = room().await;
+    let (app, alice, _bob, room) = room_of_two().await;
     let (status, body) = upload(&app, &alice, &room, "cat.png", html()).await;
     assert_eq!((status, body["kind"].as_str()), (200, Some("FILE")), "{body}");
     let sent = send_with(&app, &alice, &room, "see", "c-html", &[body["id"].as_str().unwrap()]).await;
@@ -241,7 +231,7 @@ async fn bad_upload_requests_write_nothing() {
 /// too many: one userError, and no message.
 #[tokio::test]
 async fn only_own_finished_uploads_for_the_conversation_attach() {
-    let (app, alice, bob, room) = room().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let other = app.create_room(&alice, "Other").await;
     let bobs = uploaded(&app, &bob, &room, "b.png", png(3, 3)).await;
     let elsewhere = uploaded(&app, &alice, &other, "o.png", png(3, 3)).await;
@@ -286,7 +276,7 @@ async fn only_own_finished_uploads_for_the_conversation_attach() {
 /// comes back byte for byte, as a download.
 #[tokio::test]
 async fn a_large_file_streams_through_and_back() {
-    let (app, alice, bob, room) = room().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let id = uploaded(&app, &alice, &room, "data.bin", bytes.clone()).await;
     send_with(&app, &alice, &room, "", "c-big", &[&id]).await;

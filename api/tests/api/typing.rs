@@ -24,18 +24,9 @@ pub async fn typing_event(ws: &mut Ws) -> Value {
     m["payload"]["data"]["typing"].clone()
 }
 
-async fn setup() -> (TestApp, String, String, String) {
-    let app = spawn_app().await;
-    let (alice, _) = app.register("alice").await;
-    let (bob, _) = app.register("bob").await;
-    let room = app.create_room(&alice, "General").await;
-    app.join(&bob, &room).await;
-    (app, alice, bob, room)
-}
-
 #[tokio::test]
 async fn typing_reaches_other_members_once_and_times_out() {
-    let (app, alice, bob, room) = setup().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let mut bob_ws = app.ws(&bob).await;
     watch(&mut bob_ws, &room).await;
     let mut alice_ws = app.ws(&alice).await;
@@ -51,7 +42,7 @@ async fn typing_reaches_other_members_once_and_times_out() {
 
 #[tokio::test]
 async fn sending_a_message_ends_typing() {
-    let (app, alice, bob, room) = setup().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let mut bob_ws = app.ws(&bob).await;
     watch(&mut bob_ws, &room).await;
     set_typing(&app, &alice, &room, true).await;
@@ -63,7 +54,7 @@ async fn sending_a_message_ends_typing() {
 
 #[tokio::test]
 async fn strangers_cannot_type_or_watch_and_typists_are_rate_limited() {
-    let (app, alice, bob, room) = setup().await;
+    let (app, alice, bob, room) = room_of_two().await;
     let (mallory, _) = app.register("mallory").await;
     let mut bob_ws = app.ws(&bob).await;
     watch(&mut bob_ws, &room).await;

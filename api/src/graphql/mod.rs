@@ -19,6 +19,7 @@ pub mod media;
 pub mod messages;
 pub mod node;
 pub mod notifications;
+pub mod observe;
 pub mod pagination;
 pub mod possible_types;
 pub mod presence;
@@ -77,9 +78,11 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with its limits (depth and cost, see [`cost`]) and error codes.
 pub fn build(state: AppState) -> AppSchema {
+    let metrics = state.metrics.clone();
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(state)
         .extension(edge::EdgeExtension)
+        .extension(observe::ObserveExtension(metrics))
         .finish()
 }
 

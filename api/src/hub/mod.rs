@@ -17,6 +17,7 @@ use jeco_schema::PgPool;
 use tokio::sync::broadcast;
 
 use crate::events::{Ephemeral, EventPayload, LoggedEvent};
+use crate::metrics::{self, Metrics};
 use jeco_schema::ids::{ConversationId, UserId};
 
 mod broker;
@@ -33,14 +34,22 @@ pub struct EventHub {
     broker: Arc<dyn Broker>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
     idle_poll: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl EventHub {
     /// A hub buffering `live_buffer` events per subscriber (a slower one
     /// replays from the log); call [`EventHub::run_tailer`] once to start it.
-    pub fn new(pool: PgPool, broker: Arc<dyn Broker>, idle_poll: Duration, live_buffer: usize) -> Self {
+    /// Lags and fallbacks are recorded in `metrics`.
+    pub fn new(
+        pool: PgPool,
+        broker: Arc<dyn Broker>,
+        idle_poll: Duration,
+        live_buffer: usize,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let (live, _) = broadcast::channel(live_buffer.max(1));
-        EventHub { pool, broker, live, idle_poll }
+        EventHub { pool, broker, live, idle_poll, metrics }
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
@@ -130,6 +139,7 @@ impl EventHub {
             for row in rows {
                 *pos = row.pos();
                 if let Some(ev) = LoggedEvent::from_row(row) {
+                    self.metrics.tailer_lag.observe(metrics::since(ev.at));
                     // No receivers is fine: nobody is subscribed right now.
                     let _ = self.live.send(Arc::new(ev));
                 }
@@ -202,10 +212,16 @@ impl EventHub {
                             pos = ev.pos;
                             let step = follow(&mut rooms, scope, viewer, &ev);
                             sync_interest(&mut interest, &rooms, &ev);
-                            if step.deliver { yield Ok(ev); }
+                            if step.deliver {
+                                // Live deliveries only: a replay's lag is the
+                                // subscriber's absence, not the server's speed.
+                                hub.metrics.delivery_lag.observe(metrics::since(ev.at));
+                                yield Ok(ev);
+                            }
                             if step.stop { return; }
                         }
                         Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            hub.metrics.log_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             tracing::debug!(skipped, "subscriber lagged; replaying from the log");
                             continue 'replay;
                         }

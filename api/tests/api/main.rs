@@ -27,6 +27,7 @@ mod media_s3;
 mod message_features;
 mod messages;
 mod notifications;
+mod observability;
 mod ops;
 mod persisted;
 mod pg_restart;

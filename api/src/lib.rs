@@ -22,6 +22,7 @@ pub mod persisted;
 pub mod presence;
 pub mod ratelimit;
 pub mod redis_broker;
+pub mod redis_conn;
 pub mod services;
 pub mod state;
 pub mod tx;

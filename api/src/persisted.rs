@@ -26,8 +26,8 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::redis_conn::SharedRedis;
 use async_graphql::ServerError;
-use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 
 use crate::error::TopLevelCode;
@@ -87,7 +87,7 @@ pub struct Persisted {
     /// Registered texts by hash (APQ).
     cache: Mutex<lru::LruCache<String, Arc<str>>>,
     /// Shared with the other instances, when Redis is configured.
-    redis: Option<ConnectionManager>,
+    redis: Option<SharedRedis>,
     /// The trusted operations by hash, when configured (then APQ registration is off).
     trusted: Option<HashMap<String, Arc<str>>>,
     /// Longest text registered (as long as a request body).
@@ -99,7 +99,7 @@ impl Persisted {
     pub fn new(
         capacity: NonZeroUsize,
         max_bytes: usize,
-        redis: Option<ConnectionManager>,
+        redis: Option<SharedRedis>,
         trusted: Option<manifest::Manifest>,
     ) -> Self {
         let trusted =

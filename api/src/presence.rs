@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use futures_util::future::join_all;
+
+use crate::redis_conn::SharedRedis;
 
 use crate::events::{Ephemeral, PublicUser};
 use crate::hub::EventHub;
@@ -33,7 +35,7 @@ impl Default for PresenceTiming {
 #[derive(Clone)]
 pub struct Presence {
     local: Arc<Mutex<HashMap<UserId, usize>>>,
-    shared: Option<ConnectionManager>,
+    shared: Option<SharedRedis>,
     instance: Arc<str>,
     hub: EventHub,
     /// Timing.
@@ -50,7 +52,7 @@ fn now_ms() -> i64 {
 
 impl Presence {
     /// Presence for one instance; with a Redis connection it is shared.
-    pub fn new(hub: EventHub, shared: Option<ConnectionManager>, timing: PresenceTiming) -> Self {
+    pub fn new(hub: EventHub, shared: Option<SharedRedis>, timing: PresenceTiming) -> Self {
         let presence = Presence {
             local: Arc::new(Mutex::new(HashMap::new())),
             shared,
@@ -119,14 +121,19 @@ impl Presence {
             return;
         }
         let expiry = now_ms() + self.timing.ttl.as_millis() as i64;
-        let mut pipe = redis::pipe();
-        for u in users {
-            pipe.cmd("HSET").arg(key(*u)).arg(&*self.instance).arg(expiry).ignore();
+        // One pipeline in all on a single server; on a cluster one per user
+        // (each user's key lives in its own slot), sent concurrently.
+        let pipes = per_slot(conn, users, |pipe, u| {
+            pipe.cmd("HSET").arg(key(u)).arg(&*self.instance).arg(expiry).ignore();
             // The whole hash goes away once nobody has beaten for a while.
-            pipe.cmd("PEXPIRE").arg(key(*u)).arg(self.timing.ttl.as_millis() as i64 * 2).ignore();
-        }
-        let mut conn = conn.clone();
-        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            pipe.cmd("PEXPIRE").arg(key(u)).arg(self.timing.ttl.as_millis() as i64 * 2).ignore();
+        });
+        let sent = join_all(pipes.iter().map(|pipe| {
+            let mut conn = conn.clone();
+            async move { pipe.query_async::<()>(&mut conn).await }
+        }))
+        .await;
+        if let Some(Err(e)) = sent.into_iter().find(Result::is_err) {
             tracing::debug!("presence heartbeat failed: {e}");
         }
     }
@@ -144,12 +151,15 @@ impl Presence {
         let local = self.local.lock().map(|m| m.clone()).unwrap_or_default();
         let mut out: HashMap<UserId, bool> = users.iter().map(|u| (*u, local.contains_key(u))).collect();
         let Some(conn) = &self.shared else { return out };
-        let mut pipe = redis::pipe();
-        for u in users {
-            pipe.cmd("HVALS").arg(key(*u));
-        }
-        let mut conn = conn.clone();
-        match pipe.query_async::<Vec<Vec<i64>>>(&mut conn).await {
+        let pipes = per_slot(conn, users, |pipe, u| {
+            pipe.cmd("HVALS").arg(key(u));
+        });
+        let read = join_all(pipes.iter().map(|pipe| {
+            let mut conn = conn.clone();
+            async move { pipe.query_async::<Vec<Vec<i64>>>(&mut conn).await }
+        }))
+        .await;
+        match read.into_iter().collect::<Result<Vec<_>, _>>().map(|v| v.concat()) {
             Ok(all) => {
                 let now = now_ms();
                 for (u, expiries) in users.iter().zip(all) {
@@ -162,4 +172,28 @@ impl Presence {
         }
         out
     }
+}
+
+/// The pipelines for `users`, in their order: one on a single server, one per
+/// user on a cluster (a pipeline may not cross slots there).
+fn per_slot(
+    conn: &SharedRedis,
+    users: &[UserId],
+    add: impl Fn(&mut redis::Pipeline, UserId),
+) -> Vec<redis::Pipeline> {
+    if conn.is_cluster() {
+        return users
+            .iter()
+            .map(|u| {
+                let mut pipe = redis::pipe();
+                add(&mut pipe, *u);
+                pipe
+            })
+            .collect();
+    }
+    let mut pipe = redis::pipe();
+    for u in users {
+        add(&mut pipe, *u);
+    }
+    vec![pipe]
 }

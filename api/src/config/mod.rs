@@ -185,8 +185,12 @@ impl Config {
         }
         let redis_url = var("REDIS_URL")?;
         if let Some(url) = &redis_url {
-            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
-                bail!("REDIS_URL must start with redis:// or rediss://");
+            // A comma-separated list of seed nodes names a Redis Cluster.
+            let seeds = crate::redis_conn::seeds(url);
+            if seeds.is_empty()
+                || seeds.iter().any(|s| !s.starts_with("redis://") && !s.starts_with("rediss://"))
+            {
+                bail!("REDIS_URL must be a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster seeds)");
             }
         }
         let bind: SocketAddr = parsed("JECO_BIND", SocketAddr::from(([0, 0, 0, 0], 8080)))?;

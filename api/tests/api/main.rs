@@ -35,6 +35,7 @@ mod presence;
 mod private_rooms;
 mod readme;
 mod reads;
+mod redis_cluster;
 mod rooms;
 mod rust_client;
 mod search;

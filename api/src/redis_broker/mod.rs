@@ -3,6 +3,12 @@
 //! (and to one channel of ephemeral signals), then reads the log and fans out
 //! locally. Redis carries no events (those are in PostgreSQL), so a lost ring
 //! or an outage delays delivery to the next poll and never loses anything.
+//!
+//! On a Redis Cluster (see [`cluster`]) doorbells use sharded pub/sub
+//! (`SPUBLISH`/`SSUBSCRIBE`): a ring travels only within the shard that owns
+//! its conversation's channel, so the cluster's pub/sub capacity grows with its
+//! shards. Ephemeral signals (typing, presence) stay on one classic channel,
+//! which the cluster broadcasts to every node.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,15 +19,19 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
-use redis::aio::{ConnectionManager, PubSubSink};
+use redis::aio::PubSubSink;
+use redis::cluster_async::ClusterConnection;
 use tokio::sync::{broadcast, Notify};
 
 use crate::events::Ephemeral;
 use crate::hub::Broker;
+use crate::redis_conn::{self, SharedRedis};
 use jeco_schema::ids::ConversationId;
 
 /// The ephemeral-signal channel.
 const EPHEMERAL: &str = "jeco:ephemeral";
+
+mod cluster;
 
 /// The doorbell channel of a conversation.
 pub fn channel(conversation_id: ConversationId) -> String {
@@ -38,27 +48,39 @@ struct Envelope {
 
 /// Doorbells and ephemeral signals over Redis pub/sub.
 pub struct RedisBroker {
-    publisher: ConnectionManager,
+    publisher: SharedRedis,
     local: Notify,
     subscribed: AtomicBool,
     instance: String,
     ephemeral: broadcast::Sender<Arc<Ephemeral>>,
     /// Conversations watched by this instance's subscribers, with counts.
     interest: Mutex<HashMap<ConversationId, usize>>,
-    /// The live subscription's command side, while connected.
+    /// The live subscription's command side, while connected (single server).
     sink: Mutex<Option<PubSubSink>>,
+    /// On a cluster, the connection that (un)subscribes sharded channels.
+    cluster: Option<ClusterConnection>,
 }
 
 impl RedisBroker {
     /// Connects (failing fast if Redis is unreachable at start-up) and starts
     /// the subscriber, which reconnects by itself.
     pub async fn connect(url: &str) -> anyhow::Result<Arc<Self>> {
+        let seeds = redis_conn::seeds(url);
+        if seeds.len() > 1 {
+            return cluster::connect(&seeds).await;
+        }
         let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
         let publisher = tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager())
             .await
             .context("REDIS_URL: Redis did not answer within 5 s")?
             .context("REDIS_URL: cannot connect to Redis")?;
-        let broker = Arc::new(RedisBroker {
+        let broker = Arc::new(RedisBroker::new(SharedRedis::Single(publisher), None));
+        tokio::spawn(subscribe_forever(client, Arc::downgrade(&broker)));
+        Ok(broker)
+    }
+
+    fn new(publisher: SharedRedis, cluster: Option<ClusterConnection>) -> Self {
+        RedisBroker {
             publisher,
             local: Notify::new(),
             subscribed: AtomicBool::new(false),
@@ -66,13 +88,12 @@ impl RedisBroker {
             ephemeral: broadcast::channel(1024).0,
             interest: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
-        });
-        tokio::spawn(subscribe_forever(client, Arc::downgrade(&broker)));
-        Ok(broker)
+            cluster,
+        }
     }
 
-    /// A handle on the shared connection (presence uses it).
-    pub fn connection(&self) -> ConnectionManager {
+    /// A handle on the shared connection (presence and persisted queries use it).
+    pub fn connection(&self) -> SharedRedis {
         self.publisher.clone()
     }
 
@@ -93,6 +114,10 @@ impl RedisBroker {
     /// Sends SUBSCRIBE or UNSUBSCRIBE on the live subscription, if any (a
     /// reconnect subscribes to everything watched at that time).
     fn command(&self, conversation_id: ConversationId, subscribe: bool) {
+        if let Some(conn) = &self.cluster {
+            cluster::command(conn.clone(), conversation_id, subscribe);
+            return;
+        }
         let Some(mut sink) = self.sink.lock().ok().and_then(|s| s.clone()) else { return };
         tokio::spawn(async move {
             let ch = channel(conversation_id);
@@ -161,9 +186,10 @@ impl Broker for RedisBroker {
     fn ring(&self, conversation_id: ConversationId) {
         self.local.notify_one();
         let mut conn = self.publisher.clone();
+        let publish = if conn.is_cluster() { "SPUBLISH" } else { "PUBLISH" };
         tokio::spawn(async move {
             let sent: redis::RedisResult<i64> =
-                redis::cmd("PUBLISH").arg(channel(conversation_id)).arg(1).query_async(&mut conn).await;
+                redis::cmd(publish).arg(channel(conversation_id)).arg(1).query_async(&mut conn).await;
             if let Err(e) = sent {
                 tracing::debug!("Redis publish failed (peers will poll): {e}");
             }

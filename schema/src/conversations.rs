@@ -49,13 +49,22 @@ pub async fn lock_conversation(
     conversations::table.find(id).select(Conversation::as_select()).for_update().first(conn).await.optional()
 }
 
-/// Marks new activity (orders the conversation list).
+/// How stale a conversation's stored `last_activity_at` may be (see
+/// [`touch_conversation`]).
+pub const ACTIVITY_GRAIN: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// Marks new activity (orders the conversation list), to within
+/// [`ACTIVITY_GRAIN`]: the row is only rewritten when its stored time is older
+/// than that. In a busy conversation most sends then neither write nor lock
+/// the conversation row (a row the `WHERE` rejects is not locked), instead of
+/// every send queueing on it until its transaction commits.
 pub async fn touch_conversation(
     conn: &mut AsyncPgConnection,
     id: ConversationId,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(conversations::table.find(id))
+        .filter(conversations::last_activity_at.lt(at - ACTIVITY_GRAIN))
         .set(conversations::last_activity_at.eq(at))
         .execute(conn)
         .await

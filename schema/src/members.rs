@@ -11,9 +11,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::enums::Role;
 use crate::ids::{ConversationId, UserId};
-use crate::models::Member;
+use crate::models::{Conversation, Member};
 use crate::paging::keyset;
-use crate::schema::{members, users};
+use crate::schema::{conversations, members, users};
 
 /// Adds a member; `None` when already a member.
 pub async fn insert_member(
@@ -69,6 +69,22 @@ pub async fn member(
     user_id: UserId,
 ) -> QueryResult<Option<Member>> {
     members::table.find((conversation_id, user_id)).select(Member::as_select()).first(conn).await.optional()
+}
+
+/// A member's row with its conversation, in one query (every write checks it).
+pub async fn membership_with_conversation(
+    conn: &mut AsyncPgConnection,
+    conversation_id: ConversationId,
+    user_id: UserId,
+) -> QueryResult<Option<(Conversation, Member)>> {
+    members::table
+        .inner_join(conversations::table)
+        .filter(members::conversation_id.eq(conversation_id))
+        .filter(members::user_id.eq(user_id))
+        .select((Conversation::as_select(), Member::as_select()))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Memberships of one user in the given conversations.

@@ -18,15 +18,9 @@ pub async fn access_conversation(
     user_id: UserId,
     conversation_id: ConversationId,
 ) -> ServiceResult<(Conversation, Member)> {
-    let member = db::members::member(c, conversation_id, user_id).await?;
-    let conversation = match &member {
-        Some(_) => db::conversations::conversations_by_ids(c, &[conversation_id]).await?.into_iter().next(),
-        None => None,
-    };
-    match (conversation, member) {
-        (Some(conv), Some(m)) => Ok((conv, m)),
-        _ => Err(UserError::not_found("conversationId", "conversation").into()),
-    }
+    db::members::membership_with_conversation(c, conversation_id, user_id)
+        .await?
+        .ok_or_else(|| UserError::not_found("conversationId", "conversation").into())
 }
 
 /// Visible without membership: public rooms only.

@@ -11,7 +11,7 @@ use super::direct::check_not_blocked;
 use super::{conn, require, validate};
 use crate::auth::Viewer;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorCode};
-use crate::events::{EventPayload, MessageV1};
+use crate::events::{EventPayload, MessageV1, PublicUser};
 use crate::state::AppState;
 use crate::tx;
 use jeco_schema::ids::{AttachmentId, ConversationId, MessageId};
@@ -30,10 +30,20 @@ pub struct Draft<'a> {
     pub attachments: &'a [AttachmentId],
 }
 
+/// What [`send`] answers.
+pub struct Sent {
+    /// The message (the first one, for a retry).
+    pub message: Message,
+    /// Its sender, read in the writing transaction; `None` for a retry. Set, it
+    /// also says the message is brand new: no reactions yet, and exactly the
+    /// draft's attachments.
+    pub sender: Option<PublicUser>,
+}
+
 /// Sends a message. A retry with the same `client_id` (from any device or
 /// instance) in the same conversation returns the first message and writes
 /// nothing; the same `client_id` in another conversation is `INVALID`.
-pub async fn send(state: &AppState, viewer: Option<Viewer>, draft: Draft<'_>) -> ServiceResult<Message> {
+pub async fn send(state: &AppState, viewer: Option<Viewer>, draft: Draft<'_>) -> ServiceResult<Sent> {
     let Draft { conversation_id, body, client_id, reply_to, attachments } = draft;
     let user_id = require(viewer)?;
     let client_id = validate::client_id(client_id)?;
@@ -46,7 +56,7 @@ pub async fn send(state: &AppState, viewer: Option<Viewer>, draft: Draft<'_>) ->
     if let Some(existing) = db::messages::message_by_client_id(&mut c, user_id, &client_id).await? {
         // Still check access: a stranger must not learn anything from a retry.
         access_conversation(&mut c, user_id, existing.conversation_id).await?;
-        return same_conversation(existing, conversation_id);
+        return Ok(Sent { message: same_conversation(existing, conversation_id)?, sender: None });
     }
     if !state.send_limiter.check(&user_id) {
         return Err(
@@ -86,14 +96,14 @@ pub async fn send(state: &AppState, viewer: Option<Viewer>, draft: Draft<'_>) ->
     })
     .await?;
     // Sending ends "typing" for everyone watching (after the message's ring).
-    if let Some(user) = sender {
+    if let Some(user) = &sender {
         state.hub.publish_ephemeral(crate::events::Ephemeral::Typing {
             conversation_id,
-            user,
+            user: user.clone(),
             typing: false,
         });
     }
-    Ok(message)
+    Ok(Sent { message, sender })
 }
 
 /// The earlier message with the same client id, if it is in the conversation

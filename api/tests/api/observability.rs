@@ -83,3 +83,34 @@ async fn operation_names_chosen_by_clients_do_not_become_arbitrary_labels() {
     );
     assert_eq!(sample(&text, "jeco_graphql_duration_seconds_count{operation=\"anonymous\"}"), Some(1.0));
 }
+
+/// A send in a busy room costs a fixed, small number of SQL statements, and
+/// the conversation row is rewritten at most once per activity grain, not per
+/// message (`touch_conversation`).
+#[tokio::test]
+async fn a_send_costs_a_fixed_number_of_statements_and_no_hot_row_write() {
+    // A long tailer poll keeps background reads out of the count.
+    let app = spawn_app_with(Opts { log_poll_ms: 60_000, ..Opts::default() }).await;
+    let (alice, _) = app.register("alice").await;
+    let room = app.create_room(&alice, "Busy").await;
+    app.send(&alice, &room, "warm-up", "w").await;
+    let stored = "SELECT (extract(epoch FROM last_activity_at) * 1e6)::bigint AS n FROM conversations";
+    let before_at = app.scalar(stored).await;
+    let statements = |t: &str| sample(t, "jeco_sql_statements_total").unwrap_or(0.0);
+    let before = statements(&metrics(&app).await);
+    for i in 0..20 {
+        let r = app.send(&alice, &room, &format!("m{i}"), &format!("c{i}")).await;
+        assert_eq!(r["userErrors"], json!([]), "{r}");
+    }
+    let per_send = (statements(&metrics(&app).await) - before) / 20.0;
+    println!("statements per send: {per_send}");
+    // Session check, client-id lookup, BEGIN, membership + conversation (one
+    // join), INSERT message, sender, conditional activity UPDATE, INSERT event,
+    // COMMIT, and this instance's tailer reading the new event (one read per
+    // ring, shared by every subscriber). The answer's sender, reactions and
+    // attachments come from the transaction, not from more queries.
+    assert!(per_send <= 10.0, "a send costs {per_send} statements");
+    // 20 sends within a second of the warm-up leave the stored activity alone.
+    let after_at = app.scalar(stored).await;
+    assert!(after_at - before_at < 1_000_000, "rewritten per message: {before_at} -> {after_at}");
+}

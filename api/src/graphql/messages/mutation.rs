@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use super::MessageNode;
 use crate::error::UserError;
 use crate::graphql::conversations::ConversationNode;
+use crate::graphql::loaders::{AttachmentsLoader, Batch, ReactionsLoader};
 use crate::graphql::{split, state, viewer};
 use crate::ids;
 use crate::services::{message_actions, messages, reads};
@@ -119,7 +120,17 @@ impl MessageMutation {
             }
             None => Err(UserError::not_found("conversationId", "conversation").into()),
         };
-        message_payload(result)
+        let (sent, user_errors) = split(result)?;
+        if let Some(s) = sent.as_ref().filter(|s| s.sender.is_some()) {
+            // Brand new: nothing to ask the database about its reactions, and
+            // its attachments are the draft's (none here, or loaded as usual).
+            ctx.data_unchecked::<Batch<ReactionsLoader>>().feed_one(s.message.id, Vec::new()).await;
+            if attachments.is_empty() {
+                ctx.data_unchecked::<Batch<AttachmentsLoader>>().feed_one(s.message.id, Vec::new()).await;
+            }
+        }
+        let message = sent.map(|s| MessageNode { row: s.message, sender: s.sender });
+        Ok(MessagePayload { message, user_errors })
     }
 
     /// Changes the text of one of the viewer's messages ("edited" is shown).

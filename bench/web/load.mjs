@@ -97,6 +97,10 @@ const MARK_LIST = () => {
     if (window.__jecoListAt === undefined && found()) window.__jecoListAt = performance.now();
   };
   new MutationObserver(mark).observe(document, { childList: true, subtree: true });
+  // The app's state lives in the wasm linear memory, not the JS heap: keep a handle on it.
+  addEventListener('TrunkApplicationStarted', (e) => {
+    window.__jecoWasmMemory = e.detail?.wasm?.memory;
+  });
 };
 
 /** Counts the bytes the page receives over the network (CDP Network events). */
@@ -167,6 +171,7 @@ async function heapAndDom(page, cdp) {
     };
     return {
       domNodes: document.getElementsByTagName('*').length,
+      wasmMemoryBytes: window.__jecoWasmMemory?.buffer?.byteLength ?? null,
       messageElements: document.querySelectorAll('[data-testid="message"]').length,
       dataRendered: attr('data-rendered'),
       dataLoaded: attr('data-loaded'),
@@ -262,7 +267,7 @@ async function oneRun(browser, server, seeded, run) {
     const scroll = await scrollBack(page);
     await sleep(500);
     const afterScroll = await heapAndDom(page, meter.cdp);
-    log(`run ${run}: ${scroll.loaded} loaded in ${(scroll.ms / 1000).toFixed(1)} s (${scroll.reason}); DOM ${before.domNodes} → ${afterScroll.domNodes}, heap ${before.jsHeapBytes} → ${afterScroll.jsHeapBytes}`);
+    log(`run ${run}: ${scroll.loaded} loaded in ${(scroll.ms / 1000).toFixed(1)} s (${scroll.reason}); DOM ${before.domNodes} → ${afterScroll.domNodes}, JS heap ${before.jsHeapBytes} → ${afterScroll.jsHeapBytes}, wasm memory ${before.wasmMemoryBytes} → ${afterScroll.wasmMemoryBytes}`);
     return { cold, warm, large: { before, after: afterScroll, scroll } };
   } finally {
     await context.close();
@@ -308,6 +313,8 @@ async function main() {
         domAfter: pick((r) => r.large.after.domNodes),
         heapBefore: pick((r) => r.large.before.jsHeapBytes),
         heapAfter: pick((r) => r.large.after.jsHeapBytes),
+        wasmBefore: pick((r) => r.large.before.wasmMemoryBytes),
+        wasmAfter: pick((r) => r.large.after.wasmMemoryBytes),
         loaded: pick((r) => r.large.scroll.loaded),
         scrollMs: pick((r) => r.large.scroll.ms),
       },

@@ -87,7 +87,7 @@ export function report(r) {
     '',
   );
   L.push('## Every run', '');
-  L.push('| run | cold KiB | cold list ms | warm KiB | warm list ms | warm controlled by the worker | DOM before → after | message elements after | heap MiB before → after | data-rendered / data-loaded after | scroll-back s (pages, end) |');
+  L.push('| run | cold KiB | cold list ms | warm KiB | warm list ms | warm controlled by the worker | DOM before → after | message elements after | heap MiB before → after | data-rendered / data-loaded after | scroll-back s (scroll steps that loaded more, end) |');
   L.push('| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | --- | --- |');
   r.runs.forEach((run, i) => {
     const { before, after, scroll } = run.large;

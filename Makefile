@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 BENCH_ARGS ?=
 SOAK_ARGS ?=
 
-.PHONY: run test bench bench-search bench-media soak fmt clean setup
+.PHONY: run test bench bench-search bench-media bench-web soak fmt clean setup
 .DEFAULT_GOAL := run
 
 ## run: install what is missing, build web + server, provision PostgreSQL, serve on :8080
@@ -25,6 +25,10 @@ bench-search:
 ## bench-media: build the release server and run the media upload benchmark, ImageMagick as reference (BENCH_ARGS="--quick")
 bench-media:
 	@scripts/bench-media.sh $(BENCH_ARGS)
+
+## bench-web: build web app + release server, measure load size/time and a 5000-message conversation in Chromium (BENCH_ARGS="--quick")
+bench-web:
+	@scripts/bench-web.sh $(BENCH_ARGS)
 
 ## soak: build the release server and run a 10-minute churn soak (SOAK_ARGS="--quick" for one minute)
 soak:

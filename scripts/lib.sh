@@ -208,7 +208,7 @@ precompress() {
   while IFS= read -r -d '' f; do
     gzip -9 -k -f -n "$f"
     if have brotli; then brotli -q 11 -k -f "$f"; fi
-  done < <(find "$1" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) -print0)
+  done < <(find "$1" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' -o -name '*.webmanifest' \) -print0)
 }
 
 build_api() {

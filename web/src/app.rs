@@ -5,7 +5,9 @@ use yew_router::prelude::*;
 
 use crate::api::auth;
 use crate::components::{Protected, Shell};
-use crate::hooks::{use_conversation_refetch, use_event_stream, ChatContext, LiveContext, SessionContext};
+use crate::hooks::{
+    use_conversation_refetch, use_event_stream, use_restore_session, ChatContext, LiveContext, SessionContext,
+};
 use crate::pages::{
     ChatPage, ForgotPasswordPage, HomePage, LoginPage, NotFoundPage, PeoplePage, ProfilePage, RegisterPage,
     ResetPasswordPage, RoomsPage, SearchPage,
@@ -46,16 +48,10 @@ pub fn app() -> Html {
     {
         let session = session.dispatcher();
         use_effect_with((), move |_| {
-            let on_lost = session.clone();
-            auth::set_on_session_lost(move || on_lost.dispatch(SessionAction::LoggedOut));
-            wasm_bindgen_futures::spawn_local(async move {
-                match auth::refresh().await {
-                    Ok(user) => session.dispatch(SessionAction::LoggedIn(user)),
-                    Err(_) => session.dispatch(SessionAction::LoggedOut),
-                }
-            });
+            auth::set_on_session_lost(move || session.dispatch(SessionAction::LoggedOut));
         });
     }
+    use_restore_session(session.dispatcher(), *session == Session::Unreachable);
 
     let viewer_id = session.viewer().map(|v| v.id.clone());
     use_event_stream(viewer_id, chat.dispatcher(), live.dispatcher());

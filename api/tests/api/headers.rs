@@ -87,3 +87,34 @@ async fn the_web_app_is_served_precompressed_with_cache_headers() {
     }
     let _ = std::fs::remove_dir_all(&web);
 }
+
+/// The service worker and the web manifest keep their names from release to
+/// release, so they revalidate on every load (a cached worker would pin users to
+/// an old release) and carry the content types browsers insist on.
+#[tokio::test]
+async fn the_service_worker_and_manifest_revalidate_with_their_content_types() {
+    let web = std::env::temp_dir().join(format!("jeco-web-pwa-{}", std::process::id()));
+    std::fs::create_dir_all(web.join("icons")).unwrap();
+    std::fs::write(web.join("index.html"), "<!doctype html><title>Jeco</title>").unwrap();
+    std::fs::write(web.join("sw.js"), "self.addEventListener('fetch', () => {});").unwrap();
+    std::fs::write(web.join("sw.js.br"), "brotli").unwrap();
+    std::fs::write(web.join("manifest.webmanifest"), r#"{"name":"Jeco Chat"}"#).unwrap();
+    std::fs::write(web.join("icons/icon.svg"), "<svg/>").unwrap();
+    let app = spawn_app_with(Opts { web_dir: web.clone(), ..Opts::default() }).await;
+    for (path, encoding, content_type, body) in [
+        ("/sw.js", "", "text/javascript", "self.addEventListener('fetch', () => {});"),
+        ("/sw.js", "br", "text/javascript", "brotli"),
+        ("/manifest.webmanifest", "", "application/manifest+json", r#"{"name":"Jeco Chat"}"#),
+        ("/icons/icon.svg", "", "image/svg+xml", "<svg/>"),
+    ] {
+        let req = app.http.get(app.url(path));
+        let req = if encoding.is_empty() { req } else { req.header("accept-encoding", encoding) };
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers().clone();
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        assert_eq!(h["content-type"], content_type, "{path}");
+        assert_eq!(r.text().await.unwrap(), body, "{path} {encoding}");
+    }
+    let _ = std::fs::remove_dir_all(&web);
+}

@@ -29,6 +29,12 @@ impl ApiError {
         (!list.is_empty()).then_some(ApiError::User(list))
     }
 
+    /// Whether the server could not be reached (no network, or a proxy in front of
+    /// a server that is down): nothing is known about the session.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ApiError::Network(_) | ApiError::Http(502..=504))
+    }
+
     /// Whether the server rejected our credentials (so the session is gone).
     pub fn is_auth(&self) -> bool {
         match self {

@@ -3,6 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use super::OfflineStart;
 use crate::hooks::use_session;
 use crate::route::Route;
 use crate::state::session::Session;
@@ -14,7 +15,8 @@ pub struct ProtectedProps {
     pub children: Html,
 }
 
-/// Renders its children when logged in, a splash while restoring, else goes to /login.
+/// Renders its children when logged in, a splash while restoring, the offline frame
+/// when the server is out of reach, else goes to /login.
 #[function_component(Protected)]
 pub fn protected(props: &ProtectedProps) -> Html {
     match use_session().as_deref() {
@@ -23,5 +25,6 @@ pub fn protected(props: &ProtectedProps) -> Html {
             <div class="splash" aria-busy="true">{ "Loading…" }</div>
         },
         Some(Session::Anonymous) => html! { <Redirect<Route> to={Route::Login} /> },
+        Some(Session::Unreachable) => html! { <OfflineStart /> },
     }
 }

@@ -3,6 +3,7 @@
 mod alerts;
 mod event_stream;
 mod mark_read;
+mod restore;
 mod send;
 mod uploads;
 
@@ -11,6 +12,7 @@ pub use event_stream::{
     reload_conversations, reload_notifications, use_conversation_refetch, use_event_stream,
 };
 pub use mark_read::{use_mark_read, use_page_visible};
+pub use restore::{restore as restore_session, use_restore_session};
 pub use send::{new_client_id, use_send_message, SendHandle};
 pub use uploads::{use_uploads, NewUpload, UploadsHandle};
 

@@ -315,13 +315,23 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         highlighted.then_some("highlighted")
     );
     let dom_id = id.as_ref().map(|id| format!("msg-{id}"));
+    // Esc closes the reaction picker or the delete question (a11y: menus close by keyboard).
+    let onkeydown = {
+        let (picker, confirming) = (picker.clone(), confirming.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && (*picker || *confirming) {
+                picker.set(false);
+                confirming.set(false);
+            }
+        })
+    };
     html! {
         <li {class} id={dom_id} data-testid="message" data-message-id={id.clone()}
             data-pending={pending.then_some("true")}
             data-failed={failed.is_some().then_some("true")}
             data-deleted={deleted.then_some("true")}
             data-pinned={m.pinned.then_some("true")}
-            data-highlighted={highlighted.then_some("true")}>
+            data-highlighted={highlighted.then_some("true")} {onkeydown}>
             { for quote }
             <div class="meta">
                 <Avatar user={sender.clone()} size={28} />

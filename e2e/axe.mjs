@@ -59,6 +59,13 @@ async function mutate(server, token, query, variables) {
 export async function populate(server) {
   const alice = await register(server, 'alice');
   const bob = await register(server, 'bob');
+  // Names a reader of the README's screenshots would expect (usernames stay unique).
+  for (const [user, displayName, bio] of [[alice, 'Alice Martin', 'Product design'], [bob, 'Bob Chen', 'Front end']]) {
+    await mutate(server, user.token,
+      `mutation U($input: UpdateProfileInput!) { updateProfile(input: $input) { userErrors { code } } }`,
+      { input: { displayName, bio } });
+    user.displayName = displayName;
+  }
   const roomName = `Design review ${rand(2)}`;
   const roomId = await createRoom(server, alice.token, roomName, 'Mock-ups, copy and the launch checklist');
   await joinRoom(server, bob.token, roomId);
@@ -84,6 +91,7 @@ export async function populate(server) {
   const dmId = dm.conversation.id;
   await sendMessage(server, bob.token, dmId, 'Got a minute after lunch?');
   await sendMessage(server, alice.token, dmId, 'Sure, 14:00 works.');
+  await sendMessage(server, bob.token, dmId, 'See you then 👋');
   await mutate(server, alice.token,
     `mutation C($input: ContactInput!) { addContact(input: $input) { userErrors { code } } }`,
     { input: { userId: bob.id } });

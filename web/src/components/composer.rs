@@ -37,8 +37,10 @@ fn has_modifier(e: &KeyboardEvent) -> bool {
 fn edit_last_own_message() -> bool {
     let document = web_sys::window().and_then(|w| w.document());
     let buttons = document.and_then(|d| {
-        d.query_selector_all(r#"[data-testid="timeline"] [data-testid="message"].own [data-testid="message-edit"]"#)
-            .ok()
+        d.query_selector_all(
+            r#"[data-testid="timeline"] [data-testid="message"].own [data-testid="message-edit"]"#,
+        )
+        .ok()
     });
     let last = buttons.and_then(|b| b.length().checked_sub(1).and_then(|i| b.item(i)));
     match last.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {

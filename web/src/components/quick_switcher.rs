@@ -37,14 +37,16 @@ pub fn quick_switcher() -> Html {
     let navigator = use_navigator();
 
     {
-        let (open, query, selected, return_to) = (open.clone(), query.clone(), selected.clone(), return_to.clone());
+        let (open, query, selected, return_to) =
+            (open.clone(), query.clone(), selected.clone(), return_to.clone());
         use_effect_with((), move |_| {
             let document = web_sys::window().and_then(|w| w.document());
             let options = EventListenerOptions::enable_prevent_default();
             let listener = document.map(|doc| {
                 EventListener::new_with_options(&doc, "keydown", options, move |e| {
                     let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
-                    let shortcut = (k.ctrl_key() || k.meta_key()) && !k.alt_key() && k.key().eq_ignore_ascii_case("k");
+                    let shortcut =
+                        (k.ctrl_key() || k.meta_key()) && !k.alt_key() && k.key().eq_ignore_ascii_case("k");
                     if shortcut {
                         // Not the browser's own Ctrl-K (its search bar).
                         k.prevent_default();

@@ -3,7 +3,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, QuickSwitcher, ThemeToggle, Toasts};
+use super::{
+    AppLink, ConnectionStatus, ConversationList, NotificationBell, QuickSwitcher, ThemeToggle, Toasts,
+};
 use crate::api::auth;
 use crate::hooks::use_session;
 use crate::route::Route;

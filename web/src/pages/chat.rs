@@ -7,8 +7,8 @@ use yew_router::prelude::*;
 
 use crate::api::{live, membership, queries, ws};
 use crate::components::{
-    mark_notifications_read, ChatHeader, Composer, FormError, LiveAnnouncer, MembersPanel, MessageEnv, PinsPanel,
-    TimelineView, TypingLine,
+    mark_notifications_read, ChatHeader, Composer, FormError, LiveAnnouncer, MembersPanel, MessageEnv,
+    PinsPanel, TimelineView, TypingLine,
 };
 use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
 use crate::route::{JumpQuery, Route};

@@ -48,6 +48,9 @@ have node || pkgs+=(nodejs)
 have npm || pkgs+=(npm)
 if want_test; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  # Emoji in the browser tests' screenshots (reactions, the picker) need a colour emoji font.
+  dpkg-query -W -f='${Status}' fonts-noto-color-emoji 2>/dev/null | grep -q 'install ok installed' ||
+    pkgs+=(fonts-noto-color-emoji)
   have redis-cli || pkgs+=(redis-tools)
   have python3 || pkgs+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)

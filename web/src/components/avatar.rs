@@ -44,7 +44,7 @@ pub fn avatar(props: &AvatarProps) -> Html {
             }
         }
         None => {
-            let style = format!("{size}; background: hsl({} 45% 45%)", hue(&user.id));
+            let style = format!("{size}; background: hsl({} 45% 32%)", hue(&user.id));
             html! {
                 <span class="avatar initials" data-testid="avatar" data-user-id={user.id.clone()} {style}
                     aria-hidden="true">{ initials(&user.display_name, &user.username) }</span>

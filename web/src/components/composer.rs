@@ -1,4 +1,5 @@
-//! The message input: Enter sends, Shift+Enter inserts a newline. It reports typing
+//! The message input: Enter sends, Shift+Enter inserts a newline, Up in the empty
+//! input edits the viewer's last message, Esc drops a reply. It reports typing
 //! (renewed every 2.5 s while the text changes, stopped when cleared or blurred).
 //! Files come in through the attach button, a drop anywhere on the conversation or a
 //! pasted image; each uploads at once with a chip, and Send takes the finished ones.
@@ -24,6 +25,31 @@ use crate::state::{Attachment, ReplyPreview};
 fn files_of(list: Option<FileList>) -> Vec<NewUpload> {
     let Some(list) = list else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.get(i)).map(NewUpload::file).collect()
+}
+
+fn has_modifier(e: &KeyboardEvent) -> bool {
+    e.shift_key() || e.ctrl_key() || e.alt_key() || e.meta_key()
+}
+
+/// Up in an empty composer: opens the editor of the viewer's newest message in the
+/// timeline, through its own Edit button (which exists only where editing is
+/// allowed). Returns whether there was one.
+fn edit_last_own_message() -> bool {
+    let document = web_sys::window().and_then(|w| w.document());
+    let buttons = document.and_then(|d| {
+        d.query_selector_all(
+            r#"[data-testid="timeline"] [data-testid="message"].own [data-testid="message-edit"]"#,
+        )
+        .ok()
+    });
+    let last = buttons.and_then(|b| b.length().checked_sub(1).and_then(|i| b.item(i)));
+    match last.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(button) => {
+            button.click();
+            true
+        }
+        None => false,
+    }
 }
 
 /// Props of [`Composer`].
@@ -121,12 +147,15 @@ pub fn composer(props: &ComposerProps) -> Html {
         let submit = submit.clone();
         let on_cancel_reply = props.on_cancel_reply.clone();
         let replying = props.reply_to.is_some();
+        let empty = text.is_empty();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                 e.prevent_default();
                 submit.emit(());
             } else if e.key() == "Escape" && replying {
                 on_cancel_reply.emit(());
+            } else if e.key() == "ArrowUp" && !has_modifier(&e) && empty && edit_last_own_message() {
+                e.prevent_default();
             }
         })
     };

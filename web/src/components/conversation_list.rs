@@ -48,8 +48,9 @@ pub fn conversation_list() -> Html {
                         <span class="end">
                             <span class="time">{ when }</span>
                             if c.unread > 0 {
-                                <span class="badge" data-testid="unread-badge"
-                                    aria-label={format!("{} unread", c.unread)}>{ c.unread }</span>
+                                // The number alone says little to a screen reader: it reads the hidden text.
+                                <span class="badge" data-testid="unread-badge" aria-hidden="true">{ c.unread }</span>
+                                <span class="visually-hidden">{ format!("{} unread", c.unread) }</span>
                             }
                         </span>
                     </span>

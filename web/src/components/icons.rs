@@ -53,3 +53,8 @@ pub fn pause() -> Html {
         </>
     })
 }
+
+/// A left chevron (back to the conversation list).
+pub fn back() -> Html {
+    icon(html! { <polyline points="15 18 9 12 15 6" /> })
+}

@@ -13,6 +13,9 @@ pub struct AppLinkProps {
     /// `data-testid` attribute.
     #[prop_or_default]
     pub testid: Option<AttrValue>,
+    /// Accessible name, for links whose content is only an icon.
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
     /// CSS classes.
     #[prop_or_default]
     pub class: Classes,
@@ -40,7 +43,7 @@ pub fn app_link(props: &AppLinkProps) -> Html {
     };
     html! {
         <a href={props.to.to_path()} class={props.class.clone()}
-            data-testid={props.testid.clone()} {onclick}>
+            data-testid={props.testid.clone()} aria-label={props.label.clone()} {onclick}>
             { props.children.clone() }
         </a>
     }

@@ -139,7 +139,7 @@ pub fn notification_bell() -> Html {
             </li>
         }
     });
-    let label = format!("Notifications ({unread} unread)");
+    let label = format!("Notifications, {unread} unread");
     html! {
         <div class="notifications">
             <button class="btn btn-quiet bell" data-testid="notifications-bell" aria-label={label}

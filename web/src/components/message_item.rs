@@ -2,6 +2,7 @@
 //! body (or the tombstone), reactions, and the actions (react, reply, edit, delete,
 //! pin) with inline editing and an inline delete confirmation.
 
+use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -79,6 +80,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     let picker = use_state(|| false);
     let confirming = use_state(|| false);
     let edit_ref = use_node_ref();
+    let picker_ref = use_node_ref();
     let m = &props.message;
     let env = &props.env;
     let own = env.viewer_id.as_deref() == Some(m.sender.id.as_str());
@@ -98,6 +100,20 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 let _ = input.focus();
                 let len = input.value().encode_utf16().count() as u32;
                 let _ = input.set_selection_range(len, len);
+            }
+        });
+    }
+
+    // The opened reaction picker takes the focus, so Esc and Tab work inside it (a11y).
+    {
+        let picker_ref = picker_ref.clone();
+        use_effect_with(*picker, move |open| {
+            let first =
+                picker_ref.cast::<web_sys::Element>().and_then(|p| p.query_selector("button").ok().flatten());
+            if let (true, Some(button)) =
+                (*open, first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()))
+            {
+                let _ = button.focus();
             }
         });
     }
@@ -287,7 +303,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                     {onclick}>{ *emoji }</button>
             }
         });
-        html! { <div class="reaction-picker" data-testid="reaction-picker" role="menu">{ for options }</div> }
+        html! { <div class="reaction-picker" data-testid="reaction-picker" role="group" aria-label="Add a reaction" ref={picker_ref.clone()}>{ for options }</div> }
     });
     let confirm_view = (*confirming && actionable).then(|| {
         let cancel = {
@@ -315,13 +331,23 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         highlighted.then_some("highlighted")
     );
     let dom_id = id.as_ref().map(|id| format!("msg-{id}"));
+    // Esc closes the reaction picker or the delete question (a11y: menus close by keyboard).
+    let onkeydown = {
+        let (picker, confirming) = (picker.clone(), confirming.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && (*picker || *confirming) {
+                picker.set(false);
+                confirming.set(false);
+            }
+        })
+    };
     html! {
         <li {class} id={dom_id} data-testid="message" data-message-id={id.clone()}
             data-pending={pending.then_some("true")}
             data-failed={failed.is_some().then_some("true")}
             data-deleted={deleted.then_some("true")}
             data-pinned={m.pinned.then_some("true")}
-            data-highlighted={highlighted.then_some("true")}>
+            data-highlighted={highlighted.then_some("true")} {onkeydown}>
             { for quote }
             <div class="meta">
                 <Avatar user={sender.clone()} size={28} />

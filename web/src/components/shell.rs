@@ -3,7 +3,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::{AppLink, ConnectionStatus, ConversationList, NotificationBell, ThemeToggle, Toasts};
+use super::{
+    AppLink, ConnectionStatus, ConversationList, NotificationBell, QuickSwitcher, ThemeToggle, Toasts,
+};
 use crate::api::auth;
 use crate::hooks::use_session;
 use crate::route::Route;
@@ -89,11 +91,12 @@ pub fn shell(props: &ShellProps) -> Html {
                 <button class="btn btn-quiet" data-testid="logout" onclick={onlogout}
                     disabled={*logging_out}>{ "Log out" }</button>
             </header>
-            <aside class="sidebar">
+            <aside class="sidebar" aria-label="Conversations">
                 <ConversationList />
             </aside>
             <main class="main">{ props.children.clone() }</main>
             <Toasts />
+            <QuickSwitcher />
         </div>
     }
 }

@@ -70,7 +70,7 @@ pub fn login_page() -> Html {
         })
     };
     html! {
-        <div class="auth-page">
+        <main class="auth-page">
             <form class="card auth-card" {onsubmit}>
                 <h1>{ "Log in to Jeco Chat" }</h1>
                 <label>{ "Username or email" }
@@ -90,7 +90,7 @@ pub fn login_page() -> Html {
                     <AppLink to={Route::ForgotPassword} testid="forgot-password-link">{ "Forgot your password?" }</AppLink>
                 </p>
             </form>
-        </div>
+        </main>
     }
 }
 
@@ -122,7 +122,7 @@ pub fn register_page() -> Html {
         })
     };
     html! {
-        <div class="auth-page">
+        <main class="auth-page">
             <form class="card auth-card" {onsubmit}>
                 <h1>{ "Create your Jeco Chat account" }</h1>
                 <label>{ "Username" }
@@ -147,6 +147,6 @@ pub fn register_page() -> Html {
                     disabled={*busy}>{ if *busy { "Creating account…" } else { "Register" } }</button>
                 <p class="muted">{ "Already registered? " }<AppLink to={Route::Login}>{ "Log in" }</AppLink></p>
             </form>
-        </div>
+        </main>
     }
 }

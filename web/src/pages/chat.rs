@@ -7,8 +7,8 @@ use yew_router::prelude::*;
 
 use crate::api::{live, membership, queries, ws};
 use crate::components::{
-    mark_notifications_read, Composer, FormError, MembersPanel, MessageEnv, PinsPanel, TimelineView,
-    TypingLine,
+    mark_notifications_read, ChatHeader, Composer, FormError, LiveAnnouncer, MembersPanel, MessageEnv,
+    PinsPanel, TimelineView, TypingLine,
 };
 use crate::hooks::{use_chat, use_live, use_mark_read, use_page_visible, use_send_message, use_session};
 use crate::route::{JumpQuery, Route};
@@ -311,44 +311,6 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
         _ => html! {},
     };
 
-    let header = match &meta {
-        Some(meta) => {
-            let members = if meta.member_count == 1 {
-                "1 member".to_owned()
-            } else {
-                format!("{} members", meta.member_count)
-            };
-            html! {
-                <header class="chat-header">
-                    <div class="titles">
-                        <h1 data-testid="conversation-title">{ meta.title() }</h1>
-                        if let Some(topic) = meta.topic.as_ref().filter(|t| !t.is_empty()) {
-                            <p class="topic" data-testid="conversation-topic">{ topic.clone() }</p>
-                        }
-                    </div>
-                    <div class="header-actions">
-                        <span class="members muted" data-testid="member-count">{ members }</span>
-                        if room_member {
-                            <button class="btn btn-small" data-testid="members-toggle"
-                                aria-expanded={(*show_members).to_string()}
-                                onclick={ontoggle_members.clone()}>{ "Members" }</button>
-                            <button class="btn btn-small btn-quiet" data-testid="leave-room"
-                                onclick={onleave.clone()}>{ "Leave" }</button>
-                        }
-                    </div>
-                </header>
-            }
-        }
-        None => {
-            let title = if error.is_some() { "Conversation unavailable" } else { "Loading…" };
-            html! {
-                <header class="chat-header">
-                    <h1 data-testid="conversation-title" class="muted">{ title }</h1>
-                </header>
-            }
-        }
-    };
-
     let timeline = timeline.unwrap_or_default();
     let env = MessageEnv {
         viewer_id: viewer.as_ref().map(|v| v.id.clone()),
@@ -371,7 +333,9 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
     let pinned = timeline.pinned.clone();
     html! {
         <div class="chat">
-            { header }
+            <ChatHeader meta={meta.clone()} failed={error.is_some()} {room_member} members_open={*show_members}
+                on_toggle_members={ontoggle_members} on_leave={onleave} />
+            <LiveAnnouncer conversation_id={id.clone()} />
             { members_panel }
             if is_member && meta.is_some() {
                 <PinsPanel {pinned} on_jump={on_jump.clone()} />

@@ -10,7 +10,7 @@ use crate::route::Route;
 pub fn home_page() -> Html {
     html! {
         <div class="placeholder">
-            <h2>{ "Welcome to Jeco Chat" }</h2>
+            <h1>{ "Welcome to Jeco Chat" }</h1>
             <p class="muted">
                 { "Pick a conversation, " }
                 <AppLink to={Route::Rooms}>{ "browse public rooms" }</AppLink>

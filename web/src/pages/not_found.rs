@@ -9,11 +9,11 @@ use crate::route::Route;
 #[function_component(NotFoundPage)]
 pub fn not_found_page() -> Html {
     html! {
-        <div class="auth-page">
+        <main class="auth-page">
             <div class="card auth-card">
                 <h1>{ "Page not found" }</h1>
                 <AppLink to={Route::Home}>{ "Back to Jeco Chat" }</AppLink>
             </div>
-        </div>
+        </main>
     }
 }

@@ -49,7 +49,7 @@ pub fn forgot_password_page() -> Html {
         })
     };
     html! {
-        <div class="auth-page">
+        <main class="auth-page">
             <form class="card auth-card" {onsubmit}>
                 <h1>{ "Forgot your password?" }</h1>
                 if *sent {
@@ -66,7 +66,7 @@ pub fn forgot_password_page() -> Html {
                 }
                 <p class="muted"><AppLink to={Route::Login} testid="back-to-login">{ "Back to login" }</AppLink></p>
             </form>
-        </div>
+        </main>
     }
 }
 
@@ -143,11 +143,11 @@ pub fn reset_password_page() -> Html {
         }
     };
     html! {
-        <div class="auth-page">
+        <main class="auth-page">
             <form class="card auth-card" {onsubmit}>
                 <h1>{ "Choose a new password" }</h1>
                 { body }
             </form>
-        </div>
+        </main>
     }
 }

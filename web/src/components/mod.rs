@@ -1,24 +1,30 @@
 //! Reusable pieces of the UI.
 
+mod action_bar;
 mod attachments;
 mod audio_player;
 mod avatar;
 mod composer;
 mod connection_status;
 mod conversation_list;
+mod emoji_picker;
 mod form_error;
 mod icons;
 mod link;
 mod live;
+mod long_press;
 mod members_panel;
 mod message_item;
 mod person_item;
 mod pins_panel;
 mod protected;
 mod quote;
+mod receipt;
 mod shell;
 mod theme_toggle;
+mod time;
 mod timeline;
+mod timeline_rows;
 mod upload_chips;
 mod voice_recorder;
 

@@ -58,7 +58,7 @@ const counts = (u) =>
     top: el.scrollTop,
   }));
 
-for (const size of ['desktop', 'phone']) {
+for (const size of (process.env.TIMELINE_SIZES ?? 'desktop,phone').split(',')) {
   describe(`timeline at ${size} size`, { timeout: 600_000 }, () => {
     let server;
     let browser;
@@ -158,7 +158,9 @@ for (const size of ['desktop', 'phone']) {
       assert.equal(grouped[sent.t4], 'false');
       // One header per group: the follow-ups show no avatar and no visible name.
       assert.ok(await byBody(a, sent.t1).locator(tid('message-sender')).isVisible());
-      assert.equal(await byBody(a, sent.t2).locator(tid('message-sender')).isVisible(), false);
+      const hidden = await byBody(a, sent.t2).locator(tid('message-sender')).evaluate((el) =>
+        el.classList.contains('visually-hidden') && el.getBoundingClientRect().width <= 1);
+      assert.ok(hidden, 'a follow-up shows no name (it is there for screen readers only)');
       assert.equal(await byBody(a, sent.t2).locator('.avatar, img').count(), 0);
       // Relative time with the exact time in the tooltip.
       const time = byBody(a, sent.t1).locator(`time${tid('message-time')}`);
@@ -217,7 +219,8 @@ for (const size of ['desktop', 'phone']) {
         assert.ok(await bar.locator(tid(id)).getAttribute('aria-label'), `${id} labelled`);
       }
       assert.equal(await bar.locator(tid('message-edit')).count(), 0, 'not Alice\'s: no edit');
-      assert.equal(await bar.locator(tid('message-delete')).count(), 0, 'not Alice\'s: no delete');
+      // Alice owns the room: she moderates, so she may delete Bob's message.
+      assert.equal(await bar.locator(tid('message-delete')).count(), 1, 'the owner may delete');
       await bar.locator(`${tid('reaction-option')}[data-emoji="❤️"]`).click();
       const heart = byBody(b, sent.b1).locator(`${tid('reaction')}[data-emoji="❤️"]`);
       await eventually('Bob sees the heart', async () => (await heart.getAttribute('data-count').catch(() => null)) === '1', LIVE_MS);
@@ -266,7 +269,15 @@ for (const size of ['desktop', 'phone']) {
       for (let i = 0; i < last; i += 1) {
         await sendMessage(server, bob.token, roomId, `many ${String(i).padStart(3, '0')} ${tag}`);
       }
-      await byBody(a, `many 399 ${tag}`).waitFor({ timeout: LIVE_MS });
+      const started = Date.now();
+      const lastBodies = () => a.page.$$eval(`${tid('timeline')} ${tid('message-body')}`, (n) =>
+        n.slice(-2).map((e) => e.textContent.trim()));
+      await eventually('the last live message', async () => {
+        const tail = await lastBodies();
+        console.log(`[${size}] tail ${JSON.stringify(tail)} ${JSON.stringify(await counts(a))}`);
+        return tail.includes(`many 399 ${tag}`);
+      }, 60_000);
+      console.log(`[${size}] 400 live messages rendered ${Date.now() - started} ms after the last send`);
       let c = await counts(a);
       assert.ok(c.loaded >= 400, `all arrived live: ${JSON.stringify(c)}`);
       assert.ok(c.dom <= 150 && c.rendered === c.dom, `live window bounded: ${JSON.stringify(c)}`);
@@ -309,11 +320,14 @@ for (const size of ['desktop', 'phone']) {
 
     test('jump to latest: shown while scrolled up, counts arrivals, scrolls to the bottom', async () => {
       const jump = a.page.locator(tid('jump-latest'));
-      await a.page.$eval(tid('timeline'), (el) => {
-        el.scrollTop = el.scrollHeight;
-        el.dispatchEvent(new Event('scroll'));
-      });
-      await eventually('no jump button at the bottom', async () => (await jump.count()) === 0);
+      await eventually('no jump button at the bottom', async () => {
+        await a.page.$eval(tid('timeline'), (el) => {
+          el.scrollTop = el.scrollHeight;
+          el.dispatchEvent(new Event('scroll'));
+        });
+        await sleep(200);
+        return (await jump.count()) === 0;
+      }, 60_000);
       await a.page.$eval(tid('timeline'), (el) => {
         el.scrollTop = Math.max(0, el.scrollHeight - el.clientHeight - 3_000);
         el.dispatchEvent(new Event('scroll'));

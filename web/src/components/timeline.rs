@@ -200,7 +200,8 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
                 away.set(!bottom);
                 *seen_key.borrow_mut() = if bottom { None } else { last_key.clone() };
             }
-            if el.scroll_top() < EDGE {
+            // Content shorter than the viewport touches both edges: stay with the newest.
+            if el.scroll_top() < EDGE && !bottom {
                 if range.start > 0 {
                     window.set(Window::grow_older(range.clone(), key_at));
                 } else {

@@ -179,7 +179,8 @@ describe('message features in the browser, two users side by side', { timeout: 3
     const picker = messageEl(a, id).locator(tid('reaction-picker'));
     await picker.waitFor();
     await picker.locator(`${tid('reaction-option')}[data-emoji="${THUMBS_UP}"]`).click();
-    await picker.waitFor({ state: 'detached' });
+    // The quick row stays in the action bar; the full picker the button opened closes.
+    await messageEl(a, id).locator(tid('emoji-picker')).waitFor({ state: 'detached' });
 
     const state = async (u) => ({
       count: await group(u).getAttribute('data-count').catch(() => null),

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod emoji;
 pub mod highlight;
 pub mod hooks;
 pub mod markdown;

@@ -1,14 +1,18 @@
-//! One message in the timeline: quote of the original when it is a reply, markdown
-//! body (or the tombstone), reactions, and the actions (react, reply, edit, delete,
-//! pin) with inline editing and an inline delete confirmation.
+//! One message in the timeline: header (unless it continues a group), quote of the
+//! original when it is a reply, markdown body (or the tombstone), reactions, the
+//! receipt on the viewer's newest message, and the action bar (hover, focus or
+//! long-press) with inline editing and an inline delete confirmation.
 
-use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use super::action_bar::ActionBar;
 use super::attachments::Attachments;
 use super::avatar::Avatar;
-use super::{format_time, quote_text};
+use super::long_press::use_long_press;
+use super::quote_text;
+use super::receipt::ReceiptLine;
+use super::time::MessageTime;
 use crate::api::messages;
 use crate::hooks::use_chat;
 use crate::markdown::{self, RenderOptions};
@@ -50,6 +54,15 @@ pub struct MessageItemProps {
     pub message: Message,
     /// Shared flags and callbacks.
     pub env: MessageEnv,
+    /// Continues the previous message's group: no avatar, name or time of its own.
+    #[prop_or_default]
+    pub grouped: bool,
+    /// The viewer's newest message: shows the read receipt.
+    #[prop_or_default]
+    pub show_receipt: bool,
+    /// Local milliseconds now (relative times age with it).
+    #[prop_or_default]
+    pub now: i64,
 }
 
 /// Runs a message mutation and applies its answer to the store (errors are reported).
@@ -80,7 +93,8 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     let picker = use_state(|| false);
     let confirming = use_state(|| false);
     let edit_ref = use_node_ref();
-    let picker_ref = use_node_ref();
+    let node = use_node_ref();
+    let long_press = use_long_press(node.clone());
     let m = &props.message;
     let env = &props.env;
     let own = env.viewer_id.as_deref() == Some(m.sender.id.as_str());
@@ -100,20 +114,6 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 let _ = input.focus();
                 let len = input.value().encode_utf16().count() as u32;
                 let _ = input.set_selection_range(len, len);
-            }
-        });
-    }
-
-    // The opened reaction picker takes the focus, so Esc and Tab work inside it (a11y).
-    {
-        let picker_ref = picker_ref.clone();
-        use_effect_with(*picker, move |open| {
-            let first =
-                picker_ref.cast::<web_sys::Element>().and_then(|p| p.query_selector("button").ok().flatten());
-            if let (true, Some(button)) =
-                (*open, first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()))
-            {
-                let _ = button.focus();
             }
         });
     }
@@ -153,10 +153,10 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     };
     let react = {
         let (chat, on_error, picker, id) = (chat.clone(), env.on_error.clone(), picker.clone(), id.clone());
-        Callback::from(move |(emoji, reacted): (String, Option<bool>)| {
+        Callback::from(move |(emoji, add): (String, bool)| {
             picker.set(false);
             let Some(id) = id.clone() else { return };
-            run_action(chat.clone(), on_error.clone(), messages::react(id, emoji, reacted));
+            run_action(chat.clone(), on_error.clone(), messages::react(id, emoji, Some(add)));
         })
     };
     let delete = {
@@ -170,7 +170,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
     };
     let toggle_pin = {
         let (chat, on_error, id, pinned) = (chat.clone(), env.on_error.clone(), id.clone(), m.pinned);
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |_: ()| {
             let Some(id) = id.clone() else { return };
             run_action(chat.clone(), on_error.clone(), messages::set_pinned(id, !pinned));
         })
@@ -179,13 +179,12 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         let on_reply = env.on_reply.clone();
         let preview =
             id.clone().map(|id| ReplyPreview { id, sender: m.sender.clone(), body: m.body.clone() });
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |_: ()| {
             if let Some(p) = preview.clone() {
                 on_reply.emit(p);
             }
         })
     };
-
     let quote = m.reply_to.as_ref().map(|r| {
         let on_jump = env.on_jump.clone();
         let target = r.id.clone();
@@ -239,7 +238,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
             let title = if names.is_empty() { g.emoji.clone() } else { format!("{} {}", g.emoji, names.join(", ")) };
             let onclick = {
                 let (react, emoji, mine) = (react.clone(), g.emoji.clone(), g.reacted_by_viewer);
-                Callback::from(move |_: MouseEvent| react.emit((emoji.clone(), Some(!mine))))
+                Callback::from(move |_: MouseEvent| react.emit((emoji.clone(), !mine)))
             };
             html! {
                 <button type="button" class={classes!("reaction", g.reacted_by_viewer.then_some("mine"))}
@@ -256,54 +255,25 @@ pub fn message_item(props: &MessageItemProps) -> Html {
 
     let actionable = id.is_some() && !deleted && env.member && !*editing;
     let actions = actionable.then(|| {
-        let toggle_picker = {
+        let reacted: Vec<String> =
+            m.reactions.iter().filter(|g| g.reacted_by_viewer).map(|g| g.emoji.clone()).collect();
+        let on_toggle_picker = {
             let picker = picker.clone();
-            Callback::from(move |_: MouseEvent| picker.set(!*picker))
+            Callback::from(move |open: bool| picker.set(open))
         };
-        let start_edit = {
+        let on_edit = {
             let editing = editing.clone();
-            Callback::from(move |_: MouseEvent| editing.set(true))
+            Callback::from(move |_: ()| editing.set(true))
         };
-        let ask_delete = {
+        let on_delete = {
             let confirming = confirming.clone();
-            Callback::from(move |_: MouseEvent| confirming.set(true))
+            Callback::from(move |_: ()| confirming.set(true))
         };
         html! {
-            <div class="message-actions" data-testid="message-actions">
-                <button type="button" class="btn btn-small btn-quiet" data-testid="message-react" title="React"
-                    aria-expanded={(*picker).to_string()} onclick={toggle_picker}>{ "☺+" }</button>
-                <button type="button" class="btn btn-small btn-quiet" data-testid="message-reply" onclick={onreply}>{ "Reply" }</button>
-                if own {
-                    <button type="button" class="btn btn-small btn-quiet" data-testid="message-edit" onclick={start_edit}>{ "Edit" }</button>
-                }
-                if own || env.moderator {
-                    <button type="button" class="btn btn-small btn-quiet" data-testid="message-delete" onclick={ask_delete}>{ "Delete" }</button>
-                }
-                if env.may_pin {
-                    if m.pinned {
-                        <button type="button" class="btn btn-small btn-quiet" data-testid="message-unpin" onclick={toggle_pin.clone()}>{ "Unpin" }</button>
-                    } else {
-                        <button type="button" class="btn btn-small btn-quiet" data-testid="message-pin" onclick={toggle_pin.clone()}>{ "Pin" }</button>
-                    }
-                }
-            </div>
+            <ActionBar {own} may_delete={own || env.moderator} may_pin={env.may_pin} pinned={m.pinned}
+                {reacted} picker_open={*picker} on_react={react.clone()} {on_toggle_picker}
+                on_reply={onreply.clone()} {on_edit} {on_delete} on_pin={toggle_pin.clone()} />
         }
-    });
-    let picker_view = (*picker && actionable).then(|| {
-        let options = QUICK_REACTIONS.iter().map(|emoji| {
-            let mine = m.reactions.iter().any(|g| g.emoji == *emoji && g.reacted_by_viewer);
-            let onclick = {
-                let react = react.clone();
-                let emoji = (*emoji).to_owned();
-                Callback::from(move |_: MouseEvent| react.emit((emoji.clone(), Some(!mine))))
-            };
-            html! {
-                <button type="button" class={classes!("reaction-option", mine.then_some("mine"))}
-                    data-testid="reaction-option" data-emoji={*emoji} title={format!("React with {emoji}")}
-                    {onclick}>{ *emoji }</button>
-            }
-        });
-        html! { <div class="reaction-picker" data-testid="reaction-picker" role="group" aria-label="Add a reaction" ref={picker_ref.clone()}>{ for options }</div> }
     });
     let confirm_view = (*confirming && actionable).then(|| {
         let cancel = {
@@ -321,6 +291,7 @@ pub fn message_item(props: &MessageItemProps) -> Html {
 
     let sender = &m.sender;
     let highlighted = id.is_some() && env.highlighted == id;
+    let bar_open = *long_press || *picker;
     let class = classes!(
         "message",
         own.then_some("own"),
@@ -328,36 +299,46 @@ pub fn message_item(props: &MessageItemProps) -> Html {
         failed.is_some().then_some("failed"),
         deleted.then_some("deleted"),
         m.pinned.then_some("pinned"),
-        highlighted.then_some("highlighted")
+        highlighted.then_some("highlighted"),
+        props.grouped.then_some("grouped"),
+        bar_open.then_some("bar-open")
     );
     let dom_id = id.as_ref().map(|id| format!("msg-{id}"));
-    // Esc closes the reaction picker or the delete question (a11y: menus close by keyboard).
+    // Esc closes the action bar, the emoji picker or the delete question.
     let onkeydown = {
-        let (picker, confirming) = (picker.clone(), confirming.clone());
+        let (long_press, picker, confirming) = (long_press.clone(), picker.clone(), confirming.clone());
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" && (*picker || *confirming) {
+            if e.key() == "Escape" && (*long_press || *picker || *confirming) {
+                long_press.set(false);
                 picker.set(false);
                 confirming.set(false);
             }
         })
     };
+    let sender_name = html! {
+        <span class={classes!("sender", props.grouped.then_some("visually-hidden"))} data-testid="message-sender"
+            title={format!("@{}", sender.username)}>
+            { sender.display_name.clone() }
+            if sender.display_name != sender.username {
+                <span class="username">{ " @" }{ sender.username.clone() }</span>
+            }
+        </span>
+    };
     html! {
-        <li {class} id={dom_id} data-testid="message" data-message-id={id.clone()}
+        <li {class} id={dom_id} data-testid="message" data-message-id={id.clone()} data-key={m.key()}
+            ref={node} tabindex="-1" {onkeydown}
+            data-grouped={props.grouped.to_string()}
             data-pending={pending.then_some("true")}
             data-failed={failed.is_some().then_some("true")}
             data-deleted={deleted.then_some("true")}
             data-pinned={m.pinned.then_some("true")}
-            data-highlighted={highlighted.then_some("true")} {onkeydown}>
-            { for quote }
+            data-highlighted={highlighted.then_some("true")}>
             <div class="meta">
-                <Avatar user={sender.clone()} size={28} />
-                <span class="sender" data-testid="message-sender" title={format!("@{}", sender.username)}>
-                    { sender.display_name.clone() }
-                    if sender.display_name != sender.username {
-                        <span class="username">{ " @" }{ sender.username.clone() }</span>
-                    }
-                </span>
-                <time datetime={m.created_at.clone()}>{ format_time(&m.created_at) }</time>
+                if !props.grouped {
+                    <Avatar user={sender.clone()} size={28} />
+                }
+                { sender_name }
+                <MessageTime at={m.created_at.clone()} now={props.now} />
                 if m.edited_at.is_some() && !deleted {
                     <span class="edited" data-testid="message-edited" title={m.edited_at.clone()}>{ "(edited)" }</span>
                 }
@@ -367,21 +348,19 @@ pub fn message_item(props: &MessageItemProps) -> Html {
                 if pending {
                     <span class="status">{ "Sending…" }</span>
                 }
-                if own && m.id.is_some() {
-                    <span class="status seen" data-testid="message-seen"
-                        data-seen-count={m.seen_by.len().to_string()}
-                        data-receipt={m.receipt().as_str()}>{ m.receipt_label() }</span>
-                }
-                // In the meta line, so the actions cost no height while hidden.
-                { for actions }
             </div>
+            { for quote }
             { body }
             if !deleted && !*editing {
                 <Attachments message_id={id.clone()} attachments={m.attachments.clone()} />
             }
             { for reactions }
-            { for picker_view }
+            // Floating over the message, so the bar costs no height while hidden.
+            { for actions }
             { for confirm_view }
+            if props.show_receipt && own && m.id.is_some() {
+                <ReceiptLine message={m.clone()} />
+            }
             if let Some(reason) = failed {
                 <div class="send-error" role="alert">
                     <span data-testid="message-error">{ format!("Not sent: {reason}") }</span>

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+mod action_bar;
 mod attachments;
 mod audio_player;
 mod avatar;
@@ -7,11 +8,13 @@ mod chat_header;
 mod composer;
 mod connection_status;
 mod conversation_list;
+mod emoji_picker;
 mod form_error;
 mod icons;
 mod link;
 mod live;
 mod live_announcer;
+mod long_press;
 mod members_panel;
 mod message_item;
 mod offline;
@@ -20,9 +23,12 @@ mod pins_panel;
 mod protected;
 mod quick_switcher;
 mod quote;
+mod receipt;
 mod shell;
 mod theme_toggle;
+mod time;
 mod timeline;
+mod timeline_rows;
 mod upload_chips;
 mod voice_recorder;
 

@@ -1,5 +1,6 @@
 //! The pinned-messages bar at the top of a chat: a toggle with the count, and the
-//! list (newest pin first) whose items jump to the message.
+//! list (newest pin first) whose items jump to the message. Hidden while nothing is
+//! pinned.
 
 use yew::prelude::*;
 
@@ -44,7 +45,8 @@ pub fn pins_panel(props: &PinsPanelProps) -> Html {
         })
     });
     html! {
-        <div class="pins" data-testid="pins">
+        // Nothing pinned: no bar at all (it would only take room).
+        <div class="pins" data-testid="pins" hidden={count == 0}>
             <button type="button" class="btn btn-small btn-quiet" data-testid="pins-toggle"
                 data-count={count.to_string()} aria-expanded={(*open).to_string()} onclick={ontoggle}
                 disabled={count == 0}>

@@ -341,7 +341,7 @@ pub fn chat_page(props: &ChatPageProps) -> Html {
                 <PinsPanel {pinned} on_jump={on_jump.clone()} />
             }
             <FormError error={(*error).clone()} />
-            <TimelineView timeline={timeline} loading_older={*loading_older} {on_load_older} {env} />
+            <TimelineView key={id.clone()} timeline={timeline} loading_older={*loading_older} {on_load_older} {env} />
             <TypingLine conversation_id={id.clone()} />
             if is_member {
                 <Composer key={id.clone()} conversation_id={id.clone()} {on_send} {on_typing} reply_to={(*reply_to).clone()} {on_cancel_reply} />

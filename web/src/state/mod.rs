@@ -1,6 +1,8 @@
 //! Client-side state: the domain model, the chat store fed by server events, and the
 //! session. Nothing in here touches the browser, so it is unit-tested on the host.
 
+pub mod dates;
+pub mod layout;
 pub mod live;
 pub mod media;
 pub mod model;
@@ -9,6 +11,7 @@ pub mod store;
 pub mod time;
 mod timeline;
 pub mod uploads;
+pub mod window;
 
 pub use live::{LiveAction, LiveState, NotificationItem, NotificationKind};
 pub use model::{

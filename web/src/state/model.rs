@@ -118,17 +118,14 @@ impl Message {
         }
     }
 
-    /// Read-receipt line for the author: "Sent", "Delivered", "Seen by Ann, Bob" or
-    /// "Seen by 5".
+    /// Read-receipt line for the author: "Sent", "Delivered", "Seen by Ann" (one
+    /// reader) or "Seen by 5" (the names are in the receipt's popover).
     pub fn receipt_label(&self) -> String {
-        match self.seen_by.len() {
-            0 if !self.delivered_to.is_empty() => "Delivered".to_owned(),
-            0 => "Sent".to_owned(),
-            1..=3 => {
-                let names: Vec<&str> = self.seen_by.iter().map(|u| u.display_name.as_str()).collect();
-                format!("Seen by {}", names.join(", "))
-            }
-            n => format!("Seen by {n}"),
+        match self.seen_by.as_slice() {
+            [] if !self.delivered_to.is_empty() => "Delivered".to_owned(),
+            [] => "Sent".to_owned(),
+            [one] => format!("Seen by {}", one.display_name),
+            many => format!("Seen by {}", many.len()),
         }
     }
 

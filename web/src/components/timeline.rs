@@ -81,6 +81,8 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
     let stick_to_bottom = use_mut_ref(|| true);
     let window = use_state(Window::default);
     let away = use_state(|| false);
+    // The last scroll position seen: only a move up leaves the bottom.
+    let last_top = use_mut_ref(|| 0i32);
     // Key of the newest message when the reader scrolled up (arrivals count from it).
     let seen_key = use_mut_ref(|| None::<String>);
     // Computed once, when the first page is there: where the unread messages start.
@@ -186,6 +188,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
     let onscroll = {
         let (node, window, away, seen_key) = (node.clone(), window.clone(), away.clone(), seen_key.clone());
         let (stick, request_older, range) = (stick_to_bottom.clone(), request_older.clone(), range.clone());
+        let last_top = last_top.clone();
         let timeline = props.timeline.clone();
         let last_key = last_key.clone();
         Callback::from(move |_: Event| {
@@ -194,7 +197,13 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
             let key_at = |i: usize| messages.get(i).map(Message::key).unwrap_or_default();
             let from_bottom = el.scroll_height() - el.scroll_top() - el.client_height();
             let at_newest = range.end >= messages.len();
-            let bottom = from_bottom < STICK_WITHIN && at_newest;
+            let top_now = el.scroll_top();
+            let moved_up = top_now < *last_top.borrow();
+            *last_top.borrow_mut() = top_now;
+            // A scroll event can land after new rows grew the content below the
+            // reader and before the effect brought them down: the reader did not
+            // move, so they are still following the newest messages.
+            let bottom = (from_bottom < STICK_WITHIN || (*stick.borrow() && !moved_up)) && at_newest;
             *stick.borrow_mut() = bottom;
             if *away == bottom {
                 away.set(!bottom);

@@ -38,12 +38,14 @@ function pages(fx) {
         if (await pins.count()) await pins.click();
         await sleep(300);
       }],
-      ['room, replying, picker open', room, tid('message-react'), async (page) => {
+      ['room, replying, emoji picker open', room, tid('message'), async (page) => {
+        const first = page.locator(tid('message')).first();
+        await showActions(page, first);
+        await first.locator(tid('message-reply')).click();
         const last = page.locator(`${tid('message')}.own`).last();
-        await last.hover();
+        await showActions(page, last);
         await last.locator(tid('message-react')).click();
-        await page.locator(tid('message')).first().hover();
-        await page.locator(tid('message')).first().locator(tid('message-reply')).click();
+        await last.locator(tid('emoji-picker')).waitFor();
         await sleep(300);
       }],
       ['direct conversation', `/c/${encodeURIComponent(fx.dmId)}`, tid('message')],
@@ -58,6 +60,25 @@ function pages(fx) {
       }],
     ],
   };
+}
+
+/**
+ * Shows a message's action bar: by hovering where there is a mouse, else by a
+ * 700 ms touch hold (the phone contexts have touch).
+ */
+async function showActions(page, message) {
+  await message.scrollIntoViewIfNeeded();
+  await message.hover();
+  const bar = message.locator(tid('action-bar'));
+  if (await bar.isVisible()) return;
+  const box = await message.locator(tid('message-body')).boundingBox();
+  const cdp = await page.context().newCDPSession(page);
+  const point = { x: box.x + 10, y: box.y + box.height / 2 };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] });
+  await sleep(700);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+  await bar.waitFor({ state: 'visible', timeout: 5_000 });
 }
 
 /** A context in a theme and size, optionally signed in as `user`. */

@@ -102,7 +102,7 @@ describe('keyboard and screen readers', { timeout: 300_000 }, () => {
     await page.fill(tid('composer-input'), '');
   });
 
-  test('Esc cancels a reply and closes the reaction picker', async () => {
+  test('Esc cancels a reply and closes the emoji picker', async () => {
     const { page } = u;
     const first = page.locator(tid('message')).first();
     await first.hover();
@@ -113,9 +113,9 @@ describe('keyboard and screen readers', { timeout: 300_000 }, () => {
 
     await first.hover();
     await first.locator(tid('message-react')).click();
-    await first.locator(tid('reaction-picker')).waitFor();
+    await first.locator(tid('emoji-picker')).waitFor();
     await page.keyboard.press('Escape');
-    await first.locator(tid('reaction-picker')).waitFor({ state: 'detached' });
+    await first.locator(tid('emoji-picker')).waitFor({ state: 'detached' });
   });
 
   test('the live region announces messages from others, politely, and not my own', async () => {

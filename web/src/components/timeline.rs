@@ -57,8 +57,13 @@ fn top_row(container: &Element, list: &Element) -> Option<(String, f64)> {
             hi = mid;
         }
     }
-    let row = rows.item(lo)?;
-    Some((row.get_attribute("data-key")?, row.get_bounding_client_rect().top() - top))
+    // A message, not a separator: a day's separator moves to the top of its
+    // day when older messages of that day are prepended.
+    (lo..rows.length()).filter_map(|i| rows.item(i)).find_map(|row| {
+        let key = row.get_attribute("data-key")?;
+        let separator = key.starts_with("day-") || key == "new-divider";
+        (!separator).then(|| (key, row.get_bounding_client_rect().top() - top))
+    })
 }
 
 /// Puts the row keyed `key` back at `offset` from the container's top.
@@ -81,8 +86,9 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
     let stick_to_bottom = use_mut_ref(|| true);
     let window = use_state(Window::default);
     let away = use_state(|| false);
-    // The last scroll position seen: only a move up leaves the bottom.
-    let last_top = use_mut_ref(|| 0i32);
+    // The last (scrollTop, scrollHeight) seen: only a move up over unchanged
+    // content is the reader leaving the bottom.
+    let last_top = use_mut_ref(|| (0i32, 0i32));
     // Key of the newest message when the reader scrolled up (arrivals count from it).
     let seen_key = use_mut_ref(|| None::<String>);
     // Computed once, when the first page is there: where the unread messages start.
@@ -197,12 +203,14 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
             let key_at = |i: usize| messages.get(i).map(Message::key).unwrap_or_default();
             let from_bottom = el.scroll_height() - el.scroll_top() - el.client_height();
             let at_newest = range.end >= messages.len();
-            let top_now = el.scroll_top();
-            let moved_up = top_now < *last_top.borrow();
-            *last_top.borrow_mut() = top_now;
-            // A scroll event can land after new rows grew the content below the
-            // reader and before the effect brought them down: the reader did not
-            // move, so they are still following the newest messages.
+            let now = (el.scroll_top(), el.scroll_height());
+            let (top_before, height_before) = *last_top.borrow();
+            let moved_up = now.1 == height_before && now.0 < top_before;
+            *last_top.borrow_mut() = now;
+            // A scroll event can land after rows came below the reader (or went
+            // above, and the browser shifted the view) and before the effect
+            // brought them down: the content moved, not the reader, so they are
+            // still following the newest messages.
             let bottom = (from_bottom < STICK_WITHIN || (*stick.borrow() && !moved_up)) && at_newest;
             *stick.borrow_mut() = bottom;
             if *away == bottom {

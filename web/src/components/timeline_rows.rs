@@ -24,19 +24,20 @@ pub fn render_rows(
     env: &MessageEnv,
 ) -> Html {
     let layout = rows(messages, range, divider_key, |m| local_ms(&m.created_at));
+    // Separators are plain list items holding their label: a list may only hold
+    // list items (axe `list`), and the text reads well to screen readers.
     let items = layout.into_iter().map(|row| match row {
         Row::Day(day) => {
             let label = day_label(day * DAY_MS, now);
             html! {
                 <li key={format!("day-{day}")} class="day-separator" data-testid="day-separator"
-                    data-key={format!("day-{day}")} role="separator" aria-label={label.clone()}>
+                    data-key={format!("day-{day}")}>
                     <span>{ label }</span>
                 </li>
             }
         }
         Row::NewDivider => html! {
-            <li key="new-divider" class="new-divider" data-testid="new-divider" data-key="new-divider"
-                role="separator" aria-label="New messages">
+            <li key="new-divider" class="new-divider" data-testid="new-divider" data-key="new-divider">
                 <span>{ "New messages" }</span>
             </li>
         },

@@ -85,6 +85,9 @@ for (const size of (process.env.TIMELINE_SIZES ?? 'desktop,phone').split(',')) {
     async function showActions(u, body) {
       const m = byBody(u, body);
       await m.scrollIntoViewIfNeeded();
+      // Still open from before: a user taps its buttons (a second long press on
+      // an open bar is a known gap, see the closing note of issue 13).
+      if (await m.locator(tid('action-bar')).isVisible()) return m.locator(tid('action-bar'));
       if (size === 'phone') {
         const box = await m.locator(tid('message-body')).boundingBox();
         const cdp = await u.context.newCDPSession(u.page);

@@ -22,12 +22,22 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A free port whose cluster bus port (port + 10000, which must exist) is free too.
+fn free_node_port() -> u16 {
+    loop {
+        let p = free_port();
+        if p <= 55_000 && std::net::TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() {
+            return p;
+        }
+    }
+}
+
 fn node(dir: &Path, port: u16) -> Child {
     let conf = format!("nodes-{port}.conf");
     Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
         .args(["--cluster-config-file", &conf, "--cluster-node-timeout", "2000"])
-        .args(["--save", "", "--appendonly", "no", "--dir"])
+        .args(["--save", "", "--appendonly", "no", "--logfile", &format!("node-{port}.log"), "--dir"])
         .arg(dir)
         .stdout(Stdio::null())
         .spawn()
@@ -43,7 +53,7 @@ impl Cluster {
     async fn start() -> Cluster {
         let dir = std::env::temp_dir().join(format!("jeco-cluster-{}", free_port()));
         std::fs::create_dir_all(&dir).unwrap();
-        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let ports: Vec<u16> = (0..3).map(|_| free_node_port()).collect();
         let nodes = ports.iter().map(|p| Some(node(&dir, *p))).collect();
         let c = Cluster { dir, ports, nodes };
         for p in &c.ports {
@@ -64,13 +74,17 @@ impl Cluster {
     }
 
     async fn until(&self, port: u16, ok: impl Fn(&str) -> bool, args: &[&str]) {
-        for _ in 0..150 {
+        // Generous: a cluster converges by gossip, slowly on a busy machine.
+        for _ in 0..300 {
             if ok(&cli(port, args)) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("redis node {port} never answered {args:?} as wanted");
+        let log = std::fs::read_to_string(self.dir.join(format!("node-{port}.log"))).unwrap_or_default();
+        let mut tail: Vec<&str> = log.lines().rev().take(15).collect();
+        tail.reverse();
+        panic!("redis node {port} never answered {args:?} as wanted; its log ends:\n{}", tail.join("\n"));
     }
 
     async fn all_ok(&self) {

@@ -28,10 +28,16 @@ pub enum Row {
 }
 
 /// Whether message `b` directly following `a` continues `a`'s group: same sender,
-/// same local day, at most five minutes later. `local` maps a message to its local
-/// milliseconds.
+/// shown the same way (a new name, or an avatar added or removed, starts a new
+/// header: the old one shows who they were then), same local day, at most five
+/// minutes later. `local` maps a message to its local milliseconds.
 fn continues(a: &Message, b: &Message, local: &impl Fn(&Message) -> Option<i64>) -> bool {
-    if a.sender.id != b.sender.id {
+    // Avatar URLs are signed and change over time: only their presence counts.
+    let (sa, sb) = (&a.sender, &b.sender);
+    if sa.id != sb.id
+        || sa.display_name != sb.display_name
+        || sa.avatar_url.is_some() != sb.avatar_url.is_some()
+    {
         return false;
     }
     match (local(a), local(b)) {

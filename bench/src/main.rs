@@ -20,6 +20,7 @@ mod sender;
 mod server;
 mod soak;
 mod stats;
+mod summary;
 mod words;
 
 use std::net::SocketAddr;

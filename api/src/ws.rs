@@ -37,6 +37,11 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Operations one connection may run at once.
 pub const MAX_OPERATIONS: usize = 100;
+/// Capacity of a connection's read buffer. tungstenite preallocates 128 KiB per
+/// socket by default, most of an idle connection's memory; client frames are
+/// small (a subscribe is well under 4 KiB) and a larger one grows the buffer
+/// while it is read, up to [`MAX_FRAME`].
+pub const READ_BUFFER: usize = 4 * 1024;
 
 /// `GET /graphql/ws`.
 pub async fn upgrade(
@@ -67,6 +72,9 @@ pub async fn upgrade(
         .any(|p| p.trim() == PROTOCOL);
     // Both caps: tungstenite's frame default (16 MiB) would otherwise buffer a
     // whole oversized frame before the message cap looked at it.
+    // Writes are flushed per message by the writer task, so no write buffer is kept
+    // between messages (0: each frame goes to the socket as it is sent).
+    let ws = ws.read_buffer_size(READ_BUFFER).write_buffer_size(0);
     ws.protocols([PROTOCOL]).max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(
         move |socket| async move {
             let _ip_slot = ip_slot;

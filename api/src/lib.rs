@@ -8,6 +8,7 @@ pub mod csp;
 pub mod deliveries;
 pub mod error;
 pub mod events;
+pub mod fanout;
 pub mod graphiql;
 pub mod graphql;
 pub mod guards;

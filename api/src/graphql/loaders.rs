@@ -336,3 +336,11 @@ pub fn add_loaders(
         None => request,
     }
 }
+
+/// A loader keyed by the viewer (role, relation, peer, unread), present only
+/// for signed-in callers. Its answers are the viewer's own, so using one makes
+/// a shared event result viewer-specific.
+pub fn viewer_loader<'a, T: Send + Sync + 'static>(ctx: &async_graphql::Context<'a>) -> Option<&'a Batch<T>> {
+    super::events::shared::taint();
+    ctx.data_opt::<Batch<T>>()
+}

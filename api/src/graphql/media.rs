@@ -106,6 +106,9 @@ impl AttachmentNode {
 /// A signed URL for the viewer ("" without one: attachments are only ever
 /// resolved for a signed-in viewer).
 pub fn signed(ctx: &Context<'_>, id: AttachmentId, variant: Variant) -> String {
+    if let Some(deferred) = super::events::shared::deferred_url(id, variant) {
+        return deferred;
+    }
     viewer(ctx).map(|v| state(ctx).media.url(id, variant, v)).unwrap_or_default()
 }
 

@@ -81,6 +81,7 @@ pub fn build(state: AppState) -> AppSchema {
     let metrics = state.metrics.clone();
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .data(state)
+        .data(std::sync::Arc::new(events::shared::SharedEvents::default()))
         .extension(edge::EdgeExtension)
         .extension(observe::ObserveExtension(metrics))
         .finish()
@@ -115,6 +116,8 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
 
 /// The caller info.
 pub fn info<'a>(ctx: &Context<'a>) -> &'a RequestInfo {
+    // Whatever reads the caller makes a shared event result viewer-specific.
+    events::shared::taint();
     ctx.data_unchecked::<RequestInfo>()
 }
 

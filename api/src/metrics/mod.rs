@@ -31,12 +31,27 @@ pub struct Metrics {
     pub subscriptions: AtomicI64,
     /// Times a subscriber fell behind the live feed and replayed from the log.
     pub log_fallbacks: AtomicU64,
+    /// How subscribers' conversation events were resolved.
+    pub event_resolutions: EventResolutions,
     /// Commit of an event to its hand-over to a live subscriber.
     pub delivery_lag: Histogram,
     /// Commit of an event to this instance's tailer reading it.
     pub tailer_lag: Histogram,
     /// GraphQL execution time per operation name (HTTP and WebSocket alike).
     operations: RwLock<HashMap<String, Arc<Histogram>>>,
+}
+
+/// Counts of `graphql::events::shared`'s work: an event resolved once for
+/// many subscribers, a subscriber served from such a result, a subscriber
+/// resolving an event on its own (viewer-specific fields, errors, replays).
+#[derive(Debug, Default)]
+pub struct EventResolutions {
+    /// Shared resolutions run.
+    pub shared: AtomicU64,
+    /// Subscriber deliveries answered from a shared resolution.
+    pub reused: AtomicU64,
+    /// Subscriber deliveries resolved on their own.
+    pub own: AtomicU64,
 }
 
 impl Metrics {
@@ -98,6 +113,16 @@ impl Metrics {
             "Times a subscriber fell behind the live feed and replayed from the event log.",
             self.log_fallbacks.load(Ordering::Relaxed),
         );
+        let name = "jeco_event_resolutions_total";
+        let _ = write!(
+            out,
+            "# HELP {name} Conversation events resolved for subscribers: once for many (shared), \
+             a subscriber served from a shared result (reused), or on its own (own).\n# TYPE {name} counter\n"
+        );
+        let r = &self.event_resolutions;
+        for (kind, v) in [("shared", &r.shared), ("reused", &r.reused), ("own", &r.own)] {
+            let _ = writeln!(out, "{name}{{kind=\"{kind}\"}} {}", v.load(Ordering::Relaxed));
+        }
         histogram(
             &mut out,
             "jeco_delivery_lag_seconds",

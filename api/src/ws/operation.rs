@@ -70,7 +70,10 @@ pub(super) fn spawn_operation(
     done: mpsc::UnboundedSender<Done>,
 ) -> AbortHandle {
     let subscription = is_subscription(&request);
-    let request = graphql::with_request_data(request, &ep.state, info, graphql::loaders::RequestCache::Fresh);
+    // Subscribers of the same operation share each event's resolution.
+    let fingerprint = graphql::events::shared::OperationFingerprint::of(&request);
+    let request = graphql::with_request_data(request, &ep.state, info, graphql::loaders::RequestCache::Fresh)
+        .data(fingerprint);
     let executed = graphql::edge::Executed::default();
     let request = request.data(executed.clone());
     let schema = ep.schema.clone();

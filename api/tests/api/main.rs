@@ -39,6 +39,7 @@ mod redis_cluster;
 mod rooms;
 mod rust_client;
 mod search;
+mod shared_events;
 mod social;
 mod socket_auth;
 mod test_db;

@@ -104,7 +104,7 @@ pub(crate) async fn viewer_role(
     ctx: &Context<'_>,
     conversation_id: ConversationId,
 ) -> async_graphql::Result<Option<MemberRole>> {
-    match ctx.data_opt::<Batch<RoleLoader>>() {
+    match crate::graphql::loaders::viewer_loader::<RoleLoader>(ctx) {
         Some(loader) => Ok(loader.load_one(conversation_id).await?.map(MemberRole::from)),
         None => Ok(None),
     }
@@ -223,14 +223,14 @@ impl ConversationNode {
         if viewer_role(ctx, self.0.id).await?.is_none() {
             return Ok(0);
         }
-        match ctx.data_opt::<Batch<UnreadLoader>>() {
+        match crate::graphql::loaders::viewer_loader::<UnreadLoader>(ctx) {
             Some(loader) => Ok(loader.load_one(self.0.id).await?.unwrap_or(0)),
             None => Ok(0),
         }
     }
     /// In a direct conversation, the other person; null for rooms.
     async fn peer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
-        let Some(loader) = ctx.data_opt::<Batch<PeerLoader>>() else { return Ok(None) };
+        let Some(loader) = crate::graphql::loaders::viewer_loader::<PeerLoader>(ctx) else { return Ok(None) };
         if self.0.kind != db::enums::ConversationKind::Direct {
             return Ok(None);
         }

@@ -1,6 +1,7 @@
 //! Conversation events: the event union, each event's object, and the
 //! `conversationEvents` subscription with its `eventCursor` starting point.
 
+pub mod shared;
 mod subscription;
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Object, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
-use super::ConversationEventNode;
+use super::shared::SharedEventNode;
 use crate::error::internal;
 use crate::events::EventPayload;
 use crate::graphql::conversations::member_conversation;
@@ -43,7 +43,7 @@ impl EventSubscription {
         ctx: &Context<'_>,
         conversation_id: Option<ID>,
         after: Option<String>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ConversationEventNode>>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<SharedEventNode>>> {
         let viewer = require_viewer(ctx)?;
         let st = state(ctx);
         // The head is taken before the membership check: a removal committed
@@ -67,7 +67,7 @@ impl EventSubscription {
                     }
                 }
             }
-            item.map(ConversationEventNode).map_err(internal)
+            item.map(SharedEventNode).map_err(internal)
         }))
     }
 }

@@ -65,6 +65,11 @@ impl ReactionGroupNode {
     }
     /// Whether the viewer is one of them.
     async fn reacted_by_viewer(&self, ctx: &Context<'_>) -> bool {
+        // A shared event result answers for everyone who did not react; the
+        // reactors resolve it themselves.
+        if crate::graphql::events::shared::answer_for_others(self.users.iter().map(|u| u.id)) {
+            return false;
+        }
         viewer_id(ctx).is_some_and(|v| self.users.iter().any(|u| u.id == v))
     }
     /// Who reacted, in order of reacting.

@@ -79,7 +79,7 @@ impl UserNode {
 }
 
 async fn relation(ctx: &Context<'_>, user_id: UserId) -> async_graphql::Result<(bool, bool)> {
-    match ctx.data_opt::<Batch<RelationLoader>>() {
+    match crate::graphql::loaders::viewer_loader::<RelationLoader>(ctx) {
         Some(loader) => Ok(loader.load_one(user_id).await?.unwrap_or((false, false))),
         None => Ok((false, false)),
     }

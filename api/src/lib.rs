@@ -143,7 +143,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config.operations.trusted.as_deref().map(persisted::manifest::Manifest::load).transpose()?;
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let pool = pool(&config.database_url, 24, metrics.clone(), config.debug_sql, config.statement_timeout)?;
+    let pool = pool(
+        &config.database_url,
+        config.db_pool,
+        metrics.clone(),
+        config.debug_sql,
+        config.statement_timeout,
+    )?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;

@@ -61,6 +61,9 @@ pub struct Config {
     pub mail_from: String,
     /// Print the start of every SQL statement to stderr (`JECO_DEBUG_SQL`, for debugging).
     pub debug_sql: bool,
+    /// Most PostgreSQL connections this instance opens (`JECO_DB_POOL`, default
+    /// 24): N instances need N × this under the server's `max_connections`.
+    pub db_pool: usize,
     /// Longest any one SQL statement of the server may run (`statement_timeout`
     /// of every pooled connection); zero means no limit.
     pub statement_timeout: std::time::Duration,
@@ -247,6 +250,7 @@ impl Config {
             drain_timeout: std::time::Duration::from_millis(parsed("JECO_DRAIN_TIMEOUT_MS", 10_000u64)?),
             // Any value turns it on (`1`, `yes`), except the obvious "off" spellings.
             debug_sql: var("JECO_DEBUG_SQL")?.is_some_and(|v| !matches!(v.trim(), "0" | "false")),
+            db_pool: parsed("JECO_DB_POOL", 24usize)?.clamp(2, 1000),
             statement_timeout: std::time::Duration::from_millis(parsed(
                 "JECO_STATEMENT_TIMEOUT_MS",
                 5_000u64,

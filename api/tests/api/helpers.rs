@@ -146,6 +146,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: std::env::var("JECO_TEST_DEBUG_SQL").is_ok(),
+        db_pool: 24,
         statement_timeout: Duration::from_millis(opts.statement_timeout_ms),
         limits: opts.limits,
         access_ttl: Duration::from_secs(opts.access_ttl_secs),

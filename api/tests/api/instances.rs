@@ -57,6 +57,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,
+        db_pool: 24,
         statement_timeout: std::time::Duration::from_secs(5),
         limits: Default::default(),
         access_ttl: std::time::Duration::from_secs(900),

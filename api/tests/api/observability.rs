@@ -109,7 +109,10 @@ async fn a_send_costs_a_fixed_number_of_statements_and_no_hot_row_write() {
     // COMMIT, and this instance's tailer reading the new event (one read per
     // ring, shared by every subscriber). The answer's sender, reactions and
     // attachments come from the transaction, not from more queries.
-    assert!(per_send <= 10.0, "a send costs {per_send} statements");
+    // Under CPU load the tailer now and then reads once more (a ring that came
+    // before its commit was visible), hence the half-statement margin: one
+    // more statement per send (10.95+) still fails.
+    assert!(per_send < 10.5, "a send costs {per_send} statements");
     // 20 sends within a second of the warm-up leave the stored activity alone.
     let after_at = app.scalar(stored).await;
     assert!(after_at - before_at < 1_000_000, "rewritten per message: {before_at} -> {after_at}");

@@ -164,6 +164,11 @@ fn probe_ratio(j: &Ramp, bound: f64) -> Option<f64> {
     ratio(busy, j.idle_probe.as_ref()?.p99_ms)
 }
 
+/// CPUs available (CPU seconds per second of a phase).
+fn cores() -> f64 {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
+}
+
 /// `p50 / p99` of a probe.
 fn probe_cell(p: Option<&Probe>) -> String {
     match p {
@@ -184,13 +189,13 @@ fn ramp_section(s: &mut String, outcome: &Result<Ramp, String>, name: &str, boun
     };
     s.push_str(
         "| msg/s | offered deliveries/s | delivered deliveries/s | delivered ÷ offered | p50 ms | p99 ms | \
-         CPU µs / delivered event | CPU s server / bench / other | probe p50 / p99 ms | sustained |\n",
+         CPU µs / delivered event | CPU s server / bench / other of available | probe p50 / p99 ms | sustained |\n",
     );
     s.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |\n");
     for st in &r.steps {
         let _ = writeln!(
             s,
-            "| {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {:.2} / {:.2} / {:.2} of {:.1} | {} | {} |",
             st.rate,
             st.offered_per_s,
             st.delivered_per_s,
@@ -201,6 +206,7 @@ fn ramp_section(s: &mut String, outcome: &Result<Ramp, String>, name: &str, boun
             st.cpu.server,
             st.cpu.bench,
             st.cpu.other,
+            st.phase_s * cores(),
             probe_cell(st.probe.as_ref()),
             if st.sustained(bound) { "yes" } else { "**no**" },
         );
@@ -227,7 +233,6 @@ fn ramp_section(s: &mut String, outcome: &Result<Ramp, String>, name: &str, boun
         let _ = writeln!(s, "- {note}");
     }
     for st in &r.steps {
-        let _ = writeln!(s, "- {} msg/s: {}", st.rate, st.cpu.note(st.phase_s));
         for note in &st.notes {
             let _ = writeln!(s, "- {} msg/s: {note}", st.rate);
         }
@@ -249,7 +254,9 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
          into a second room of one member with no subscribers, its own HTTP client on its own thread\n\
          - baseline: `jeco-bench baseline-server` (raw tokio-tungstenite + tokio broadcast), same receivers\n\
          - delivered deliveries/s = unique deliveries ÷ max(send schedule, first → last receipt); CPU = server \
-         user+system during send + drain ÷ deliveries; chart: `saturation.svg`\n\n",
+         user+system during send + drain ÷ deliveries (jeco's includes the probe's sends); CPU s server / bench / \
+         other = CPU seconds the server, the bench client and everything else (PostgreSQL, other processes) used \
+         during the step, of cores × step length available; chart: `saturation.svg`\n\n",
         p.machine,
         p.date,
         p.members,
@@ -283,8 +290,9 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
             busy.map(|b| b.rate.to_string()).unwrap_or_else(|| "–".into()),
             probe_cell(busy.and_then(|b| b.probe.as_ref()))
         );
+    } else {
+        s.push('\n');
     }
-    s.push('\n');
     ramp_section(&mut s, baseline, "baseline (raw tungstenite)", bound);
     ramp_section(&mut s, jeco, "jeco", bound);
     s

@@ -119,10 +119,10 @@ pub fn common_rate<'a>(a: &'a [Step], b: &'a [Step], p99_bound_ms: f64) -> Optio
         .max_by_key(|(sa, _)| sa.rate)
 }
 
-/// The step that broke the conditions (the first unsustained one), or the last step when the
-/// ramp never saturated.
-pub fn saturating_step(steps: &[Step], p99_bound_ms: f64) -> Option<&Step> {
-    steps.iter().find(|s| !s.sustained(p99_bound_ms)).or_else(|| steps.last())
+/// The step that ended the ramp: its last (unsustained twice in a row, or the last rate when the
+/// ramp never saturated).
+pub fn saturating_step(steps: &[Step]) -> Option<&Step> {
+    steps.last()
 }
 
 /// The three headline figures.
@@ -142,7 +142,7 @@ pub struct Figures {
 pub fn figures(baseline: Option<&Ramp>, jeco: Option<&Ramp>, bound: f64) -> Figures {
     let (Some(b), Some(j)) = (baseline, jeco) else {
         return Figures {
-            send_p99_ratio_under_fanout: jeco.and_then(|j| probe_ratio(j, bound)),
+            send_p99_ratio_under_fanout: jeco.and_then(probe_ratio),
             ..Figures::default()
         };
     };
@@ -154,13 +154,13 @@ pub fn figures(baseline: Option<&Ramp>, jeco: Option<&Ramp>, bound: f64) -> Figu
         ),
         cpu_per_event_ratio: common.and_then(|(sj, sb)| ratio(sj.cpu_us_per_event, sb.cpu_us_per_event)),
         cpu_rate: common.map(|(sj, _)| sj.rate),
-        send_p99_ratio_under_fanout: probe_ratio(j, bound),
+        send_p99_ratio_under_fanout: probe_ratio(j),
     }
 }
 
 /// Probe p99 at the saturating step ÷ idle probe p99.
-fn probe_ratio(j: &Ramp, bound: f64) -> Option<f64> {
-    let busy = saturating_step(&j.steps, bound)?.probe.as_ref()?.p99_ms;
+fn probe_ratio(j: &Ramp) -> Option<f64> {
+    let busy = saturating_step(&j.steps)?.probe.as_ref()?.p99_ms;
     ratio(busy, j.idle_probe.as_ref()?.p99_ms)
 }
 
@@ -282,7 +282,7 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
         2,
     );
     if let Ok(j) = jeco {
-        let busy = saturating_step(&j.steps, bound);
+        let busy = saturating_step(&j.steps);
         let _ = writeln!(
             s,
             "\nProbe p50 / p99: idle {} ms; during jeco's saturating step ({} msg/s) {} ms.\n",
@@ -352,7 +352,7 @@ mod tests {
             step(50, 5000.0, 4900.0, 1500.0, 9.0), // p99 over the bound
         ];
         assert_eq!(ceiling(&steps, 1000.0).unwrap().rate, 22);
-        assert_eq!(saturating_step(&steps, 1000.0).unwrap().rate, 33);
+        assert_eq!(saturating_step(&steps).unwrap().rate, 50);
         assert_eq!(ceiling(&steps, 20.0).unwrap().rate, 15);
         assert!(ceiling(&[], 1000.0).is_none());
         let mut no_latency = step(10, 1000.0, 1000.0, 1.0, 1.0);

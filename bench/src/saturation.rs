@@ -129,6 +129,7 @@ pub async fn main(args: SaturationArgs) -> Result<()> {
         jeco_bin: cfg.jeco_bin.display().to_string(),
         machine: procfs::machine_summary(),
         date: crate::search::utc_now(),
+        quick: args.quick,
     };
     let markdown = report::render_markdown(&params, &baseline, &jeco);
     println!("{markdown}");

@@ -117,7 +117,9 @@ pub async fn ramp(server: &mut ServerProc, mut rig: Rig, name: &str, cfg: &Pace)
             break;
         }
         eprintln!("[saturation] {name}: {rate} msg/s × {n} ...");
-        let mut st = match step(&pid, &mut rig, rate, out.steps.len(), cfg).await {
+        // After a failed step the server gets longer to clear its backlog.
+        let pause = if retried == Some(rate) { STEP_PAUSE * 4 } else { STEP_PAUSE };
+        let mut st = match step(&pid, &mut rig, rate, out.steps.len(), pause, cfg).await {
             Ok(st) => st,
             Err(e) => {
                 out.stop = format!("the step at {rate} msg/s failed: {e:#}");
@@ -134,7 +136,6 @@ pub async fn ramp(server: &mut ServerProc, mut rig: Rig, name: &str, cfg: &Pace)
         if st.sustained(cfg.p99_bound_ms) {
             out.steps.push(st);
             i += 1;
-            tokio::time::sleep(STEP_PAUSE).await;
             continue;
         }
         // One latency spike (another process on the cores) should not end the ramp: a step
@@ -143,7 +144,6 @@ pub async fn ramp(server: &mut ServerProc, mut rig: Rig, name: &str, cfg: &Pace)
             retried = Some(rate);
             st.notes.push("not sustained; measured once more at the same rate".into());
             out.steps.push(st);
-            tokio::time::sleep(STEP_PAUSE * 4).await;
             continue;
         }
         out.stop = format!(
@@ -158,8 +158,9 @@ pub async fn ramp(server: &mut ServerProc, mut rig: Rig, name: &str, cfg: &Pace)
     Ok(out)
 }
 
-/// One step: `rate` msg/s for `step_seconds` (with the probe alongside), then the drain.
-async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, cfg: &Pace) -> Result<Step> {
+/// One step: a `pause` with the receivers already reading (an earlier step's stragglers are
+/// counted apart), then `rate` msg/s for `step_seconds` with the probe alongside, then the drain.
+async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, pause: Duration, cfg: &Pace) -> Result<Step> {
     let n = rig.receivers.len();
     let total = rate as usize * cfg.step_seconds as usize;
     let shared = phase(rig.clock, total, rig.next_seq);
@@ -167,6 +168,7 @@ async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, cfg: &Pace) -> Resu
     let (stop_tx, stop_rx) = watch::channel(false);
     let handles: Vec<_> =
         rig.receivers.drain(..).map(|ws| load::spawn_receiver(ws, shared.clone(), stop_rx.clone())).collect();
+    tokio::time::sleep(pause).await;
     let ticks = procfs::clock_ticks_per_second();
     let cpu0 = CpuSnapshot::take(pid, ticks)?;
     let t = Instant::now();

@@ -99,6 +99,8 @@ pub struct Params {
     pub machine: String,
     /// When.
     pub date: String,
+    /// A `--quick` smoke run (said in the title).
+    pub quick: bool,
 }
 
 /// The step with the highest delivered rate among the sustained ones (the ceiling).
@@ -141,10 +143,7 @@ pub struct Figures {
 /// Computes the headline figures from both ramps.
 pub fn figures(baseline: Option<&Ramp>, jeco: Option<&Ramp>, bound: f64) -> Figures {
     let (Some(b), Some(j)) = (baseline, jeco) else {
-        return Figures {
-            send_p99_ratio_under_fanout: jeco.and_then(probe_ratio),
-            ..Figures::default()
-        };
+        return Figures { send_p99_ratio_under_fanout: jeco.and_then(probe_ratio), ..Figures::default() };
     };
     let common = common_rate(&j.steps, &b.steps, bound);
     Figures {
@@ -246,7 +245,7 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
     let f = figures(baseline.as_ref().ok(), jeco.as_ref().ok(), bound);
     let rates: Vec<String> = p.rates.iter().map(u32::to_string).collect();
     let mut s = format!(
-        "# Jeco Chat fan-out saturation\n\n\
+        "# Jeco Chat fan-out saturation{}\n\n\
          - machine: {}\n- date: {}\n\
          - one room of {} subscribed members; offered rates {} msg/s ({} s each, drain timeout {} s), \
          until delivered ÷ offered < {MIN_DELIVERED_SHARE} or p99 > {bound} ms\n\
@@ -257,6 +256,7 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
          user+system during send + drain ÷ deliveries (jeco's includes the probe's sends); CPU s server / bench / \
          other = CPU seconds the server, the bench client and everything else (PostgreSQL, other processes) used \
          during the step, of cores × step length available; chart: `saturation.svg`\n\n",
+        if p.quick { " (--quick smoke run)" } else { "" },
         p.machine,
         p.date,
         p.members,

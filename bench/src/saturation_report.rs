@@ -163,17 +163,17 @@ fn probe_ratio(j: &Ramp) -> Option<f64> {
     ratio(busy, j.idle_probe.as_ref()?.p99_ms)
 }
 
-/// CPUs available (CPU seconds per second of a phase).
-fn cores() -> f64 {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
-}
-
 /// `p50 / p99` of a probe.
 fn probe_cell(p: Option<&Probe>) -> String {
     match p {
         Some(p) => format!("{} / {}", fmt_opt(p.p50_ms, 1), fmt_opt(p.p99_ms, 1)),
         None => "–".into(),
     }
+}
+
+/// How many sends a probe figure rests on.
+fn probe_sends(p: Option<&Probe>) -> String {
+    p.map(|p| format!("{} sends", p.ok)).unwrap_or_else(|| "no sends".into())
 }
 
 /// The markdown table and notes of one ramp.
@@ -205,7 +205,7 @@ fn ramp_section(s: &mut String, outcome: &Result<Ramp, String>, name: &str, boun
             st.cpu.server,
             st.cpu.bench,
             st.cpu.other,
-            st.phase_s * cores(),
+            st.phase_s * std::thread::available_parallelism().map_or(1.0, |c| c.get() as f64),
             probe_cell(st.probe.as_ref()),
             if st.sustained(bound) { "yes" } else { "**no**" },
         );
@@ -285,10 +285,13 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
         let busy = saturating_step(&j.steps);
         let _ = writeln!(
             s,
-            "\nProbe p50 / p99: idle {} ms; during jeco's saturating step ({} msg/s) {} ms.\n",
+            "\nProbe p50 / p99: idle {} ms ({}); during jeco's saturating step ({} msg/s) {} ms ({}). \
+             With fewer than 100 sends a p99 is the slowest send.\n",
             probe_cell(j.idle_probe.as_ref()),
+            probe_sends(j.idle_probe.as_ref()),
             busy.map(|b| b.rate.to_string()).unwrap_or_else(|| "–".into()),
-            probe_cell(busy.and_then(|b| b.probe.as_ref()))
+            probe_cell(busy.and_then(|b| b.probe.as_ref())),
+            probe_sends(busy.and_then(|b| b.probe.as_ref()))
         );
     } else {
         s.push('\n');

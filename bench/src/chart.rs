@@ -200,12 +200,13 @@ pub fn render(chart: &Chart<'_>) -> String {
     );
     for h in chart.hlines.iter().filter(|h| h.y > 0.0) {
         let y = ya.px(h.y);
-        // Label above the line, or below it when the line runs along the top of the plot.
+        // Label at the left (low rates, low latencies: usually clear), above the line or below
+        // it when the line runs along the top of the plot.
         let label_y = if y - 4.0 < y1 + 12.0 { y + 14.0 } else { y - 4.0 };
         let _ = writeln!(
             s,
-            r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#888" stroke-dasharray="2 3"/><text x="{}" y="{:.1}" text-anchor="end" fill="#666">{}</text>"##,
-            x1 - 4.0,
+            r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#888" stroke-dasharray="2 3"/><text x="{}" y="{:.1}" fill="#666">{}</text>"##,
+            x0 + 4.0,
             label_y,
             esc(&h.label)
         );

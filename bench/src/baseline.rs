@@ -5,6 +5,7 @@
 //! and every `next` frame a client sends is forwarded verbatim to every subscribed client.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -15,6 +16,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::server::{free_port, ServerProc};
 
 /// Frames buffered per subscriber before it counts as lagging.
 const CHANNEL_CAPACITY: usize = 16 * 1024;
@@ -53,6 +56,21 @@ pub async fn serve(bind: SocketAddr) -> Result<()> {
             }
         });
     }
+}
+
+/// Starts this same binary as `baseline-server` on a free loopback port, logging to `log`,
+/// and waits until it accepts connections.
+pub async fn start(log: &Path) -> Result<ServerProc> {
+    let exe = std::env::current_exe().context("locating the bench binary")?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    let bind = addr.to_string();
+    let mut server =
+        ServerProc::spawn("baseline server", &exe, &["baseline-server", "--bind", &bind], &[], addr, log)?;
+    if let Err(e) = server.wait_ready(None, Duration::from_secs(20)).await {
+        server.stop().await;
+        return Err(e);
+    }
+    Ok(server)
 }
 
 /// Whether `e` is just a peer going away (readiness probes, clients dropped at the end of a run).

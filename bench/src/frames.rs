@@ -4,6 +4,9 @@
 use anyhow::Result;
 use serde::Deserialize;
 
+/// The subscription each jeco receiver runs.
+const SUBSCRIPTION: &str = "subscription($c: ID!){ conversationEvents(conversationId: $c){ cursor payload { __typename ... on MessageCreated { message { id body } } } } }";
+
 /// Kinds of bench message bodies.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum BodyKind {
@@ -137,6 +140,16 @@ pub fn classify(text: &str) -> Result<Incoming> {
         "error" | "complete" => Incoming::End(text.chars().take(300).collect()),
         _ => Incoming::Ignore,
     })
+}
+
+/// The graphql-transport-ws `subscribe` frame for room `room_id`.
+pub fn subscribe_frame(room_id: &str) -> String {
+    serde_json::json!({
+        "id": "1",
+        "type": "subscribe",
+        "payload": { "query": SUBSCRIPTION, "variables": { "c": room_id } }
+    })
+    .to_string()
 }
 
 /// A `next` frame shaped like jeco's, carrying `body` (what the baseline's sender sends).

@@ -34,8 +34,12 @@ pub struct Shared {
     pub received: AtomicU64,
     /// Receivers that have seen at least one warm-up message.
     pub warm: AtomicUsize,
-    /// Number of measured messages the sender will send (sequence numbers 0..total).
+    /// Number of measured messages the sender will send (sequence numbers
+    /// `first_seq..first_seq + total`).
     pub total: usize,
+    /// Sequence number of the first measured message: receivers that live through several
+    /// send phases (the saturation ramp) tell a late message of an earlier phase by it.
+    pub first_seq: u64,
 }
 
 impl Shared {
@@ -54,8 +58,12 @@ pub struct ReceiverStats {
     pub seen: Vec<bool>,
     /// Deliveries of an already-seen message.
     pub doubled: u64,
+    /// When the first measured message arrived, µs since start.
+    pub first_recv_us: Option<u64>,
     /// When the last measured message arrived, µs since start.
     pub last_recv_us: u64,
+    /// Deliveries of messages from an earlier send phase (sequence number below `first_seq`).
+    pub stale: u64,
     /// Why the connection ended before the bench stopped it.
     pub error: Option<String>,
     /// `next` frames carrying GraphQL errors.
@@ -102,19 +110,53 @@ pub async fn connect(url: &str, origin: Option<&str>, token: Option<&str>) -> Re
     .context("WebSocket handshake timed out")?
 }
 
-/// Sends the `subscribe` frame and spawns the task that records deliveries until `stop`.
-pub async fn subscribe_and_spawn(
-    mut ws: Ws,
-    subscribe_frame: String,
+/// Opens one subscribed receiver connection per token, [`CONNECT_CONCURRENCY`] at a time;
+/// fails with the first error and how many failed.
+pub async fn open_receivers(
+    url: &str,
+    origin: Option<&str>,
+    tokens: Vec<Option<String>>,
+    subscribe_frame: &str,
+) -> Result<Vec<Ws>> {
+    let n = tokens.len();
+    let opened: Vec<Result<Ws>> = futures_util::stream::iter(tokens.into_iter().enumerate())
+        .map(|(i, token)| async move {
+            let mut ws =
+                connect(url, origin, token.as_deref()).await.with_context(|| format!("receiver {i}"))?;
+            ws.send(Message::text(subscribe_frame))
+                .await
+                .with_context(|| format!("receiver {i} subscribe"))?;
+            Ok(ws)
+        })
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut sockets = Vec::with_capacity(n);
+    let mut errors = Vec::new();
+    for r in opened {
+        match r {
+            Ok(ws) => sockets.push(ws),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    if let Some(first) = errors.first() {
+        bail!("{} of {n} receivers failed to connect/subscribe; first: {first}", errors.len());
+    }
+    Ok(sockets)
+}
+
+/// Spawns the task that records deliveries on a subscribed connection until `stop`; it hands
+/// the connection back so that the next send phase can read on.
+pub fn spawn_receiver(
+    ws: Ws,
     shared: Arc<Shared>,
     stop: watch::Receiver<bool>,
-) -> Result<JoinHandle<ReceiverStats>> {
-    ws.send(Message::text(subscribe_frame)).await?;
-    Ok(tokio::spawn(receive(ws, shared, stop)))
+) -> JoinHandle<(Ws, ReceiverStats)> {
+    tokio::spawn(receive(ws, shared, stop))
 }
 
 /// A receiver's loop.
-async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) -> ReceiverStats {
+async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) -> (Ws, ReceiverStats) {
     let mut stats = ReceiverStats { seen: vec![false; shared.total], ..ReceiverStats::default() };
     let mut warm = false;
     loop {
@@ -141,16 +183,21 @@ async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool
         let now = shared.now_us();
         match classify(text.as_str()) {
             Ok(Incoming::Body(body)) => match parse_body(&body) {
-                Some((BodyKind::Measured, seq, ts)) => match stats.seen.get_mut(seq as usize) {
-                    Some(seen) if *seen => stats.doubled += 1,
-                    Some(seen) => {
-                        *seen = true;
-                        stats.latencies_us.push(now.saturating_sub(ts));
-                        stats.last_recv_us = stats.last_recv_us.max(now);
-                        shared.received.fetch_add(1, Ordering::Relaxed);
+                Some((BodyKind::Measured, seq, ts)) => {
+                    let index = seq.checked_sub(shared.first_seq).and_then(|i| usize::try_from(i).ok());
+                    match index.and_then(|i| stats.seen.get_mut(i)) {
+                        Some(seen) if *seen => stats.doubled += 1,
+                        Some(seen) => {
+                            *seen = true;
+                            stats.latencies_us.push(now.saturating_sub(ts));
+                            stats.first_recv_us.get_or_insert(now);
+                            stats.last_recv_us = stats.last_recv_us.max(now);
+                            shared.received.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None if index.is_none() => stats.stale += 1,
+                        None => stats.unparsed += 1,
                     }
-                    None => stats.unparsed += 1,
-                },
+                }
                 Some((BodyKind::WarmUp, _, _)) => {
                     if !warm {
                         warm = true;
@@ -177,5 +224,5 @@ async fn receive(mut ws: Ws, shared: Arc<Shared>, mut stop: watch::Receiver<bool
             Err(_) => stats.unparsed += 1,
         }
     }
-    stats
+    (ws, stats)
 }

@@ -2,6 +2,7 @@
 //! server (the ceiling), and a message search latency bench. See bench/README.md.
 
 mod baseline;
+mod chart;
 mod frames;
 mod gql;
 mod http;
@@ -13,6 +14,9 @@ mod media_ref;
 mod media_report;
 mod procfs;
 mod run;
+mod saturation;
+mod saturation_ramp;
+mod saturation_report;
 mod search;
 mod search_report;
 mod seed;
@@ -58,6 +62,9 @@ enum Command {
     /// Upload a 12 MP JPEG and a 1 MB voice note with 1 and 8 uploaders; measure
     /// uploads/s, PUT latency and peak RSS growth, next to ImageMagick's thumbnailing.
     Media(MediaArgs),
+    /// Step the offered rate up on one room until jeco and the baseline stop keeping up;
+    /// ceilings, CPU per event and the sendMessage p99 under fan-out.
+    Saturation(saturation::SaturationArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -184,6 +191,7 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
+        Command::Saturation(args) => saturation::main(args).await,
         Command::Search(args) => {
             let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
             let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });

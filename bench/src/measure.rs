@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use futures_util::StreamExt;
+use anyhow::{Context, Result};
 use tokio::sync::watch;
 
 use crate::load::{self, Shared};
@@ -53,6 +52,157 @@ pub struct Setup {
     /// Notes from the setup.
     pub notes: Vec<String>,
 }
+/// CPU counters at one instant: the server's, the bench's own and the whole machine's busy time.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuSnapshot {
+    /// Server user+system seconds.
+    server: f64,
+    /// This process's user+system seconds.
+    bench: f64,
+    /// Busy seconds of all CPUs.
+    busy: f64,
+}
+
+/// CPU seconds spent between two snapshots.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuSplit {
+    /// By the server.
+    pub server: f64,
+    /// By the bench client.
+    pub bench: f64,
+    /// By everything else (PostgreSQL, other processes).
+    pub other: f64,
+}
+
+impl CpuSnapshot {
+    /// Reads the counters of server `pid`.
+    pub fn take(pid: &str, ticks: u64) -> Result<Self> {
+        Ok(Self {
+            server: procfs::cpu_seconds(pid, ticks)?,
+            bench: procfs::cpu_seconds("self", ticks)?,
+            busy: procfs::machine_busy_seconds(ticks)?,
+        })
+    }
+
+    /// What was spent since `earlier`.
+    pub fn since(&self, earlier: &Self) -> CpuSplit {
+        let server = self.server - earlier.server;
+        let bench = self.bench - earlier.bench;
+        CpuSplit { server, bench, other: (self.busy - earlier.busy - server - bench).max(0.0) }
+    }
+}
+
+impl CpuSplit {
+    /// The report note for a phase of `phase_s` seconds.
+    pub fn note(&self, phase_s: f64) -> String {
+        format!(
+            "CPU in the {phase_s:.1} s send phase: server {:.2} s, bench {:.2} s, everything else \
+             (PostgreSQL, other processes) {:.2} s, of {:.1} s available",
+            self.server,
+            self.bench,
+            self.other,
+            phase_s * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
+        )
+    }
+}
+
+/// What all receivers saw of one send phase, added up.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Every first delivery's latency, µs (sorted by [`Tally::finish`]).
+    pub latencies_us: Vec<u64>,
+    /// Accepted sends a receiver never got.
+    pub lost: u64,
+    /// Repeated deliveries.
+    pub doubled: u64,
+    /// Deliveries of messages whose send had failed.
+    pub unexpected: u64,
+    /// Deliveries of an earlier phase's messages.
+    pub stale: u64,
+    /// Frames not understood.
+    pub unparsed: u64,
+    /// `next` frames with GraphQL errors, and the first of them.
+    pub gql_errors: (u64, Option<String>),
+    /// First and last receipt of a measured message, µs since start.
+    pub first_recv_us: Option<u64>,
+    /// See `first_recv_us`.
+    pub last_recv_us: u64,
+    /// Why receivers ended early.
+    pub receiver_errors: Vec<String>,
+}
+
+impl Tally {
+    /// Adds one receiver's stats; `acked[i]`: the phase's message `i` was accepted.
+    pub fn add(&mut self, s: load::ReceiverStats, acked: &[bool]) {
+        for (seen, acked) in s.seen.iter().zip(acked.iter()) {
+            match (*seen, *acked) {
+                (false, true) => self.lost += 1,
+                (true, false) => self.unexpected += 1,
+                _ => {}
+            }
+        }
+        self.doubled += s.doubled;
+        self.stale += s.stale;
+        self.unparsed += s.unparsed;
+        self.gql_errors.0 += s.graphql_errors;
+        if self.gql_errors.1.is_none() {
+            self.gql_errors.1 = s.first_graphql_error;
+        }
+        self.first_recv_us = match (self.first_recv_us, s.first_recv_us) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_recv_us = self.last_recv_us.max(s.last_recv_us);
+        self.receiver_errors.extend(s.error);
+        self.latencies_us.extend(s.latencies_us);
+    }
+
+    /// Sorts the latencies (for percentiles).
+    pub fn finish(&mut self) {
+        self.latencies_us.sort_unstable();
+    }
+
+    /// Latency percentile `p` in ms.
+    pub fn latency_ms(&self, p: f64) -> Option<f64> {
+        percentile(&self.latencies_us, p).map(|us| us as f64 / 1000.0)
+    }
+
+    /// Notes on anything abnormal the receivers saw.
+    pub fn notes(&self, notes: &mut Vec<String>) {
+        if let Some(first) = self.receiver_errors.first() {
+            notes.push(format!(
+                "{} receiver connection(s) ended early; first: {first}",
+                self.receiver_errors.len()
+            ));
+        }
+        if self.gql_errors.0 > 0 {
+            notes.push(format!(
+                "{} `next` frames carried GraphQL errors; first: {}",
+                self.gql_errors.0,
+                self.gql_errors.1.as_deref().unwrap_or_default()
+            ));
+        }
+        if self.unexpected > 0 {
+            notes.push(format!("{} deliveries of messages whose send had failed", self.unexpected));
+        }
+        if self.unparsed > 0 {
+            notes.push(format!("{} frames not understood", self.unparsed));
+        }
+    }
+}
+
+/// The "sendMessage HTTP round trip" note, when there were HTTP sends.
+pub fn rtt_note(rtt_us: &[u64]) -> Option<String> {
+    let mut rtt = rtt_us.to_vec();
+    rtt.sort_unstable();
+    let ms = |p| percentile(&rtt, p).map(|v| v as f64 / 1000.0);
+    Some(format!(
+        "sendMessage HTTP round trip p50 {:.2} ms, p99 {:.2} ms",
+        ms(50.0)?,
+        ms(99.0).unwrap_or(0.0)
+    ))
+}
+
 /// Opens the receivers, warms up, runs the send phase and computes the figures.
 pub async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> Result<RunFigures> {
     let Setup { ws_url, origin, tokens, subscribe_frame, mut sender, run_tag, mut notes } = setup;
@@ -64,47 +214,23 @@ pub async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> R
         received: AtomicU64::new(0),
         warm: AtomicUsize::new(0),
         total: opts.rate as usize * opts.seconds as usize,
+        first_seq: 0,
     });
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_before = procfs::rss_kib(&pid)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let t_open = Instant::now();
-    let opened: Vec<Result<tokio::task::JoinHandle<load::ReceiverStats>>> =
-        futures_util::stream::iter(tokens.into_iter().enumerate())
-            .map(|(i, token)| {
-                let (url, origin, frame) = (&ws_url, origin.as_deref(), subscribe_frame.clone());
-                let (shared, stop_rx) = (shared.clone(), stop_rx.clone());
-                async move {
-                    let ws = load::connect(url, origin, token.as_deref())
-                        .await
-                        .with_context(|| format!("receiver {i}"))?;
-                    load::subscribe_and_spawn(ws, frame, shared, stop_rx).await
-                }
-            })
-            .buffer_unordered(load::CONNECT_CONCURRENCY)
-            .collect()
-            .await;
-    let mut handles = Vec::with_capacity(n);
-    let mut connect_errors = Vec::new();
-    for r in opened {
-        match r {
-            Ok(h) => handles.push(h),
-            Err(e) => connect_errors.push(format!("{e:#}")),
-        }
-    }
-    if let Some(first) = connect_errors.first() {
-        bail!("{} of {n} receivers failed to connect/subscribe; first: {first}", connect_errors.len());
-    }
+    let sockets = load::open_receivers(&ws_url, origin.as_deref(), tokens, &subscribe_frame).await?;
+    let handles: Vec<_> =
+        sockets.into_iter().map(|ws| load::spawn_receiver(ws, shared.clone(), stop_rx.clone())).collect();
     let open_secs = t_open.elapsed().as_secs_f64();
     server.check_alive()?;
     sender.warm_up(&shared, n, &run_tag).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_after = procfs::rss_kib(&pid)?;
 
-    let cpu0 = procfs::cpu_seconds(&pid, ticks)?;
-    let self0 = procfs::cpu_seconds("self", ticks)?;
-    let busy0 = procfs::machine_busy_seconds(ticks)?;
+    let cpu0 = CpuSnapshot::take(&pid, ticks)?;
     let t_phase = Instant::now();
     let sent = sender.run(&shared, opts.rate, &run_tag).await;
     let accepted = sent.acked.iter().filter(|a| **a).count();
@@ -114,42 +240,18 @@ pub async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> R
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let drained = shared.received.load(Ordering::Relaxed) >= target;
-    let cpu1 = procfs::cpu_seconds(&pid, ticks)?;
-    let self1 = procfs::cpu_seconds("self", ticks)?;
-    let busy1 = procfs::machine_busy_seconds(ticks)?;
+    let cpu = CpuSnapshot::take(&pid, ticks)?.since(&cpu0);
     let phase_s = t_phase.elapsed().as_secs_f64();
     let _ = stop_tx.send(true);
 
-    let mut latencies = Vec::with_capacity(n * accepted);
-    let (mut lost, mut doubled, mut unexpected, mut unparsed, mut gql_errors) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
-    let mut last_recv_us = 0u64;
-    let mut receiver_errors = Vec::new();
-    let mut first_gql_error = None;
+    let mut tally = Tally::default();
     for h in handles {
-        let s = h.await.context("receiver task panicked")?;
-        for (seen, acked) in s.seen.iter().zip(sent.acked.iter()) {
-            match (*seen, *acked) {
-                (false, true) => lost += 1,
-                (true, false) => unexpected += 1,
-                _ => {}
-            }
-        }
-        doubled += s.doubled;
-        unparsed += s.unparsed;
-        gql_errors += s.graphql_errors;
-        if first_gql_error.is_none() {
-            first_gql_error = s.first_graphql_error;
-        }
-        last_recv_us = last_recv_us.max(s.last_recv_us);
-        receiver_errors.extend(s.error);
-        latencies.extend(s.latencies_us);
+        let (_, s) = h.await.context("receiver task panicked")?;
+        tally.add(s, &sent.acked);
     }
-    latencies.sort_unstable();
-    let delivered = latencies.len() as u64;
-    let span_s = last_recv_us.saturating_sub(sent.first_send_us) as f64 / 1e6;
-    let cpu = cpu1 - cpu0;
-    let ms = |us: Option<u64>| us.map(|v| v as f64 / 1000.0);
+    tally.finish();
+    let delivered = tally.latencies_us.len() as u64;
+    let span_s = tally.last_recv_us.saturating_sub(sent.first_send_us) as f64 / 1e6;
 
     let mut failed = String::new();
     if sent.errors > 0 {
@@ -168,49 +270,21 @@ pub async fn measure(server: &mut ServerProc, setup: Setup, opts: &Options) -> R
             sent.max_lateness_us as f64 / 1000.0
         ));
     }
-    if !sent.rtt_us.is_empty() {
-        let mut rtt = sent.rtt_us.clone();
-        rtt.sort_unstable();
-        notes.push(format!(
-            "sendMessage HTTP round trip p50 {:.2} ms, p99 {:.2} ms",
-            ms(percentile(&rtt, 50.0)).unwrap_or(0.0),
-            ms(percentile(&rtt, 99.0)).unwrap_or(0.0)
-        ));
-    }
-    let bench_cpu = self1 - self0;
+    notes.extend(rtt_note(&sent.rtt_us));
     notes.push(format!(
         "opened {n} subscribed connections in {open_secs:.1} s; server RSS {rss_before} KiB before, {rss_after} KiB after"
     ));
-    notes.push(format!(
-        "CPU in the {phase_s:.1} s send phase: server {cpu:.2} s, bench {bench_cpu:.2} s, everything else \
-         (PostgreSQL, other processes) {:.2} s, of {:.1} s available",
-        (busy1 - busy0 - cpu - bench_cpu).max(0.0),
-        phase_s * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
-    ));
-    if let Some(first) = receiver_errors.first() {
-        notes.push(format!("{} receiver connection(s) ended early; first: {first}", receiver_errors.len()));
-    }
-    if gql_errors > 0 {
-        notes.push(format!(
-            "{gql_errors} `next` frames carried GraphQL errors; first: {}",
-            first_gql_error.unwrap_or_default()
-        ));
-    }
-    if unexpected > 0 {
-        notes.push(format!("{unexpected} deliveries of messages whose send had failed"));
-    }
-    if unparsed > 0 {
-        notes.push(format!("{unparsed} frames not understood"));
-    }
+    notes.push(cpu.note(phase_s));
+    tally.notes(&mut notes);
 
     Ok(RunFigures {
         delivered_per_s: if span_s > 0.0 { delivered as f64 / span_s } else { 0.0 },
-        p50_ms: ms(percentile(&latencies, 50.0)),
-        p99_ms: ms(percentile(&latencies, 99.0)),
-        cpu_us_per_event: (delivered > 0).then(|| cpu * 1e6 / delivered as f64),
+        p50_ms: tally.latency_ms(50.0),
+        p99_ms: tally.latency_ms(99.0),
+        cpu_us_per_event: (delivered > 0).then(|| cpu.server * 1e6 / delivered as f64),
         kib_per_conn: (rss_after as f64 - rss_before as f64) / n.max(1) as f64,
-        lost,
-        doubled,
+        lost: tally.lost,
+        doubled: tally.doubled,
         notes,
     })
 }

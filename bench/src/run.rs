@@ -1,22 +1,20 @@
 //! The `run` command: per member count, measure jeco and the baseline and report both.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::baseline;
+use crate::frames::subscribe_frame;
 use crate::gql::{self, create_room, join_room, register_users, BenchUser};
 use crate::load;
 pub use crate::measure::Options;
 use crate::measure::{measure, Setup};
 use crate::procfs;
 use crate::sender::{HttpSender, MessageSender};
-use crate::server::{free_port, Database, ServerProc};
+use crate::server::{log_summary, Database, ServerProc};
 use crate::stats::{render_section, RunFigures, RunOutcome};
-
-/// The subscription each jeco receiver runs.
-const SUBSCRIPTION: &str = "subscription($c: ID!){ conversationEvents(conversationId: $c){ cursor payload { __typename ... on MessageCreated { message { id body } } } } }";
 
 /// jeco's state across member counts: binary, database, data dir, users registered so far.
 struct JecoEnv {
@@ -127,19 +125,9 @@ fn header(opts: &Options) -> String {
 
 /// Measures the baseline server with `n` receivers.
 async fn run_baseline(n: usize, opts: &Options, work_dir: &Path) -> Result<RunFigures> {
-    let exe = std::env::current_exe().context("locating the bench binary")?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let bind = addr.to_string();
-    let mut server = ServerProc::spawn(
-        "baseline server",
-        &exe,
-        &["baseline-server", "--bind", &bind],
-        &[],
-        addr,
-        &work_dir.join(format!("baseline-{n}.log")),
-    )?;
+    let mut server = baseline::start(&work_dir.join(format!("baseline-{n}.log"))).await?;
+    let addr = server.addr;
     let result = async {
-        server.wait_ready(None, Duration::from_secs(20)).await?;
         let url = format!("ws://{addr}/");
         let sender = load::connect(&url, None, None).await.context("sender connection")?;
         let setup = Setup {
@@ -159,17 +147,7 @@ async fn run_baseline(n: usize, opts: &Options, work_dir: &Path) -> Result<RunFi
 
 /// Appends the server's log lines to the figures' notes (or the error).
 async fn finish(server: ServerProc, result: Result<RunFigures>) -> Result<RunFigures> {
-    let lines = server.stop().await;
-    let summary = if lines.is_empty() {
-        None
-    } else {
-        let first: Vec<String> = lines.iter().take(3).map(|l| l.chars().take(300).collect()).collect();
-        Some(format!(
-            "server log: {} line(s) at warn level or above; first: {}",
-            lines.len(),
-            first.join(" ⏎ ")
-        ))
-    };
+    let summary = log_summary(&server.stop().await);
     match result {
         Ok(mut figures) => {
             figures.notes.extend(summary);
@@ -180,16 +158,6 @@ async fn finish(server: ServerProc, result: Result<RunFigures>) -> Result<RunFig
             None => Err(e),
         },
     }
-}
-
-/// The graphql-transport-ws `subscribe` frame for room `room_id`.
-fn subscribe_frame(room_id: &str) -> String {
-    serde_json::json!({
-        "id": "1",
-        "type": "subscribe",
-        "payload": { "query": SUBSCRIPTION, "variables": { "c": room_id } }
-    })
-    .to_string()
 }
 
 /// Starts `jeco serve` for this environment (see [`gql::start_jeco`]).

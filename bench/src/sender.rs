@@ -136,7 +136,8 @@ impl MessageSender {
         )
     }
 
-    /// Sends `shared.total` measured messages at `rate` per second (open loop for HTTP).
+    /// Sends `shared.total` measured messages (numbered from `shared.first_seq`) at `rate` per
+    /// second (open loop for HTTP); `acked` is indexed from 0.
     pub async fn run(&mut self, shared: &Arc<Shared>, rate: u32, run_tag: &str) -> SendOutcome {
         let total = shared.total;
         let period = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
@@ -162,15 +163,17 @@ impl MessageSender {
                     }
                     let h = h.clone();
                     let shared = shared.clone();
-                    let client_id = format!("{run_tag}-{seq}");
+                    let global = shared.first_seq + seq as u64;
+                    let client_id = format!("{run_tag}-{global}");
                     in_flight.spawn(async move {
-                        let body = format_body(BodyKind::Measured, seq as u64, shared.now_us());
+                        let body = format_body(BodyKind::Measured, global, shared.now_us());
                         (seq, h.send(&body, &client_id).await)
                     });
                 }
                 MessageSender::Ws(ws) => {
-                    let body = format_body(BodyKind::Measured, seq as u64, shared.now_us());
-                    let frame = baseline_next_frame(seq as u64, &body);
+                    let global = shared.first_seq + seq as u64;
+                    let body = format_body(BodyKind::Measured, global, shared.now_us());
+                    let frame = baseline_next_frame(global, &body);
                     match ws.send(Message::text(frame)).await {
                         Ok(()) => {
                             if let Some(a) = out.acked.get_mut(seq) {

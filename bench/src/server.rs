@@ -125,6 +125,15 @@ impl ServerProc {
     }
 }
 
+/// One note summing up a server's log lines at warn level or above (`None` when there are none).
+pub fn log_summary(lines: &[String]) -> Option<String> {
+    if lines.is_empty() {
+        return None;
+    }
+    let first: Vec<String> = lines.iter().take(3).map(|l| l.chars().take(300).collect()).collect();
+    Some(format!("server log: {} line(s) at warn level or above; first: {}", lines.len(), first.join(" ⏎ ")))
+}
+
 /// A log file's lines with ANSI colour codes removed.
 fn read_log(path: &Path) -> Vec<String> {
     std::fs::read(path)

@@ -37,7 +37,7 @@ pub struct RunFigures {
 pub type RunOutcome = Result<RunFigures, String>;
 
 /// Formats an optional number with `decimals` places, `–` when absent.
-fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
+pub fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
     match v {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
         _ => "–".into(),
@@ -45,7 +45,7 @@ fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
 }
 
 /// `a ÷ b` when both are present and `b` is not ~0.
-fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) if b.abs() > f64::EPSILON && a.is_finite() && b.is_finite() => Some(a / b),
         _ => None,

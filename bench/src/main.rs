@@ -2,6 +2,13 @@
 //! server (the ceiling), and a message search latency bench. See bench/README.md.
 
 mod baseline;
+mod conns;
+mod conns_client;
+mod conns_proto;
+mod conns_report;
+mod conns_send;
+mod conns_setup;
+mod conns_side;
 mod frames;
 mod gql;
 mod http;
@@ -58,6 +65,11 @@ enum Command {
     /// Upload a 12 MP JPEG and a 1 MB voice note with 1 and 8 uploaders; measure
     /// uploads/s, PUT latency and peak RSS growth, next to ImageMagick's thumbnailing.
     Media(MediaArgs),
+    /// Hold many subscribed connections over several jeco instances; report their cost.
+    Connections(conns::ConnectionsArgs),
+    /// A client process of `connections` (internal).
+    #[command(hide = true)]
+    ConnClient(conns::ConnClientArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -184,6 +196,8 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
+        Command::Connections(args) => conns::main(args).await,
+        Command::ConnClient(args) => conns::client_main(args).await,
         Command::Search(args) => {
             let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
             let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });

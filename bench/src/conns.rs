@@ -145,11 +145,21 @@ async fn run(args: ConnectionsArgs) -> Result<()> {
         kernel.ports_per_source
     )];
     match db.0.sql("SHOW max_connections;") {
-        Ok(max) => notes.push(format!(
-            "PostgreSQL max_connections {}; {instances} instances may open up to {} pooled connections",
-            max.trim(),
-            instances * 24
-        )),
+        Ok(max) => {
+            let max = max.trim().to_string();
+            let over = max.parse::<usize>().is_ok_and(|m| instances * 24 > m);
+            notes.push(format!(
+                "PostgreSQL max_connections {max}; {instances} instances may open up to {} pooled connections (24 \
+                 each){}",
+                instances * 24,
+                if over {
+                    ": more than the server allows. Each pool grows only as far as requests overlap, so \
+                     --connect-concurrency bounds it; a `too many clients` in jeco's log means it was too high"
+                } else {
+                    ""
+                }
+            ))
+        }
         Err(e) => notes.push(format!("could not read max_connections: {e:#}")),
     }
     let phase = PhaseOptions {
@@ -245,7 +255,13 @@ async fn run(args: ConnectionsArgs) -> Result<()> {
         .filter_map(|(r, id)| Some((Arc::from(bench_users.get(r)?.token.as_str()), Arc::from(id.as_str()))))
         .collect();
     let addrs = servers.iter().map(|s| s.addr).collect();
-    let mut side = Side { servers, plans, sender: Sender::Jeco { addrs, rooms: senders }, jeco: true };
+    let mut side = Side {
+        servers,
+        plans,
+        sender: Sender::Jeco { addrs, rooms: senders },
+        jeco: true,
+        db_url: Some(db.0.url.clone()),
+    };
     let tag = format!("conns{}", std::process::id());
     let jeco = measure(&mut side, &phase, &tag).await.map_err(|e| format!("{e:#}"));
     let logs = stop_all(side.servers).await;
@@ -331,6 +347,7 @@ async fn run_baseline(
         plans: vec![plan],
         sender: Sender::Baseline { ws: Box::new(ws), rooms },
         jeco: false,
+        db_url: None,
     };
     let result = measure(&mut side, phase, "base").await;
     let lines = stop_all(side.servers).await;

@@ -45,6 +45,7 @@ pub fn check_limits(per_process: usize) -> Result<(Kernel, u64)> {
         "net.ipv4.tcp_tw_reuse",
         "net.ipv4.tcp_mem",
         "net.netfilter.nf_conntrack_max",
+        "net.netfilter.nf_conntrack_count",
         "fs.file-max",
         "fs.nr_open",
     ] {
@@ -166,6 +167,14 @@ pub async fn users_and_rooms(
         join_room(addr, &members, id).await.with_context(|| format!("joining room {r}"))?;
     }
     Ok((registered, ids))
+}
+
+/// Backends PostgreSQL has open on the database of `db_url` (all instances' pools together).
+pub fn pg_backends(db_url: &str) -> Option<u64> {
+    let sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()";
+    let out =
+        std::process::Command::new("psql").args(["-X", "-A", "-t", "-d", db_url, "-c", sql]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 /// jeco's own count of open WebSockets and running subscriptions (`GET /metrics`).

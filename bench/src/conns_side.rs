@@ -13,7 +13,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::conns_proto::{merge, percentile, Plan, Report, Status};
 use crate::conns_send::{Sender, Sent};
-use crate::conns_setup::server_counts;
+use crate::conns_setup::{pg_backends, server_counts};
 use crate::procfs;
 use crate::server::ServerProc;
 
@@ -85,6 +85,8 @@ pub struct Side {
     pub sender: Sender,
     /// Whether the servers are jeco (they have `/metrics`).
     pub jeco: bool,
+    /// The database the servers use, if any (its backends are counted once all are open).
+    pub db_url: Option<String>,
 }
 
 /// Settings shared by both sides.
@@ -239,6 +241,9 @@ pub async fn measure(side: &mut Side, opts: &PhaseOptions, tag: &str) -> Result<
     }
     if fig.opened == 0 {
         bail!("no connection could be opened");
+    }
+    if let Some(n) = side.db_url.as_deref().and_then(pg_backends) {
+        fig.notes.push(format!("PostgreSQL backends on the bench database once all were open: {n}"));
     }
     eprintln!(
         "[conns] {tag}: {} subscribed ({} failed) in {:.1} s; warming up",

@@ -57,8 +57,10 @@ pub struct ConnectionsArgs {
     /// Seconds to wait for stragglers after the last send.
     #[arg(long, default_value_t = 5)]
     drain_seconds: u64,
-    /// Connections each client process opens at once.
-    #[arg(long, default_value_t = 16)]
+    /// Connections each client process opens at once (each one in flight holds a database
+    /// connection of its instance for a moment: keep instances × this well under PostgreSQL's
+    /// max_connections).
+    #[arg(long, default_value_t = 8)]
     connect_concurrency: usize,
     /// Markdown report path.
     #[arg(long, default_value = "bench/results/connections.md")]
@@ -277,7 +279,9 @@ async fn run(args: ConnectionsArgs) -> Result<()> {
         ));
     }
 
-    let ok = jeco.is_ok() && baseline.as_ref().is_none_or(|b| b.is_ok());
+    // A connection that failed, ended or missed a message is a finding: keep the logs, exit non-zero.
+    let ok = jeco.as_ref().is_ok_and(|f| f.clean())
+        && baseline.as_ref().is_none_or(|b| b.as_ref().is_ok_and(|f| f.clean()));
     let run = Run {
         connections,
         instances,
@@ -297,7 +301,7 @@ async fn run(args: ConnectionsArgs) -> Result<()> {
         let _ = std::fs::remove_dir_all(&work_dir);
         Ok(())
     } else {
-        bail!("some measurements failed (see the report; logs kept in {})", work_dir.display())
+        bail!("connections failed, ended or missed messages, or a measurement failed (see the report; logs kept in {})", work_dir.display())
     }
 }
 

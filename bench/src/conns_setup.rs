@@ -170,11 +170,14 @@ pub async fn users_and_rooms(
 }
 
 /// Backends PostgreSQL has open on the database of `db_url` (all instances' pools together).
-pub fn pg_backends(db_url: &str) -> Option<u64> {
+pub fn pg_backends(db_url: &str) -> Result<u64> {
     let sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()";
     let out =
-        std::process::Command::new("psql").args(["-X", "-A", "-t", "-d", db_url, "-c", sql]).output().ok()?;
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+        std::process::Command::new("psql").args(["-X", "-A", "-t", "-d", db_url, "-c", sql]).output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
 
 /// jeco's own count of open WebSockets and running subscriptions (`GET /metrics`).

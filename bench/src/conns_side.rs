@@ -2,78 +2,21 @@
 //! its client processes open the planned connections, then warm-up, idle and send phases,
 //! and the figures the report is made of.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use anyhow::{bail, Result};
+use tokio::io::AsyncWriteExt;
 
+use crate::conns_proc::ClientProc;
 use crate::conns_proto::{merge, percentile, Plan, Report, Status};
 use crate::conns_send::{Sender, Sent};
 use crate::conns_setup::{pg_backends, server_counts};
 use crate::procfs;
 use crate::server::ServerProc;
 
-/// How long a client may take to answer one command.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the warm-up may take before the run goes on without the stragglers.
 const WARM_UP_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A `jeco-bench conn-client` child.
-pub struct ClientProc {
-    /// The process (killed when dropped).
-    child: Child,
-    /// Where commands go.
-    stdin: ChildStdin,
-    /// Where answers come from.
-    lines: Lines<BufReader<ChildStdout>>,
-    /// Its pid, for /proc.
-    pub pid: String,
-}
-
-impl ClientProc {
-    /// Writes `plan` next to the log and starts a client on it.
-    pub fn spawn(exe: &Path, plan: &Plan, work_dir: &Path, name: &str) -> Result<Self> {
-        let plan_path = work_dir.join(format!("{name}.json"));
-        std::fs::write(&plan_path, serde_json::to_vec(plan)?)?;
-        let log = std::fs::File::create(work_dir.join(format!("{name}.log")))?;
-        let mut child = Command::new(exe)
-            .arg("conn-client")
-            .arg("--plan")
-            .arg(&plan_path)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting a conn-client")?;
-        let pid = child.id().context("client has no pid")?.to_string();
-        let stdin = child.stdin.take().context("client stdin")?;
-        let stdout = child.stdout.take().context("client stdout")?;
-        Ok(ClientProc { child, stdin, lines: BufReader::new(stdout).lines(), pid })
-    }
-
-    /// Sends `cmd` and parses the one-line answer.
-    pub async fn ask<T: DeserializeOwned>(&mut self, cmd: &str) -> Result<T> {
-        let answer = async {
-            self.stdin.write_all(format!("{cmd}\n").as_bytes()).await?;
-            self.stdin.flush().await?;
-            self.lines.next_line().await?.context("the client exited")
-        };
-        let line = match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
-            Ok(r) => r,
-            Err(_) => bail!("the client (pid {}) did not answer `{cmd}` within {ANSWER_TIMEOUT:?}", self.pid),
-        };
-        let line = line.with_context(|| match self.child.try_wait() {
-            Ok(Some(status)) => format!("client pid {} exited ({status})", self.pid),
-            _ => format!("client pid {}", self.pid),
-        })?;
-        serde_json::from_str(&line).with_context(|| format!("client answer {line:?}"))
-    }
-}
 
 /// What one side is made of.
 pub struct Side {
@@ -124,6 +67,14 @@ pub struct Instance {
     pub send_cpu_s: f64,
     /// jeco's own gauges (WebSockets, subscriptions) once all are open.
     pub gauges: Option<(i64, i64)>,
+}
+
+impl Figures {
+    /// Whether every planned connection stayed subscribed and got every message once.
+    pub fn clean(&self) -> bool {
+        let planned: usize = self.instances.iter().map(|i| i.planned).sum();
+        self.held == planned && self.failed == 0 && self.lost == 0 && self.doubled == 0 && self.misrouted == 0
+    }
 }
 
 impl Instance {
@@ -242,8 +193,12 @@ pub async fn measure(side: &mut Side, opts: &PhaseOptions, tag: &str) -> Result<
     if fig.opened == 0 {
         bail!("no connection could be opened");
     }
-    if let Some(n) = side.db_url.as_deref().and_then(pg_backends) {
-        fig.notes.push(format!("PostgreSQL backends on the bench database once all were open: {n}"));
+    match side.db_url.as_deref().map(pg_backends) {
+        Some(Ok(n)) => {
+            fig.notes.push(format!("PostgreSQL backends on the bench database once all were open: {n}"))
+        }
+        Some(Err(e)) => fig.notes.push(format!("could not count PostgreSQL backends: {e:#}")),
+        None => {}
     }
     eprintln!(
         "[conns] {tag}: {} subscribed ({} failed) in {:.1} s; warming up",

@@ -4,6 +4,7 @@
 mod baseline;
 mod conns;
 mod conns_client;
+mod conns_proc;
 mod conns_proto;
 mod conns_report;
 mod conns_send;

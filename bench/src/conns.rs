@@ -15,7 +15,8 @@ use crate::conns_proto::{Group, Plan};
 use crate::conns_report::{render, Run};
 use crate::conns_send::Sender;
 use crate::conns_setup::{
-    check_limits, start_jeco, users_and_rooms, Sources, JECO_READ_BUFFER, JECO_WRITE_BUFFER, MAX_PER_PROCESS,
+    check_limits, check_pg_capacity, start_jeco, users_and_rooms, Sources, JECO_READ_BUFFER,
+    JECO_WRITE_BUFFER, MAX_PER_PROCESS,
 };
 use crate::conns_side::{measure, PhaseOptions, Side};
 use crate::load;
@@ -146,24 +147,7 @@ async fn run(args: ConnectionsArgs) -> Result<()> {
         "connections per source address at most {per_source} (half of the {} ephemeral ports)",
         kernel.ports_per_source
     )];
-    match db.0.sql("SHOW max_connections;") {
-        Ok(max) => {
-            let max = max.trim().to_string();
-            let over = max.parse::<usize>().is_ok_and(|m| instances * 24 > m);
-            notes.push(format!(
-                "PostgreSQL max_connections {max}; {instances} instances may open up to {} pooled connections (24 \
-                 each){}",
-                instances * 24,
-                if over {
-                    ": more than the server allows. Each pool grows only as far as requests overlap, so \
-                     --connect-concurrency bounds it; a `too many clients` in jeco's log means it was too high"
-                } else {
-                    ""
-                }
-            ))
-        }
-        Err(e) => notes.push(format!("could not read max_connections: {e:#}")),
-    }
+    notes.push(check_pg_capacity(&db.0, instances)?);
     let phase = PhaseOptions {
         exe: std::env::current_exe().context("locating the bench binary")?,
         work_dir: work_dir.clone(),

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::gql::{create_room, join_room, register_users, BenchUser};
 use crate::http;
-use crate::server::{free_port, ServerProc};
+use crate::server::{free_port, Database, ServerProc};
 
 /// The most open files any one process may hold on this machine (a hard rule here).
 pub const MAX_FILES: u64 = 20_000;
@@ -167,6 +167,34 @@ pub async fn users_and_rooms(
         join_room(addr, &members, id).await.with_context(|| format!("joining room {r}"))?;
     }
     Ok((registered, ids))
+}
+
+/// jeco's database pool size (fixed in api/src/lib.rs). Under a burst of new connections
+/// every instance fills it.
+pub const JECO_POOL: usize = 24;
+
+/// Fails when `instances` full pools and the backends already open would exceed PostgreSQL's
+/// `max_connections`: jeco then gets `too many clients`, and closes WebSockets whose session
+/// check failed with 4403. Returns a note for the report.
+pub fn check_pg_capacity(db: &Database, instances: usize) -> Result<String> {
+    let out = db.sql("SHOW max_connections; SELECT count(*) FROM pg_stat_activity;")?;
+    let mut values = out.split_whitespace().filter_map(|v| v.parse::<usize>().ok());
+    let (Some(max), Some(open)) = (values.next(), values.next()) else {
+        bail!("could not read max_connections: {out:?}");
+    };
+    let needed = instances * JECO_POOL;
+    if needed + open > max {
+        bail!(
+            "{instances} jeco instances fill {needed} PostgreSQL connections ({JECO_POOL} each), and {open} are \
+             open already, but max_connections is {max}: raise it (ALTER SYSTEM SET max_connections = {}, then \
+             restart PostgreSQL) or use fewer --instances",
+            (needed + open + 50).next_multiple_of(50)
+        );
+    }
+    Ok(format!(
+        "PostgreSQL max_connections {max}; {open} backends open before the run, {instances} instances × {JECO_POOL} \
+         pooled connections"
+    ))
 }
 
 /// Backends PostgreSQL has open on the database of `db_url` (all instances' pools together).

@@ -3,6 +3,14 @@
 
 mod baseline;
 mod chart;
+mod conns;
+mod conns_client;
+mod conns_proc;
+mod conns_proto;
+mod conns_report;
+mod conns_send;
+mod conns_setup;
+mod conns_side;
 mod frames;
 mod gql;
 mod http;
@@ -65,6 +73,11 @@ enum Command {
     /// Step the offered rate up on one room until jeco and the baseline stop keeping up;
     /// ceilings, CPU per event and the sendMessage p99 under fan-out.
     Saturation(saturation::SaturationArgs),
+    /// Hold many subscribed connections over several jeco instances; report their cost.
+    Connections(conns::ConnectionsArgs),
+    /// A client process of `connections` (internal).
+    #[command(hide = true)]
+    ConnClient(conns::ConnClientArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -192,6 +205,8 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
         Command::Saturation(args) => saturation::main(args).await,
+        Command::Connections(args) => conns::main(args).await,
+        Command::ConnClient(args) => conns::client_main(args).await,
         Command::Search(args) => {
             let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
             let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });

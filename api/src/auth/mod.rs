@@ -65,6 +65,30 @@ impl Authenticator {
         self.session_open(viewer.session_id?).await.then_some(viewer)
     }
 
+    /// A re-check of a token already authenticated: for an access JWT, only its
+    /// expiry and its session (cached), not the signature again; anything else
+    /// in full. Long-lived connections re-check this way on their timer. A
+    /// database that cannot answer leaves an open connection open (a logout
+    /// here is remembered without it, and elsewhere is seen once it answers):
+    /// a database hiccup must not sign every connected user out.
+    pub async fn still_valid(&self, token: &str, jwt: Option<&(Viewer, i64)>) -> bool {
+        match jwt {
+            Some((viewer, expires)) => match viewer.session_id {
+                Some(session) => {
+                    Utc::now().timestamp() <= *expires
+                        && self.sessions.check(&self.pool, session).await.unwrap_or(true)
+                }
+                None => false,
+            },
+            None => self.authenticate(token).await.is_some(),
+        }
+    }
+
+    /// The access JWT behind a bearer token, with its expiry (see [`Self::still_valid`]).
+    pub fn access_jwt(&self, token: &str) -> Option<(Viewer, i64)> {
+        self.keys.verify_expiring(token)
+    }
+
     /// Whether the session behind an access token is still open (cached; a
     /// database failure counts as closed).
     pub async fn session_open(&self, session_id: SessionId) -> bool {

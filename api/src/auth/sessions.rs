@@ -40,19 +40,22 @@ impl Sessions {
     /// Whether the session is open (cached; a database failure counts as
     /// closed).
     pub async fn open(&self, pool: &PgPool, session_id: SessionId) -> bool {
+        self.check(pool, session_id).await.unwrap_or(false)
+    }
+
+    /// Whether the session is open; `None` when the database could not say
+    /// (not cached: the next check asks again).
+    pub async fn check(&self, pool: &PgPool, session_id: SessionId) -> Option<bool> {
         if let Some(open) = self.open.cached(session_id) {
-            return open;
+            return Some(open);
         }
-        let open = match pool.get().await {
-            Ok(mut c) => db::sessions::session(&mut c, session_id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > chrono::Utc::now()),
-            Err(_) => return false,
-        };
+        let mut c = pool.get().await.ok()?;
+        let open = db::sessions::session(&mut c, session_id)
+            .await
+            .ok()?
+            .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > chrono::Utc::now());
         self.open.remember(session_id, open);
-        open
+        Some(open)
     }
 
     /// Remembers a session revoked here as closed.

@@ -20,6 +20,9 @@ struct Claims {
     typ: String,
 }
 
+/// Clock skew tolerated on an access token's expiry.
+const LEEWAY_SECS: u64 = 5;
+
 /// Signs and checks access tokens (HS256).
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -61,13 +64,22 @@ impl TokenKeys {
 
     /// Checks an access token; `None` when invalid or expired.
     pub fn verify(&self, token: &str) -> Option<Viewer> {
+        self.verify_expiring(token).map(|(viewer, _)| viewer)
+    }
+
+    /// Checks an access token; with its viewer, the Unix time (seconds, leeway
+    /// included) after which it is expired, so a holder that keeps re-checking
+    /// it need not verify the signature again.
+    pub fn verify_expiring(&self, token: &str) -> Option<(Viewer, i64)> {
         let mut validation = Validation::new(JwtAlg::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).ok()?;
         if data.claims.typ != "access" {
             return None;
         }
-        Some(Viewer { user_id: UserId(data.claims.sub.parse().ok()?), session_id: Some(data.claims.sid) })
+        let viewer =
+            Viewer { user_id: UserId(data.claims.sub.parse().ok()?), session_id: Some(data.claims.sid) };
+        Some((viewer, data.claims.exp.saturating_add(LEEWAY_SECS as i64)))
     }
 }
 

@@ -4,7 +4,12 @@
 mod baseline;
 mod frames;
 mod gql;
+mod history;
+mod history_report;
+mod history_seed;
+mod history_sql;
 mod http;
+mod keepalive;
 mod load;
 mod measure;
 mod media;
@@ -22,6 +27,9 @@ mod soak;
 mod stats;
 mod summary;
 mod words;
+mod write;
+mod write_load;
+mod write_report;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +66,10 @@ enum Command {
     /// Upload a 12 MP JPEG and a 1 MB voice note with 1 and 8 uploaders; measure
     /// uploads/s, PUT latency and peak RSS growth, next to ImageMagick's thumbnailing.
     Media(MediaArgs),
+    /// Persisted sendMessage/s from many senders over many rooms, next to the request floor.
+    Write(write::WriteArgs),
+    /// The web app's conversation page on a large seeded message table, next to the request floor.
+    History(history::HistoryArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -184,6 +196,8 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::BaselineServer { bind } => baseline::serve(bind).await,
+        Command::Write(args) => write::main(args).await,
+        Command::History(args) => history::main(args).await,
         Command::Search(args) => {
             let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
             let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });

@@ -49,7 +49,7 @@ pub fn batch_sql(base: u64, first: u64, last: u64, total: u64, rooms: u64) -> St
         "SET session_replication_role = replica;\nSET synchronous_commit = off;\n\
          INSERT INTO messages (id, conversation_id, sender_id, body, client_id, created_at, reply_to_id, pinned_at, pinned_by)\n\
          SELECT {base} + g, c.conversation_id, s.sender,\n\
-           substr({lorem}, 1 + (g * 37) % 380, 12 + (g * 13) % 90), 'seed-' || g,\n\
+           substr({lorem}, (1 + (g * 37) % 380)::int, (12 + (g * 13) % 90)::int), 'seed-' || g,\n\
            now() - make_interval(secs => ({total} - g) * 3.0),\n\
            CASE WHEN g % {REPLY_EVERY} = 7 AND g > {rooms} * 8 THEN {base} + g - {rooms} * (1 + g % 7) END,\n\
            CASE WHEN g % {PIN_EVERY} = 0 THEN now() END, CASE WHEN g % {PIN_EVERY} = 0 THEN s.sender END\n\

@@ -81,6 +81,8 @@ pub struct HistoryReport {
     pub sql: Series,
     /// One `EXPLAIN (ANALYZE, BUFFERS)` of it.
     pub plan: String,
+    /// One `EXPLAIN (ANALYZE, BUFFERS)` of the page's `unreadCount` statement (viewer, one room).
+    pub unread_plan: String,
     /// The statements one page sent (from `JECO_DEBUG_SQL`), in order.
     pub statement_list: Vec<String>,
     /// Observations under the table.
@@ -155,6 +157,13 @@ pub fn render(r: &HistoryReport) -> String {
         "\n## Plan of the main statement (one `EXPLAIN (ANALYZE, BUFFERS)`)\n\n```\n{}\n```\n",
         r.plan.trim_end()
     );
+    if !r.unread_plan.is_empty() {
+        let _ = write!(
+            s,
+            "\n## Plan of the page's `unreadCount` statement (the viewer, one room)\n\n```\n{}\n```\n",
+            r.unread_plan.trim_end()
+        );
+    }
     s
 }
 
@@ -195,6 +204,7 @@ mod tests {
             pages: vec![page],
             sql: Series::new(vec![500; 20]),
             plan: "Limit\n".into(),
+            unread_plan: String::new(),
             statement_list: vec!["SELECT 1".into()],
             notes: vec!["a note".into()],
         };

@@ -43,16 +43,18 @@ pub fn sql_figures(
     let viewer: i64 = db.sql("SELECT id FROM users WHERE username = 'bench_0'")?.trim().parse()?;
     // The page's `unreadCount` (`jeco_schema::receipts::unread_counts`) for one room, as read (a
     // position near the newest) and as never read (no position: it counts the whole room).
-    let unread = |user: i64| {
+    let unread = |user: i64, explain: &str| {
         format!(
-            "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT m.conversation_id, count(*) AS n FROM messages m \
+            "EXPLAIN ({explain}) SELECT m.conversation_id, count(*) AS n FROM messages m \
              LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND r.user_id = {user} \
              WHERE m.conversation_id = ANY('{{{c0}}}'::bigint[]) AND m.sender_id <> {user} AND m.deleted_at IS NULL \
              AND (r.tx IS NULL OR (m.tx, m.id) > (r.tx, r.message_id)) GROUP BY m.conversation_id;\n"
         )
     };
-    let read = explain_times(&db.sql(&unread(viewer).repeat(3))?)?;
-    let never = explain_times(&db.sql(&unread(0).repeat(3))?)?;
+    let json = "ANALYZE, TIMING OFF, FORMAT JSON";
+    let read = explain_times(&db.sql(&unread(viewer, json).repeat(3))?)?;
+    let never = explain_times(&db.sql(&unread(0, json).repeat(3))?)?;
+    report.unread_plan = db.sql(&unread(viewer, "ANALYZE, BUFFERS"))?;
     report.notes.push(format!(
         "`unreadCount` statement of the page for one room, run directly: {:.2} ms with the viewer's read position \
          near the newest, {:.2} ms for a member who never read the room (it counts all ~{} messages; best of 3 each)",

@@ -131,18 +131,45 @@ async fn run_in(
             first.join(" ⏎ ")
         ));
     }
-    result?;
+    let (token, room) = result?;
+    report.statement_list = one_send_statements(bin, db, data_dir, work_dir, &token, &room).await?;
     report.notes.push(format!("load average at end: {}", load_average()));
     Ok(report)
 }
 
-/// Registers, creates the rooms, then measures every level.
+/// The statements of one send, from a server started with `JECO_DEBUG_SQL=1`.
+async fn one_send_statements(
+    bin: &Path,
+    db: &Database,
+    data_dir: &Path,
+    work_dir: &Path,
+    token: &str,
+    room: &str,
+) -> Result<Vec<String>> {
+    let debug = [("JECO_DEBUG_SQL", "1".to_string())];
+    let server = gql::start_jeco_with(bin, &db.url, data_dir, &work_dir.join("debug.log"), &debug).await?;
+    let mut conn = crate::keepalive::Conn::connect(server.addr).await?;
+    let input =
+        serde_json::json!({ "conversationId": room, "body": "statements", "clientId": "debug-sql-1" });
+    let body = serde_json::json!({ "query": gql::op("SendMessage")?, "variables": { "input": input } });
+    // Start-up statements are done once the server has idled a moment; only later ones count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start_up = server.log_tail(usize::MAX).lines().filter(|l| l.starts_with("SQL ")).count();
+    let (status, json) = conn.post_json("/graphql", Some(token), &serde_json::to_vec(&body)?).await?;
+    crate::write_load::check(&json, true).map_err(|e| anyhow::anyhow!("debug send: HTTP {status}: {e}"))?;
+    // Let the post-commit work (event fan-out, tailer) finish before reading the log.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = server.stop().await;
+    Ok(lines.iter().filter_map(|l| l.strip_prefix("SQL ")).skip(start_up).map(str::to_string).collect())
+}
+
+/// Registers, creates the rooms, then measures every level; returns a user's token and room.
 async fn measure(
     server: &mut ServerProc,
     plan: &Plan,
     db: &Database,
     report: &mut WriteReport,
-) -> Result<()> {
+) -> Result<(String, String)> {
     let addr = server.addr;
     let t = Instant::now();
     let mut users: Vec<BenchUser> = Vec::new();
@@ -223,7 +250,8 @@ async fn measure(
     if stored != accepted {
         bail!("{accepted} sends were accepted but {stored} messages are stored");
     }
-    Ok(())
+    let (token, rooms) = workers.first().context("no workers")?;
+    Ok((token.clone(), rooms.first().context("no room")?.clone()))
 }
 
 #[cfg(test)]

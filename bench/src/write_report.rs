@@ -61,6 +61,8 @@ pub struct WriteReport {
     pub levels: Vec<Level>,
     /// Observations under the table.
     pub notes: Vec<String>,
+    /// The statements of one send (from `JECO_DEBUG_SQL`), in order.
+    pub statement_list: Vec<String>,
 }
 
 impl WriteReport {
@@ -146,6 +148,16 @@ pub fn render(r: &WriteReport) -> String {
     for note in &r.notes {
         let _ = writeln!(s, "- {note}");
     }
+    if !r.statement_list.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Statements of one send ({}, from `JECO_DEBUG_SQL`, the post-commit work included)\n",
+            r.statement_list.len()
+        );
+        for (i, st) in r.statement_list.iter().enumerate() {
+            let _ = writeln!(s, "{}. `{}`", i + 1, st.replace('`', "'"));
+        }
+    }
     s
 }
 
@@ -182,6 +194,7 @@ mod tests {
             header: vec!["machine: test".into()],
             levels: vec![Level { concurrency: 8, floor: phase(20_000, 0, 1), send: phase(5_000, 0, 4) }],
             notes: vec!["a note".into()],
+            statement_list: vec!["BEGIN".into()],
         };
         let md = render(&r);
         assert!(
@@ -190,5 +203,6 @@ mod tests {
         );
         assert!(md.contains("**sends_per_second = 500** (concurrency 8, no errors)"), "{md}");
         assert!(md.contains("- a note\n") && md.contains("- machine: test\n"));
+        assert!(md.contains("1. `BEGIN`"), "{md}");
     }
 }

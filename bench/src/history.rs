@@ -57,6 +57,8 @@ pub struct HistoryArgs {
 const USERS: usize = 8;
 /// Name prefix of the seeded rooms.
 const ROOM_PREFIX: &str = "history room";
+/// Repeats of one page, to tell timing from content in the statement count.
+const SAME_PAGE: usize = 30;
 /// The floor: the cheapest authenticated query.
 const VIEWER: &str = "{ viewer { id } }";
 
@@ -105,9 +107,7 @@ pub async fn main(args: HistoryArgs) -> Result<()> {
         .with_context(|| format!("creating {}", work_dir.display()))?;
     let db = Database::create(&args.database_url, &format!("jeco_bench_history_{}", std::process::id()))?;
     let result = run_in(&plan, &db, &work_dir).await;
-    if let Err(e) = db.drop_now() {
-        eprintln!("[history] could not drop the bench database: {e:#}");
-    }
+    drop_database(&db, "history").await;
     let report = result.inspect_err(|_| eprintln!("[history] server logs kept in {}", work_dir.display()))?;
     let _ = std::fs::remove_dir_all(&work_dir);
     let md = render(&report);
@@ -118,6 +118,18 @@ pub async fn main(args: HistoryArgs) -> Result<()> {
     std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("[history] report written to {}", args.out.display());
     summary::update(Path::new(summary::PATH), &[("history_p99_ms", report.p99_ms())])
+}
+
+/// Drops the bench database, retrying for a while: PostgreSQL may be out of connection slots
+/// for a moment when other work on the machine holds them.
+pub async fn drop_database(db: &Database, who: &str) {
+    for attempt in 1..=10 {
+        match db.drop_now() {
+            Ok(()) => return,
+            Err(e) if attempt == 10 => eprintln!("[{who}] could not drop the bench database: {e:#}"),
+            Err(_) => tokio::time::sleep(Duration::from_secs(3)).await,
+        }
+    }
 }
 
 /// A `before` cursor as the server encodes it (`graphql::cursor`: base64url of `m:tx:id`).
@@ -293,6 +305,15 @@ async fn measure(
         Series::new(floor_series.latency.0.iter().chain(&after.latency.0).copied().collect());
     floor_series.statements.extend(after.statements);
     report.floor = floor_series;
+    // The same page again and again: a statement count that still varies depends on timing
+    // (DataLoader batch windows), not on the page's content.
+    let same = measured.first().context("no page")?;
+    let repeated = series(&mut conn, token, "same page", &vec![same.clone(); SAME_PAGE]).await?;
+    report.notes.push(format!(
+        "the first random page requested {SAME_PAGE} more times: SQL statements / request {}; per page content          (random positions): {}",
+        repeated.statements_cell(),
+        statements_by_content(&random_series)
+    ));
     report.pages = vec![random_series, newest_series];
     Ok(())
 }
@@ -320,11 +341,29 @@ async fn series(conn: &mut Conn, token: &str, label: &str, bodies: &[Vec<u8>]) -
             out.messages.push(nodes.len());
             out.reactions +=
                 nodes.iter().filter_map(|n| n["reactions"].as_array()).map(Vec::len).sum::<usize>();
-            out.replies += nodes.iter().filter(|n| !n["replyTo"].is_null()).count();
+            let replies = nodes.iter().filter(|n| !n["replyTo"].is_null()).count();
+            out.replies += replies;
+            out.replies_per_page.push(replies);
         }
     }
     out.latency = Series::new(samples);
     Ok(out)
+}
+
+/// Statements per request of pages with and without replies (a page without any reply needs
+/// no `replyTo` batch).
+fn statements_by_content(p: &PageSeries) -> String {
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for (i, &n) in p.statements.iter().enumerate() {
+        match p.replies_per_page.get(i) {
+            Some(&r) if r > 0 => with.push(n),
+            _ => without.push(n),
+        }
+    }
+    let (nw, nwo) = (with.len(), without.len());
+    let cell = |v: Vec<u64>| PageSeries { statements: v, ..PageSeries::default() }.statements_cell();
+    format!("with replies {} ({nw} pages), without {} ({nwo} pages)", cell(with), cell(without))
 }
 
 #[cfg(test)]

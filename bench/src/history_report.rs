@@ -19,6 +19,8 @@ pub struct PageSeries {
     pub reactions: usize,
     /// Messages with a `replyTo` over all pages.
     pub replies: usize,
+    /// Messages with a `replyTo` on each page.
+    pub replies_per_page: Vec<usize>,
 }
 
 impl PageSeries {
@@ -192,6 +194,7 @@ mod tests {
             messages: vec![50; 100],
             reactions: 1000,
             replies: 250,
+            replies_per_page: vec![2; 100],
         };
         let r = HistoryReport {
             header: vec!["machine: test".into()],

@@ -72,9 +72,7 @@ pub async fn main(args: WriteArgs) -> Result<()> {
     let db = Database::create(&args.database_url, &format!("jeco_bench_write_{}", std::process::id()))?;
     let opts = Plan { users, rooms, members: args.members, levels, phase: Duration::from_secs(seconds) };
     let result = run_in(&args.jeco_bin, &opts, &db, &data_dir, &work_dir).await;
-    if let Err(e) = db.drop_now() {
-        eprintln!("[write] could not drop the bench database: {e:#}");
-    }
+    crate::history::drop_database(&db, "write").await;
     let report = result.inspect_err(|_| eprintln!("[write] server log kept in {}", work_dir.display()))?;
     let _ = std::fs::remove_dir_all(&work_dir);
     let md = render(&report);

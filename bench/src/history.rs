@@ -162,7 +162,7 @@ async fn run_in(plan: &Plan, db: &Database, dir: &Path) -> Result<HistoryReport>
     let setup = set_up(server.addr, plan.rooms).await;
     server.stop().await;
     let (viewer, rooms_by_name) = setup?;
-    db.sql(&format!(
+    history_seed::sql(db, &format!(
         "INSERT INTO members (conversation_id, user_id, role) SELECT c.id, u.id, 'member' FROM conversations c \
          CROSS JOIN users u WHERE c.name LIKE '{ROOM_PREFIX}%' ON CONFLICT DO NOTHING;"
     ))?;
@@ -182,12 +182,15 @@ async fn run_in(plan: &Plan, db: &Database, dir: &Path) -> Result<HistoryReport>
     }
     // Random positions anywhere in the table (warm-up ones first), the same every run.
     let n = plan.warm_up + plan.requests;
-    let rows = db.sql(&format!(
-        "SELECT setseed(0.42);\nSELECT m.conversation_id || ' ' || m.tx || ' ' || m.id FROM \
+    let rows = history_seed::sql(
+        db,
+        &format!(
+            "SELECT setseed(0.42);\nSELECT m.conversation_id || ' ' || m.tx || ' ' || m.id FROM \
          (SELECT k, {base} + 1 + floor(random() * {})::bigint AS id FROM generate_series(1, {n}) k) s \
          JOIN messages m ON m.id = s.id ORDER BY s.k;",
-        plan.messages
-    ))?;
+            plan.messages
+        ),
+    )?;
     let positions: Vec<(i64, i64, i64)> = rows
         .lines()
         .filter_map(|l| {

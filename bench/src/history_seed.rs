@@ -28,6 +28,21 @@ laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in repreh
 esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa \
 qui officia deserunt mollit anim id est laborum. Shall we meet at noon? Sure, see you at the station then!";
 
+/// `db.sql(script)`, retried for up to a minute while PostgreSQL refuses connections because
+/// other work on the machine holds every slot (the script never started then).
+pub fn sql(db: &Database, script: &str) -> Result<String> {
+    let mut attempt = 0;
+    loop {
+        match db.sql(script) {
+            Err(e) if attempt < 20 && format!("{e:#}").contains("too many clients") => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_secs(3));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// SQL creating `bench_conv (idx, conversation_id, members)` for the rooms named `prefix…`.
 pub fn prepare_sql(prefix: &str) -> String {
     format!(
@@ -94,16 +109,17 @@ pub struct Seeded {
 /// Seeds `total` messages into the rooms named `prefix…`; prints progress.
 pub fn seed(db: &Database, total: u64, prefix: &str, search_indexes: bool) -> Result<Seeded> {
     let t0 = Instant::now();
-    db.sql(&prepare_sql(prefix)).context("preparing the rooms")?;
-    let rooms: u64 = db.sql("SELECT count(*) FROM bench_conv")?.trim().parse().context("count")?;
-    let base: u64 = db.sql("SELECT coalesce(max(id), 0) FROM messages")?.trim().parse().context("max(id)")?;
+    sql(db, &prepare_sql(prefix)).context("preparing the rooms")?;
+    let rooms: u64 = sql(db, "SELECT count(*) FROM bench_conv")?.trim().parse().context("count")?;
+    let base: u64 =
+        sql(db, "SELECT coalesce(max(id), 0) FROM messages")?.trim().parse().context("max(id)")?;
     let defs = secondary_indexes(db, "messages")?;
     let drops: String = defs.iter().map(|(name, _)| format!("DROP INDEX {name};\n")).collect();
-    db.sql(&drops).context("dropping the secondary indexes")?;
+    sql(db, &drops).context("dropping the secondary indexes")?;
     let mut first = 1;
     while first <= total {
         let last = (first + BATCH - 1).min(total);
-        db.sql(&batch_sql(base, first, last, total, rooms))
+        sql(db, &batch_sql(base, first, last, total, rooms))
             .with_context(|| format!("inserting messages {first}..={last}"))?;
         if last.is_multiple_of(BATCH * 10) || last == total {
             eprintln!("[history] seeded {last} / {total} messages ({:.0} s)", t0.elapsed().as_secs_f64());
@@ -111,7 +127,7 @@ pub fn seed(db: &Database, total: u64, prefix: &str, search_indexes: bool) -> Re
         first = last + 1;
     }
     let inserted = t0.elapsed().as_secs_f64();
-    db.sql("SELECT setval('messages_id_seq', (SELECT max(id) FROM messages));")?;
+    sql(db, "SELECT setval('messages_id_seq', (SELECT max(id) FROM messages));")?;
     let mut rebuilt = Vec::new();
     let mut skipped = Vec::new();
     for (name, def) in &defs {
@@ -120,20 +136,20 @@ pub fn seed(db: &Database, total: u64, prefix: &str, search_indexes: bool) -> Re
             continue;
         }
         let t = Instant::now();
-        db.sql(&format!("SET maintenance_work_mem = '512MB';\n{def};"))
+        sql(db, &format!("SET maintenance_work_mem = '512MB';\n{def};"))
             .with_context(|| format!("rebuilding {name}"))?;
         eprintln!("[history] rebuilt index {name} in {:.1} s", t.elapsed().as_secs_f64());
         rebuilt.push(format!("{name} {:.0} s", t.elapsed().as_secs_f64()));
     }
     let indexed = t0.elapsed().as_secs_f64() - inserted;
     let t = Instant::now();
-    db.sql(&format!("SET session_replication_role = replica;\n{POSITIONS_SQL}"))?;
-    db.sql(
+    sql(db, &format!("SET session_replication_role = replica;\n{POSITIONS_SQL}"))?;
+    sql(db, 
         "DROP TABLE bench_conv;\nVACUUM ANALYZE messages;\nVACUUM ANALYZE reactions;\nANALYZE read_positions;\n\
          ANALYZE delivered_positions;\nANALYZE members;\nANALYZE users;\nANALYZE conversations;",
     )?;
     let vacuumed = t.elapsed().as_secs_f64();
-    let counts = db.sql(
+    let counts = sql(db, 
         "SELECT (SELECT count(*) FROM reactions) || ' reactions, ' || \
          (SELECT count(*) FROM messages WHERE reply_to_id IS NOT NULL) || ' replies, ' || \
          (SELECT count(*) FROM messages WHERE pinned_at IS NOT NULL) || ' pins; messages table ' || \

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 
 use crate::history_report::HistoryReport;
+use crate::history_seed::sql;
 use crate::search_report::Series;
 use crate::server::Database;
 
@@ -32,15 +33,15 @@ pub fn sql_figures(
     let limit = page + 1;
     let picked: Vec<&(i64, i64, i64)> = positions.iter().skip(skip).take(SQL_RUNS).collect();
     let (c0, tx0, id0) = **picked.first().context("no positions")?;
-    report.plan = db.sql(&format!("EXPLAIN (ANALYZE, BUFFERS) {};", timeline_sql(c0, tx0, id0, limit)))?;
+    report.plan = sql(db, &format!("EXPLAIN (ANALYZE, BUFFERS) {};", timeline_sql(c0, tx0, id0, limit)))?;
     let script: String = picked
         .iter()
         .map(|&&(c, tx, id)| {
             format!("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {};\n", timeline_sql(c, tx, id, limit))
         })
         .collect();
-    report.sql = Series::new(explain_times(&db.sql(&script)?)?);
-    let viewer: i64 = db.sql("SELECT id FROM users WHERE username = 'bench_0'")?.trim().parse()?;
+    report.sql = Series::new(explain_times(&sql(db, &script)?)?);
+    let viewer: i64 = sql(db, "SELECT id FROM users WHERE username = 'bench_0'")?.trim().parse()?;
     // The page's `unreadCount` (`jeco_schema::receipts::unread_counts`) for one room, as read (a
     // position near the newest) and as never read (no position: it counts the whole room).
     let unread = |user: i64, explain: &str| {
@@ -52,9 +53,9 @@ pub fn sql_figures(
         )
     };
     let json = "ANALYZE, TIMING OFF, FORMAT JSON";
-    let read = explain_times(&db.sql(&unread(viewer, json).repeat(3))?)?;
-    let never = explain_times(&db.sql(&unread(0, json).repeat(3))?)?;
-    report.unread_plan = db.sql(&unread(viewer, "ANALYZE, BUFFERS"))?;
+    let read = explain_times(&sql(db, &unread(viewer, json).repeat(3))?)?;
+    let never = explain_times(&sql(db, &unread(0, json).repeat(3))?)?;
+    report.unread_plan = sql(db, &unread(viewer, "ANALYZE, BUFFERS"))?;
     report.notes.push(format!(
         "`unreadCount` statement of the page for one room, run directly: {:.2} ms with the viewer's read position \
          near the newest, {:.2} ms for a member who never read the room (it counts all ~{} messages; best of 3 each)",

@@ -144,12 +144,12 @@ pub fn seed(db: &Database, total: u64, prefix: &str, search_indexes: bool) -> Re
     let indexed = t0.elapsed().as_secs_f64() - inserted;
     let t = Instant::now();
     sql(db, &format!("SET session_replication_role = replica;\n{POSITIONS_SQL}"))?;
-    sql(db, 
+    sql(db,
         "DROP TABLE bench_conv;\nVACUUM ANALYZE messages;\nVACUUM ANALYZE reactions;\nANALYZE read_positions;\n\
          ANALYZE delivered_positions;\nANALYZE members;\nANALYZE users;\nANALYZE conversations;",
     )?;
     let vacuumed = t.elapsed().as_secs_f64();
-    let counts = sql(db, 
+    let counts = sql(db,
         "SELECT (SELECT count(*) FROM reactions) || ' reactions, ' || \
          (SELECT count(*) FROM messages WHERE reply_to_id IS NOT NULL) || ' replies, ' || \
          (SELECT count(*) FROM messages WHERE pinned_at IS NOT NULL) || ' pins; messages table ' || \

@@ -313,7 +313,7 @@ async fn measure(
     let same = measured.first().context("no page")?;
     let repeated = series(&mut conn, token, "same page", &vec![same.clone(); SAME_PAGE]).await?;
     report.notes.push(format!(
-        "the first random page requested {SAME_PAGE} more times: SQL statements / request {}; per page content          (random positions): {}",
+        "the first random page requested {SAME_PAGE} more times: SQL statements / request {}; by page content (random positions): {}",
         repeated.statements_cell(),
         statements_by_content(&random_series)
     ));

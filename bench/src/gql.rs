@@ -25,8 +25,19 @@ pub struct BenchUser {
 /// Starts `jeco serve` (rate limits lifted: all bench traffic is from 127.0.0.1) on a fresh
 /// loopback port and waits for `/readyz`.
 pub async fn start_jeco(bin: &Path, db_url: &str, data_dir: &Path, log: &Path) -> Result<ServerProc> {
+    start_jeco_with(bin, db_url, data_dir, log, &[]).await
+}
+
+/// [`start_jeco`] with `extra` environment variables (set after, so they override the defaults).
+pub async fn start_jeco_with(
+    bin: &Path,
+    db_url: &str,
+    data_dir: &Path,
+    log: &Path,
+    extra: &[(&str, String)],
+) -> Result<ServerProc> {
     let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let envs = [
+    let mut envs = vec![
         ("DATABASE_URL", db_url.to_string()),
         ("JECO_BIND", addr.to_string()),
         ("JECO_PUBLIC_URL", format!("http://{addr}")),
@@ -39,6 +50,7 @@ pub async fn start_jeco(bin: &Path, db_url: &str, data_dir: &Path, log: &Path) -
         ("JECO_UPLOAD_RATE", "100000".to_string()),
         ("RUST_LOG", "warn".to_string()),
     ];
+    envs.extend(extra.iter().cloned());
     let mut server = ServerProc::spawn("jeco", bin, &["serve"], &envs, addr, log)?;
     match server.wait_ready(Some("/readyz"), Duration::from_secs(120)).await {
         Ok(()) => Ok(server),

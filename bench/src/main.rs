@@ -13,7 +13,12 @@ mod conns_setup;
 mod conns_side;
 mod frames;
 mod gql;
+mod history;
+mod history_report;
+mod history_seed;
+mod history_sql;
 mod http;
+mod keepalive;
 mod load;
 mod measure;
 mod media;
@@ -34,6 +39,9 @@ mod soak;
 mod stats;
 mod summary;
 mod words;
+mod write;
+mod write_load;
+mod write_report;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -78,6 +86,10 @@ enum Command {
     /// A client process of `connections` (internal).
     #[command(hide = true)]
     ConnClient(conns::ConnClientArgs),
+    /// Persisted sendMessage/s from many senders over many rooms, next to the request floor.
+    Write(write::WriteArgs),
+    /// The web app's conversation page on a large seeded message table, next to the request floor.
+    History(history::HistoryArgs),
     /// Serve the baseline (raw tokio-tungstenite broadcast) until killed.
     BaselineServer {
         /// Address to listen on (loopback).
@@ -207,6 +219,8 @@ async fn main() -> Result<()> {
         Command::Saturation(args) => saturation::main(args).await,
         Command::Connections(args) => conns::main(args).await,
         Command::ConnClient(args) => conns::client_main(args).await,
+        Command::Write(args) => write::main(args).await,
+        Command::History(args) => history::main(args).await,
         Command::Search(args) => {
             let messages = args.messages.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
             let requests = args.requests.unwrap_or(if args.quick { 50 } else { 200 });

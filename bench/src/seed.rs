@@ -85,6 +85,23 @@ pub fn batch_sql(vocab: &[Language], first: u64, last: u64, total: u64, conversa
     )
 }
 
+/// Name and `pg_get_indexdef` of each index of `table` that is neither its primary key nor
+/// backs a constraint (so it can be dropped for a bulk load and rebuilt from its definition).
+pub fn secondary_indexes(db: &Database, table: &str) -> Result<Vec<(String, String)>> {
+    let defs = db.sql(&format!(
+        "SELECT c.relname || E'\\t' || pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = {}::regclass \
+         AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid) \
+         ORDER BY c.relname",
+        quote(table)
+    ))?;
+    Ok(defs
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(name, def)| (name.to_string(), def.to_string()))
+        .collect())
+}
+
 /// Seeds `total` messages; prints progress; returns notes for the report.
 pub fn seed(db: &Database, vocab: &[Language], total: u64, room_prefix: &str) -> Result<Vec<String>> {
     let mut notes = Vec::new();
@@ -92,17 +109,7 @@ pub fn seed(db: &Database, vocab: &[Language], total: u64, room_prefix: &str) ->
     db.sql(&prepare_sql(vocab, room_prefix)).context("preparing the vocabulary")?;
     let conversations: usize = db.sql("SELECT count(*) FROM bench_conv")?.trim().parse().context("count")?;
     // Secondary indexes are rebuilt after the load (much faster than maintaining them row by row).
-    let defs = db.sql(
-        "SELECT c.relname || E'\\t' || pg_get_indexdef(i.indexrelid) FROM pg_index i \
-         JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'messages'::regclass \
-         AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid) \
-         ORDER BY c.relname",
-    )?;
-    let defs: Vec<(String, String)> = defs
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(name, def)| (name.to_string(), def.to_string()))
-        .collect();
+    let defs = secondary_indexes(db, "messages")?;
     let drops: String = defs.iter().map(|(name, _)| format!("DROP INDEX {name};\n")).collect();
     db.sql(&drops).context("dropping the secondary indexes")?;
     let mut first = 1;

@@ -14,7 +14,7 @@ run:
 test:
 	@scripts/test.sh
 
-## bench: build the release server and run the fan-out benchmark (BENCH_ARGS="--quick")
+## bench: build the release server and run every scale benchmark: fan-out, saturation, 100k connections, writes, 10M history (BENCH_ARGS="--quick", BENCH_MODES="run write")
 bench:
 	@scripts/bench.sh $(BENCH_ARGS)
 

@@ -89,15 +89,20 @@ pub async fn unread_counts(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
+    // One count per conversation, starting at the read position: the row
+    // comparison is a range of the timeline index (conversation_id, tx, id), so
+    // only unread messages are visited. (An `r.tx IS NULL OR ...` filter read
+    // every message of the room: 470 ms per page at 10M messages.) Never read:
+    // from (-1, -1), before every message.
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT m.conversation_id, count(*) AS n
-         FROM messages m
-         LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND r.user_id = $1
-         WHERE m.conversation_id = ANY($2)
-           AND m.sender_id <> $1
-           AND m.deleted_at IS NULL
-           AND (r.tx IS NULL OR (m.tx, m.id) > (r.tx, r.message_id))
-         GROUP BY m.conversation_id",
+        "SELECT c.id AS conversation_id,
+                (SELECT count(*) FROM messages m
+                 WHERE m.conversation_id = c.id
+                   AND (m.tx, m.id) > (coalesce(r.tx, -1), coalesce(r.message_id, -1))
+                   AND m.sender_id <> $1
+                   AND m.deleted_at IS NULL) AS n
+         FROM unnest($2::bigint[]) AS c(id)
+         LEFT JOIN read_positions r ON r.conversation_id = c.id AND r.user_id = $1",
     )
     .bind::<BigInt, _>(user_id)
     .bind::<diesel::sql_types::Array<BigInt>, _>(conversation_ids)

@@ -112,10 +112,7 @@ pub async fn main(args: HistoryArgs) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work_dir);
     let md = render(&report);
     println!("{md}");
-    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
+    summary::write_report(&args.out, &md)?;
     eprintln!("[history] report written to {}", args.out.display());
     summary::update(Path::new(summary::PATH), &[("history_p99_ms", report.p99_ms())])
 }

@@ -68,14 +68,17 @@ pub async fn post_json(
     }
     let payload = serde_json::to_vec(body)?;
     let resp = request(addr, "POST", path, &headers, &payload).await?;
-    let json = serde_json::from_slice(&resp.body).with_context(|| {
+    Ok((resp.status, json_body(resp.status, &resp.body)?))
+}
+
+/// A response body as JSON; the error quotes the start of a body that is not.
+pub fn json_body(status: u16, body: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(body).with_context(|| {
         format!(
-            "HTTP {} with a non-JSON body: {}",
-            resp.status,
-            String::from_utf8_lossy(&resp.body).chars().take(300).collect::<String>()
+            "HTTP {status} with a non-JSON body: {}",
+            String::from_utf8_lossy(body).chars().take(300).collect::<String>()
         )
-    })?;
-    Ok((resp.status, json))
+    })
 }
 
 /// Parses a complete raw HTTP/1.1 response (Content-Length, chunked or close-delimited).

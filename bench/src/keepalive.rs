@@ -86,14 +86,7 @@ impl Conn {
             headers.push(("Authorization", auth));
         }
         let resp = self.request("POST", path, &headers, body).await?;
-        let json = serde_json::from_slice(&resp.body).with_context(|| {
-            format!(
-                "HTTP {} with a non-JSON body: {}",
-                resp.status,
-                String::from_utf8_lossy(&resp.body).chars().take(300).collect::<String>()
-            )
-        })?;
-        Ok((resp.status, json))
+        Ok((resp.status, crate::http::json_body(resp.status, &resp.body)?))
     }
 
     /// The server's `jeco_sql_statements_total` counter.

@@ -34,6 +34,14 @@ pub fn update(path: &Path, entries: &[(&str, Option<f64>)]) -> Result<()> {
     std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
 }
 
+/// Writes a mode's markdown report to `path`, creating its folder.
+pub fn write_report(path: &Path, markdown: &str) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(path, markdown).with_context(|| format!("writing {}", path.display()))
+}
+
 /// Three significant decimals are plenty for a report and keep diffs readable.
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0

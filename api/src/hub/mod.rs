@@ -21,6 +21,7 @@ use crate::metrics::{self, Metrics};
 use jeco_schema::ids::{ConversationId, UserId};
 
 mod broker;
+mod feeds;
 
 pub use broker::{Broker, InProcessBroker};
 
@@ -33,6 +34,7 @@ pub struct EventHub {
     pool: PgPool,
     broker: Arc<dyn Broker>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
+    feeds: Arc<feeds::Feeds>,
     idle_poll: Duration,
     metrics: Arc<Metrics>,
 }
@@ -49,7 +51,7 @@ impl EventHub {
         metrics: Arc<Metrics>,
     ) -> Self {
         let (live, _) = broadcast::channel(live_buffer.max(1));
-        EventHub { pool, broker, live, idle_poll, metrics }
+        EventHub { pool, broker, live, feeds: Arc::default(), idle_poll, metrics }
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
@@ -140,8 +142,10 @@ impl EventHub {
                 *pos = row.pos();
                 if let Some(ev) = LoggedEvent::from_row(row) {
                     self.metrics.tailer_lag.observe(metrics::since(ev.at));
+                    let ev = Arc::new(ev);
+                    self.feeds.publish(&ev);
                     // No receivers is fine: nobody is subscribed right now.
-                    let _ = self.live.send(Arc::new(ev));
+                    let _ = self.live.send(ev);
                 }
             }
             total += n;
@@ -162,8 +166,13 @@ impl EventHub {
         let hub = self.clone();
         async_stream::stream! {
             // Subscribe before replaying: everything the tailer publishes from now
-            // on is buffered, and everything before is in the replay.
-            let mut rx = hub.live.subscribe();
+            // on is buffered, and everything before is in the replay. One
+            // conversation: its own feed; viewer-wide: the instance's.
+            let feed = match scope {
+                Scope::Conversation(id) => hub.feeds.subscribe(id),
+                Scope::AllOf => None,
+            };
+            let mut rx = feed.unwrap_or_else(|| hub.live.subscribe());
             let mut pos = after;
             let mut rooms: HashSet<ConversationId> = match scope {
                 Scope::Conversation(id) => HashSet::from([id]),

@@ -112,3 +112,38 @@ impl Authenticator {
         self.access_tokens.revoked(id);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// An authenticator whose database never answers (nothing listens on port 1).
+    fn without_database() -> (Authenticator, TokenKeys) {
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let pool =
+            crate::pool("postgres://postgres@127.0.0.1:1/none", 2, metrics, false, std::time::Duration::ZERO)
+                .unwrap();
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        (Authenticator::new(pool, keys.clone()), keys)
+    }
+
+    #[tokio::test]
+    async fn a_database_that_cannot_answer_refuses_new_requests_but_keeps_open_sockets() {
+        let (auth, keys) = without_database();
+        let (token, _) = keys.issue(UserId(7), SessionId(3)).unwrap();
+        // A new request fails closed.
+        assert_eq!(auth.authenticate(&token).await, None);
+        // An open socket's re-check keeps it open while the database cannot say.
+        let jwt = auth.access_jwt(&token).unwrap();
+        assert!(auth.still_valid(&token, Some(&jwt)).await);
+        // But its expiry is checked without the database, and a logout here ends it.
+        let (viewer, _) = jwt;
+        assert!(!auth.still_valid(&token, Some(&(viewer, Utc::now().timestamp() - 1))).await);
+        auth.session_ended(SessionId(3));
+        assert!(!auth.still_valid(&token, Some(&jwt)).await);
+        // Garbage is never valid.
+        assert!(auth.access_jwt("garbage").is_none());
+        assert!(!auth.still_valid("garbage", None).await);
+    }
+}

@@ -7,6 +7,9 @@
 //!
 //! `JECO_FANOUT_THREADS` sets the thread count (default: the number of cores);
 //! `0` runs connections on the main runtime, as one runtime with no priorities.
+//! `JECO_FANOUT_NICE` sets the priority (default [`NICE`]; `0`: the same as
+//! request handling, only on threads of its own). The runtime is per process:
+//! the first server started in it settles both (tests start many).
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -14,8 +17,9 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-/// How much lower the fan-out threads' priority is (Linux per-thread nice;
-/// 10 gives them about a tenth of a core's weight next to a busy request thread).
+/// How much lower the fan-out threads' priority is by default (Linux
+/// per-thread nice; 10 gives them about a tenth of a core's weight next to a
+/// busy request thread).
 pub const NICE: i32 = 10;
 
 static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
@@ -32,6 +36,17 @@ fn threads() -> usize {
     }
 }
 
+/// The fan-out priority, from `JECO_FANOUT_NICE` (0..=19).
+fn nice() -> i32 {
+    match std::env::var("JECO_FANOUT_NICE") {
+        Ok(v) => v.trim().parse::<i32>().map(|n| n.clamp(0, 19)).unwrap_or_else(|_| {
+            tracing::warn!("JECO_FANOUT_NICE={v:?} is not a number; using {NICE}");
+            NICE
+        }),
+        Err(_) => NICE,
+    }
+}
+
 fn runtime() -> Option<&'static Runtime> {
     RUNTIME
         .get_or_init(|| {
@@ -39,10 +54,11 @@ fn runtime() -> Option<&'static Runtime> {
             if n == 0 {
                 return None;
             }
+            let nice = nice();
             let built = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(n)
                 .thread_name("jeco-fanout")
-                .on_thread_start(lower_priority)
+                .on_thread_start(move || lower_priority(nice))
                 .enable_all()
                 .build();
             match built {
@@ -70,9 +86,12 @@ where
 
 /// Lowers the calling thread's priority (on Linux `setpriority` with the
 /// thread id applies to that thread only).
-fn lower_priority() {
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
     let tid = rustix::thread::gettid();
-    if let Err(e) = rustix::process::setpriority_process(Some(tid), NICE) {
+    if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
         tracing::debug!("fan-out thread keeps its priority: {e}");
     }
 }

@@ -227,7 +227,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             break Some(Close(4429, "Too many initialisation requests".into()));
                         }
                         let payload = payload.unwrap_or(serde_json::Value::Null);
-                        let viewer = match guards::init_viewer(&ep.state, &payload).await {
+                        // Boxed, as every rare and large await here: the loop's future lives as
+                        // long as the connection, and its size is that of its largest await.
+                        let viewer = match Box::pin(guards::init_viewer(&ep.state, &payload)).await {
                             Ok(v) => v,
                             Err(guards::InvalidToken) => break Some(Close(4403, "Forbidden".into())),
                         };
@@ -239,9 +241,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             let every = ep.state.config.credential_check;
                             credential = guards::init_token(&payload)
                                 .map(|t| CredentialWatch::new(&ep.state.auth, t, every));
-                            online_as = public_user(ep, v.user_id).await;
+                            online_as = Box::pin(public_user(ep, v.user_id)).await;
                             if let Some(user) = &online_as {
-                                ep.state.presence.connected(user).await;
+                                Box::pin(ep.state.presence.connected(user)).await;
                             }
                         }
                         info = Some(RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: None });
@@ -262,7 +264,7 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             break Some(Close(4401, "Unauthorized".into()));
                         };
                         if let Some(watch) = &credential {
-                            if !watch.valid().await {
+                            if !Box::pin(watch.valid()).await {
                                 break Some(Close(4403, "Forbidden".into()));
                             }
                         }
@@ -273,7 +275,7 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             Ok(r) => r,
                             Err(_) => break Some(Close(4400, "Invalid subscribe payload".into())),
                         };
-                        if let Err(refused) = ep.state.persisted.resolve(&mut request).await {
+                        if let Err(refused) = Box::pin(ep.state.persisted.resolve(&mut request)).await {
                             let _ = out.send(operation_message(&id, "error", [refused.error()])).await;
                             continue;
                         }
@@ -301,14 +303,26 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
         op.abort();
     }
     if let Some(user) = &online_as {
-        ep.state.presence.disconnected(user).await;
+        Box::pin(ep.state.presence.disconnected(user)).await;
     }
+    // Refused mid-message: the rest of it is unread (the read buffer is small),
+    // and closing a socket with unread bytes resets it, which can reach the
+    // client before our Close frame. The socket stays open a moment first.
+    let linger = matches!(closing, Some(Close(1009, _)));
     if let Some(Close(code, reason)) = closing {
         let _ = out.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
     }
     drop(out);
     let _ = writer.await;
+    if linger {
+        tokio::time::sleep(LINGER).await;
+    }
+    drop(stream);
 }
+
+/// How long a connection refused for an oversized message stays open after
+/// its Close frame (see `serve_counted`).
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether a read failed because a frame or message was over the size cap.
 fn too_big(e: &axum::Error) -> bool {

@@ -38,7 +38,9 @@ impl CredentialWatch {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if !timer_auth.still_valid(&timer_token, jwt.as_ref()).await {
+                // Boxed per check: the timer lives as long as the socket, and the
+                // check's future (a pooled database query) is most of its size.
+                if !Box::pin(timer_auth.still_valid(&timer_token, jwt.as_ref())).await {
                     return;
                 }
             }

@@ -176,7 +176,9 @@ impl EventHub {
             let mut pos = after;
             let mut rooms: HashSet<ConversationId> = match scope {
                 Scope::Conversation(id) => HashSet::from([id]),
-                Scope::AllOf => match hub.rooms_of(viewer).await {
+                // Boxed: the stream lives as long as the subscription, and a
+                // database call's future would otherwise be part of its size.
+                Scope::AllOf => match Box::pin(hub.rooms_of(viewer)).await {
                     Ok(r) => r,
                     Err(e) => { yield Err(e); return; }
                 },
@@ -197,7 +199,7 @@ impl EventHub {
                         Scope::Conversation(id) => LogFilter::Conversation(id),
                         Scope::AllOf => LogFilter::MemberOf(viewer, &followed),
                     };
-                    let rows = match hub.read(pos, filter).await {
+                    let rows = match Box::pin(hub.read(pos, filter)).await {
                         Ok(r) => r,
                         Err(e) => { yield Err(e); return; }
                     };

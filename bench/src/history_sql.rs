@@ -42,8 +42,9 @@ pub fn sql_figures(
         .collect();
     report.sql = Series::new(explain_times(&sql(db, &script)?)?);
     let viewer: i64 = sql(db, "SELECT id FROM users WHERE username = 'bench_0'")?.trim().parse()?;
-    // The page's `unreadCount` (`jeco_schema::receipts::unread_counts`) for one room, as read (a
-    // position near the newest) and as never read (no position: it counts the whole room).
+    // The page's former `unreadCount` statement for one room, as read (a position near the
+    // newest) and as never read (no position: it counts the whole room); kept to show what
+    // the rewrite below saves.
     let unread = |user: i64, explain: &str| {
         format!(
             "EXPLAIN ({explain}) SELECT m.conversation_id, count(*) AS n FROM messages m \
@@ -57,7 +58,8 @@ pub fn sql_figures(
     let never = explain_times(&sql(db, &unread(0, json).repeat(3))?)?;
     report.unread_plan = sql(db, &unread(viewer, "ANALYZE, BUFFERS"))?;
     // The same count per conversation, bounded below by the read position, so the timeline
-    // index (conversation_id, tx, id) visits only the unread messages: a candidate fix.
+    // index (conversation_id, tx, id) visits only the unread messages: what
+    // `jeco_schema::receipts::unread_counts` runs now.
     let bounded = |user: i64| {
         format!(
             "EXPLAIN ({json}) SELECT c.id AS conversation_id, (SELECT count(*) FROM messages m              WHERE m.conversation_id = c.id AND (m.tx, m.id) > (coalesce(r.tx, -1), coalesce(r.message_id, -1))              AND m.sender_id <> {user} AND m.deleted_at IS NULL) AS n              FROM unnest('{{{c0}}}'::bigint[]) AS c(id)              LEFT JOIN read_positions r ON r.conversation_id = c.id AND r.user_id = {user};\n"
@@ -66,10 +68,10 @@ pub fn sql_figures(
     let read_bounded = explain_times(&sql(db, &bounded(viewer).repeat(3))?)?;
     let best = |v: &[u64]| v.iter().min().copied().unwrap_or(0) as f64 / 1000.0;
     report.notes.push(format!(
-        "`unreadCount` statement of the page for one room, run directly: {:.2} ms with the viewer's read position \
-         near the newest, {:.2} ms for a member who never read the room (~{per_room} messages); the same count \
-         per conversation starting at the read position (a lateral `count(*)` over the timeline index, in \
-         `history_sql.rs`) {:.2} ms for the viewer; best of 3 each",
+        "the former `unreadCount` statement for one room, run directly: {:.2} ms with the viewer's read position \
+         near the newest, {:.2} ms for a member who never read the room (~{per_room} messages); the statement \
+         the server runs now (a count per conversation starting at the read position, over the timeline \
+         index) {:.2} ms for the viewer; best of 3 each",
         best(&read),
         best(&never),
         best(&read_bounded),

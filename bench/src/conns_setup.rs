@@ -3,13 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
 use crate::gql::{create_room, join_room, register_users, BenchUser};
 use crate::http;
-use crate::server::{free_port, Database, ServerProc};
+use crate::server::{Database, ServerProc};
 
 /// The most open files any one process may hold on this machine (a hard rule here).
 pub const MAX_FILES: u64 = 20_000;
@@ -115,14 +114,9 @@ pub async fn start_jeco(
     data_dir: &Path,
     log: &Path,
 ) -> Result<ServerProc> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
     let lifted = "1000000".to_string();
-    let envs = [
-        ("DATABASE_URL", db_url.to_string()),
+    let extra = [
         ("REDIS_URL", redis.to_string()),
-        ("JECO_BIND", addr.to_string()),
-        ("JECO_PUBLIC_URL", format!("http://{addr}")),
-        ("JECO_DATA_DIR", data_dir.display().to_string()),
         ("JECO_SEND_RATE", lifted.clone()),
         ("JECO_AUTH_RATE", lifted.clone()),
         ("JECO_IP_RATE", lifted.clone()),
@@ -132,16 +126,8 @@ pub async fn start_jeco(
         ("JECO_ACCESS_TTL_SECS", "86400".to_string()),
         // Six instances must fit PostgreSQL's default 100 connections.
         ("JECO_DB_POOL", JECO_POOL.to_string()),
-        ("RUST_LOG", "warn".to_string()),
     ];
-    let mut server = ServerProc::spawn("jeco", bin, &["serve"], &envs, addr, log)?;
-    match server.wait_ready(Some("/readyz"), Duration::from_secs(120)).await {
-        Ok(()) => Ok(server),
-        Err(e) => {
-            server.stop().await;
-            Err(e)
-        }
-    }
+    crate::gql::start_jeco_with(bin, db_url, data_dir, log, &extra).await
 }
 
 /// Registers `users` users and makes `rooms` public rooms: user `r` creates room `r`, every

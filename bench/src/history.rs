@@ -221,14 +221,7 @@ async fn run_in(plan: &Plan, db: &Database, dir: &Path) -> Result<HistoryReport>
     let measured = measure(server.addr, plan, &viewer.token, &positions, &gql_id, &mut report).await;
     server.check_alive()?;
     let log = server.stop().await;
-    if !log.is_empty() {
-        let first: Vec<String> = log.iter().take(3).map(|l| l.chars().take(300).collect()).collect();
-        report.notes.push(format!(
-            "server log: {} line(s) at warn or above; first: {}",
-            log.len(),
-            first.join(" ⏎ ")
-        ));
-    }
+    report.notes.extend(crate::server::log_summary(&log));
     measured?;
     sql_figures(db, &positions, plan.warm_up, plan.page, plan.messages / plan.rooms as u64, &mut report)?;
     // One page with every statement printed: which statements a page costs.

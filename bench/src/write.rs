@@ -118,14 +118,7 @@ async fn run_in(
     let mut server = gql::start_jeco(bin, &db.url, data_dir, &work_dir.join("server.log")).await?;
     let result = measure(&mut server, plan, db, &mut report).await;
     let log = server.stop().await;
-    if !log.is_empty() {
-        let first: Vec<String> = log.iter().take(3).map(|l| l.chars().take(300).collect()).collect();
-        report.notes.push(format!(
-            "server log: {} line(s) at warn or above; first: {}",
-            log.len(),
-            first.join(" ⏎ ")
-        ));
-    }
+    report.notes.extend(crate::server::log_summary(&log));
     let (token, room) = result?;
     report.statement_list = one_send_statements(bin, db, data_dir, work_dir, &token, &room).await?;
     report.notes.push(format!("load average at end: {}", load_average()));

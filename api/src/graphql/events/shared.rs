@@ -91,7 +91,11 @@ pub fn answer_for_others(users: impl Iterator<Item = UserId>) -> bool {
 }
 
 fn placeholder(nonce: u64, index: usize) -> String {
-    format!("\u{1}{nonce:016x}:{index}\u{1}")
+    format!("{}{index}\u{1}", placeholder_prefix(nonce))
+}
+
+fn placeholder_prefix(nonce: u64) -> String {
+    format!("\u{1}{nonce:016x}:")
 }
 
 /// Identifies an operation's selection: its document, operation name and
@@ -126,12 +130,19 @@ type Cell = Arc<OnceCell<Arc<Shared>>>;
 /// This instance's shared event results.
 pub struct SharedEvents {
     nonce: u64,
+    /// What every placeholder of this process starts with.
+    prefix: String,
     entries: Mutex<(HashMap<Key, Cell>, VecDeque<Key>)>,
 }
 
 impl Default for SharedEvents {
     fn default() -> Self {
-        SharedEvents { nonce: rand::random(), entries: Mutex::new((HashMap::new(), VecDeque::new())) }
+        let nonce = rand::random();
+        SharedEvents {
+            nonce,
+            prefix: placeholder_prefix(nonce),
+            entries: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
     }
 }
 
@@ -203,7 +214,7 @@ impl OutputType for SharedEventNode {
             })
             .await
             .clone();
-        match personalise(&shared, cache.nonce, viewer, state) {
+        match personalise(&shared, &cache.prefix, viewer, state) {
             Some(value) => {
                 state.metrics.event_resolutions.reused.fetch_add(1, Ordering::Relaxed);
                 Ok(value)
@@ -238,7 +249,7 @@ fn truncate_errors(ctx: &ContextSelectionSet<'_>, len: usize) -> bool {
 
 /// The shared value as `viewer` sees it: placeholders replaced with URLs signed
 /// for them. `None` when they must resolve the event themselves.
-fn personalise(shared: &Shared, nonce: u64, viewer: Viewer, state: &AppState) -> Option<Value> {
+fn personalise(shared: &Shared, prefix: &str, viewer: Viewer, state: &AppState) -> Option<Value> {
     let value = shared.value.as_ref()?;
     if shared.special.binary_search(&viewer.user_id).is_ok() {
         return None;
@@ -246,9 +257,8 @@ fn personalise(shared: &Shared, nonce: u64, viewer: Viewer, state: &AppState) ->
     if shared.urls.is_empty() {
         return Some(value.clone());
     }
-    let prefix = format!("\u{1}{nonce:016x}:");
     let url = |s: &str| -> Option<String> {
-        let index: usize = s.strip_prefix(prefix.as_str())?.strip_suffix('\u{1}')?.parse().ok()?;
+        let index: usize = s.strip_prefix(prefix)?.strip_suffix('\u{1}')?.parse().ok()?;
         let (id, variant) = shared.urls.get(index)?;
         Some(state.media.url(*id, *variant, viewer))
     };
@@ -283,7 +293,7 @@ mod tests {
             "b": {"c": p0, "n": 3}
         }))
         .unwrap_or(Value::Null);
-        let prefix = format!("\u{1}{nonce:016x}:");
+        let prefix = placeholder_prefix(nonce);
         let out = replace_strings(&value, &|s| {
             s.strip_prefix(prefix.as_str()).map(|rest| format!("url-{}", rest.trim_end_matches('\u{1}')))
         });

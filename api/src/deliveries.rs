@@ -21,9 +21,15 @@ use jeco_schema::ids::{ConversationId, MessageId, UserId};
 /// How often recorded deliveries are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-/// This instance's pending delivery positions.
+/// Shards of the pending positions: every delivery of every connection records
+/// here, from all fan-out threads at once, so one lock would be contended.
+const SHARDS: usize = 16;
+
+type Pending = HashMap<(ConversationId, UserId), (i64, MessageId)>;
+
+/// This instance's pending delivery positions, sharded by member.
 pub struct Deliveries {
-    pending: Mutex<HashMap<(ConversationId, UserId), (i64, MessageId)>>,
+    pending: [Mutex<Pending>; SHARDS],
     pool: PgPool,
     hub: EventHub,
 }
@@ -31,14 +37,15 @@ pub struct Deliveries {
 impl Deliveries {
     /// Starts the recorder and its flush loop.
     pub fn start(pool: PgPool, hub: EventHub) -> Arc<Self> {
-        let me = Arc::new(Deliveries { pending: Mutex::new(HashMap::new()), pool, hub });
+        let me = Arc::new(Deliveries { pending: Default::default(), pool, hub });
         tokio::spawn(flush_forever(Arc::downgrade(&me)));
         me
     }
 
     /// Notes that `user` received message (`message_id`, `tx`) of a conversation.
     pub fn record(&self, conversation_id: ConversationId, user_id: UserId, message_id: MessageId, tx: i64) {
-        if let Ok(mut pending) = self.pending.lock() {
+        let shard = &self.pending[user_id.0.unsigned_abs() as usize % SHARDS];
+        if let Ok(mut pending) = shard.lock() {
             let slot = pending.entry((conversation_id, user_id)).or_insert((tx, message_id));
             if (tx, message_id) > *slot {
                 *slot = (tx, message_id);
@@ -48,10 +55,12 @@ impl Deliveries {
 
     /// Writes what was recorded since the last flush.
     pub async fn flush(&self) -> Result<(), String> {
-        let batch: Vec<(ConversationId, UserId, MessageId, i64)> = match self.pending.lock() {
-            Ok(mut p) => p.drain().map(|((c, u), (tx, m))| (c, u, m, tx)).collect(),
-            Err(_) => return Ok(()),
-        };
+        let mut batch: Vec<(ConversationId, UserId, MessageId, i64)> = Vec::new();
+        for shard in &self.pending {
+            if let Ok(mut p) = shard.lock() {
+                batch.extend(p.drain().map(|((c, u), (tx, m))| (c, u, m, tx)));
+            }
+        }
         if batch.is_empty() {
             return Ok(());
         }

@@ -16,14 +16,16 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::FuturesUnordered;
+use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 mod operation;
+mod out;
 
 use operation::{operation_message, spawn_operation, Done};
+use out::Out;
 
 use crate::auth::CredentialWatch;
 use crate::graphql::{AppSchema, RequestInfo};
@@ -39,9 +41,9 @@ pub const MAX_FRAME: usize = 64 * 1024;
 pub const MAX_OPERATIONS: usize = 100;
 /// Capacity of a connection's read buffer. tungstenite preallocates 128 KiB per
 /// socket by default, most of an idle connection's memory; client frames are
-/// small (a subscribe is well under 4 KiB) and a larger one grows the buffer
-/// while it is read, up to [`MAX_FRAME`].
-pub const READ_BUFFER: usize = 4 * 1024;
+/// small (a subscribe is a few hundred bytes, a ping a few dozen) and a larger
+/// one grows the buffer while it is read, up to [`MAX_FRAME`].
+pub const READ_BUFFER: usize = 1024;
 
 /// `GET /graphql/ws`.
 pub async fn upgrade(
@@ -142,22 +144,11 @@ async fn serve(socket: WebSocket, ep: Endpoint, ip: IpAddr) {
 }
 
 async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
-    let (mut sink, mut stream) = socket.split();
-    let (out, mut out_rx) = mpsc::channel::<Message>(256);
-    let writer = tokio::spawn(async move {
-        while let Some(m) = out_rx.recv().await {
-            let last = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || last {
-                break;
-            }
-        }
-        // After a client's Close, tungstenite has queued the echo (RFC 6455
-        // §5.5.1) but sends it only when the socket is next flushed or read;
-        // without this the client would see its TCP dropped (1006). Bounded:
-        // a peer that stopped reading must not keep this connection alive.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sink.close()).await;
-    });
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let (sink, mut stream) = socket.split();
+    let out = Out::new(sink);
+    // Each operation's task, to learn when it ends (a channel would cost every
+    // connection a block of 32 slots; this costs a node per running operation).
+    let mut finished: FuturesUnordered<JoinHandle<Done>> = FuturesUnordered::new();
     let mut ops: HashMap<String, AbortHandle> = HashMap::new();
     let mut info: Option<RequestInfo> = None;
     let limits = &ep.state.config.limits;
@@ -198,11 +189,13 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                 if last_heard.elapsed() > limits.ws_ping_every * 3 {
                     break Some(Close(1001, "Keepalive timeout".into()));
                 }
-                if out.send(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }
+                if out.send_soon(text(serde_json::json!({"type": "ping"}))).await.is_err() { break None; }
             }
-            Some(done) = done_rx.recv() => {
+            Some(ended) = finished.next(), if !finished.is_empty() => {
+                // An aborted task (the client's `complete`) was removed already.
+                let Ok(done) = ended else { continue };
                 if ops.remove(&done.id).is_some() && done.complete {
-                    let _ = out.send(text(serde_json::json!({"type": "complete", "id": done.id}))).await;
+                    let _ = out.send_soon(text(serde_json::json!({"type": "complete", "id": done.id}))).await;
                 }
                 if ops.is_empty() {
                     idle_deadline.as_mut().reset(tokio::time::Instant::now() + limits.ws_idle_timeout);
@@ -247,10 +240,10 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             }
                         }
                         info = Some(RequestInfo { viewer, ip: ip.to_string(), refresh_cookie: None });
-                        if out.send(text(serde_json::json!({"type": "connection_ack"}))).await.is_err() { break None; }
+                        if out.send_soon(text(serde_json::json!({"type": "connection_ack"}))).await.is_err() { break None; }
                     }
                     ClientMessage::Ping { .. } => {
-                        if out.send(text(serde_json::json!({"type": "pong"}))).await.is_err() { break None; }
+                        if out.send_soon(text(serde_json::json!({"type": "pong"}))).await.is_err() { break None; }
                     }
                     ClientMessage::Pong { .. } => {}
                     ClientMessage::Complete { id } => {
@@ -276,7 +269,7 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                             Err(_) => break Some(Close(4400, "Invalid subscribe payload".into())),
                         };
                         if let Err(refused) = Box::pin(ep.state.persisted.resolve(&mut request)).await {
-                            let _ = out.send(operation_message(&id, "error", [refused.error()])).await;
+                            let _ = out.send_soon(operation_message(&id, "error", [refused.error()])).await;
                             continue;
                         }
                         // Each operation counts against the address's request rate, as an HTTP request does.
@@ -289,11 +282,12 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
                         };
                         if let Some(message) = refused {
                             let errors = serde_json::json!([{"message": message, "extensions": {"code": "RATE_LIMITED"}}]);
-                            let _ = out.send(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
+                            let _ = out.send_soon(text(serde_json::json!({"type": "error", "id": id, "payload": errors}))).await;
                             continue;
                         }
-                        let handle = spawn_operation(ep, info, id.clone(), request, out.clone(), done_tx.clone());
-                        ops.insert(id, handle);
+                        let task = spawn_operation(ep, info, id.clone(), request, out.clone());
+                        ops.insert(id, task.abort_handle());
+                        finished.push(task);
                     }
                 }
             }
@@ -309,11 +303,9 @@ async fn serve_counted(socket: WebSocket, ep: &Endpoint, ip: IpAddr) {
     // and closing a socket with unread bytes resets it, which can reach the
     // client before our Close frame. The socket stays open a moment first.
     let linger = matches!(closing, Some(Close(1009, _)));
-    if let Some(Close(code, reason)) = closing {
-        let _ = out.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-    }
-    drop(out);
-    let _ = writer.await;
+    let close =
+        closing.map(|Close(code, reason)| Message::Close(Some(CloseFrame { code, reason: reason.into() })));
+    Box::pin(out.finish(close)).await;
     if linger {
         tokio::time::sleep(LINGER).await;
     }

@@ -75,11 +75,11 @@ impl Rooms {
     }
 }
 
-/// tungstenite's settings: jeco's buffer sizes (`api/src/ws.rs`: a 4 KiB read
+/// tungstenite's settings: jeco's buffer sizes (`api/src/ws.rs`: a 1 KiB read
 /// buffer, none kept for writes), so every mode compares servers tuned the same
 /// way, or the sizes from the environment.
 fn ws_config() -> Result<WebSocketConfig> {
-    let mut config = WebSocketConfig::default().read_buffer_size(4 * 1024).write_buffer_size(0);
+    let mut config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
     let var = |name: &str| -> Result<Option<usize>> {
         match std::env::var(name) {
             Ok(v) => Ok(Some(v.trim().parse().with_context(|| format!("{name}={v:?}"))?)),

@@ -17,7 +17,7 @@ pub const MAX_FILES: u64 = 20_000;
 pub const MAX_PER_PROCESS: usize = 18_000;
 
 /// jeco's WebSocket read buffer (`READ_BUFFER` in api/src/ws.rs), given to the baseline too.
-pub const JECO_READ_BUFFER: usize = 4 * 1024;
+pub const JECO_READ_BUFFER: usize = 1024;
 /// jeco's WebSocket write buffer (api/src/ws.rs: every frame is written at once).
 pub const JECO_WRITE_BUFFER: usize = 0;
 

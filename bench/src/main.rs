@@ -25,6 +25,7 @@ mod media;
 mod media_files;
 mod media_ref;
 mod media_report;
+mod nice;
 mod procfs;
 mod run;
 mod saturation;

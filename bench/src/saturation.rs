@@ -40,8 +40,9 @@ pub struct SaturationArgs {
     /// First offered rate, messages per second.
     #[arg(long, default_value_t = 10)]
     start_rate: u32,
-    /// Each step offers this many times the previous rate.
-    #[arg(long, default_value_t = 1.5)]
+    /// Each step offers this many times the previous rate (a ceiling is known to within this
+    /// factor, so the ratio of two to within its square).
+    #[arg(long, default_value_t = 1.25)]
     factor: f64,
     /// No step offers more than this many messages per second.
     #[arg(long, default_value_t = 5000)]
@@ -49,8 +50,9 @@ pub struct SaturationArgs {
     /// A step whose p99 latency exceeds this (ms) ends the ramp.
     #[arg(long, default_value_t = 1000.0)]
     p99_bound_ms: f64,
-    /// Probe sendMessages per second into the second room (jeco).
-    #[arg(long, default_value_t = 5)]
+    /// Probe sendMessages per second into the second room (jeco): 20 gives a
+    /// 5 s step 100 sends, so its p99 is not just the slowest send.
+    #[arg(long, default_value_t = 20)]
     probe_rate: u32,
     /// Markdown report path.
     #[arg(long, default_value = "bench/results/saturation.md")]
@@ -126,6 +128,17 @@ pub async fn main(args: SaturationArgs) -> Result<()> {
         rates: cfg.pace.rates.clone(),
         p99_bound_ms: cfg.pace.p99_bound_ms,
         probe_rate: cfg.pace.probe_rate,
+        priorities: if crate::nice::available() {
+            format!(
+                "the bench's receivers and sender and the whole baseline server at nice {n}; jeco's fan-out at \
+                 its default nice {n} (`JECO_FANOUT_NICE`); jeco's requests, PostgreSQL and the probe at nice 0",
+                n = crate::nice::FANOUT_NICE
+            )
+        } else {
+            "the bench, the baseline server, jeco's requests and PostgreSQL at nice 0; jeco's fan-out at nice 10 \
+             (setting priorities back needs root)"
+                .into()
+        },
         jeco_bin: cfg.jeco_bin.display().to_string(),
         machine: procfs::machine_summary(),
         date: crate::search::utc_now(),
@@ -173,6 +186,7 @@ async fn baseline_ramp(cfg: &Config, work_dir: &Path) -> Result<Ramp> {
             clock: Instant::now(),
             next_seq: 0,
             tag: "base".into(),
+            renice_server: true,
         };
         ramp(&mut server, rig, "baseline", &cfg.pace).await
     }
@@ -242,6 +256,7 @@ async fn jeco_ramp_on(db: &Database, cfg: &Config, work_dir: &Path) -> Result<Ra
             clock: Instant::now(),
             next_seq: 0,
             tag: format!("sat{}", std::process::id()),
+            renice_server: false,
         };
         ramp(&mut server, rig, "jeco", &cfg.pace).await
     }

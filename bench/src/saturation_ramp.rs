@@ -11,11 +11,11 @@ use tokio::sync::{oneshot, watch};
 
 use crate::load::{self, Shared, Ws};
 use crate::measure::{rtt_note, CpuSnapshot, Tally};
-use crate::procfs;
 use crate::saturation_report::{Probe, Ramp, Step, MIN_DELIVERED_SHARE};
 use crate::sender::{HttpSender, MessageSender, SendOutcome};
 use crate::server::ServerProc;
 use crate::stats::{fmt_opt, percentile};
+use crate::{nice, procfs};
 
 /// Longest a server's ramp may run; the step list bounds it too, this bounds the worst case.
 const RAMP_LIMIT: Duration = Duration::from_secs(20 * 60);
@@ -66,6 +66,8 @@ pub struct Rig {
     pub next_seq: u64,
     /// Unique tag for clientIds.
     pub tag: String,
+    /// Run the server at [`nice::FANOUT_NICE`] too (the baseline: all of it is fan-out).
+    pub renice_server: bool,
 }
 
 /// Counters for one phase whose messages are numbered `first_seq..first_seq + total`.
@@ -81,6 +83,12 @@ pub fn phase(clock: Instant, total: usize, first_seq: u64) -> Arc<Shared> {
 
 /// Warms up, measures the idle probe, then steps the rate up until the server stops keeping up.
 pub async fn ramp(server: &mut ServerProc, mut rig: Rig, name: &str, cfg: &Pace) -> Result<Ramp> {
+    // Priorities: see `nice`. Lowered for the ramp only, so servers start at nice 0.
+    let _lowered = nice::Lowered::bench();
+    if rig.renice_server && nice::available() {
+        let pid = server.pid().parse().context("server pid")?;
+        nice::renice_process(pid, nice::FANOUT_NICE)?;
+    }
     let n = rig.receivers.len();
     let warm = phase(rig.clock, 0, 0);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -268,6 +276,12 @@ fn spawn_probe(
     std::thread::Builder::new()
         .name("probe".into())
         .spawn(move || {
+            // A client of jeco's request path, at its priority (see `nice`).
+            if nice::available() {
+                if let Err(e) = nice::renice_this_thread(0) {
+                    eprintln!("[saturation] probe keeps the bench's priority: {e:#}");
+                }
+            }
             let result = tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| {
                 rt.block_on(async {
                     let shared = phase(Instant::now(), rate as usize * seconds as usize, 0);

@@ -93,6 +93,8 @@ pub struct Params {
     pub p99_bound_ms: f64,
     /// Probe messages per second.
     pub probe_rate: u32,
+    /// How the processes were prioritised (see `nice`).
+    pub priorities: String,
     /// The jeco binary.
     pub jeco_bin: String,
     /// `procfs::machine_summary()`.
@@ -252,6 +254,7 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
          - jeco: `{}` (HTTP `sendMessage` → `conversationEvents` subscribers); probe: {} msg/s `sendMessage` \
          into a second room of one member with no subscribers, its own HTTP client on its own thread\n\
          - baseline: `jeco-bench baseline-server` (raw tokio-tungstenite + tokio broadcast), same receivers\n\
+         - priorities during a ramp: {}\n\
          - delivered deliveries/s = unique deliveries ÷ max(send schedule, first → last receipt); CPU = server \
          user+system during send + drain ÷ deliveries (jeco's includes the probe's sends); CPU s server / bench / \
          other = CPU seconds the server, the bench client and everything else (PostgreSQL, other processes) used \
@@ -265,6 +268,7 @@ pub fn render_markdown(p: &Params, baseline: &Result<Ramp, String>, jeco: &Resul
         p.drain_seconds,
         p.jeco_bin,
         p.probe_rate,
+        p.priorities,
     );
     s.push_str("## Figures\n\n| figure | value |\n| --- | ---: |\n");
     let mut row = |name: String, v: Option<f64>, d: usize| {

@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{Fuse, FutureExt};
@@ -20,13 +21,15 @@ type Ended = Fuse<Pin<Box<dyn Future<Output = ()> + Send>>>;
 /// The credential a connection was opened with, re-checked as it runs.
 pub struct CredentialWatch {
     auth: Authenticator,
-    token: String,
+    /// Shared with the timer: a JWT is several hundred bytes, per socket.
+    token: Arc<str>,
     ended: Ended,
 }
 
 impl CredentialWatch {
     /// Watches `token` (valid now), checking it every `every`.
     pub fn new(auth: &Authenticator, token: String, every: Duration) -> Self {
+        let token: Arc<str> = token.into();
         let (timer_auth, timer_token) = (auth.clone(), token.clone());
         // The signature was verified at connection_init: the timer checks only
         // the expiry and the session (cached), which is what can change. At

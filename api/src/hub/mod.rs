@@ -28,6 +28,9 @@ pub use broker::{Broker, InProcessBroker};
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
 
+/// Replaying subscribers may hold at most 1/`REPLAY_SHARE` of the pool.
+const REPLAY_SHARE: usize = 4;
+
 /// One instance's view of the live log.
 #[derive(Clone)]
 pub struct EventHub {
@@ -37,6 +40,11 @@ pub struct EventHub {
     feeds: Arc<feeds::Feeds>,
     idle_poll: Duration,
     metrics: Arc<Metrics>,
+    /// Log reads of replaying subscribers at once. When a burst outruns the
+    /// live buffers, every subscriber of a room replays at the same moment; with
+    /// no cap their reads would take the whole pool, and a `sendMessage` would
+    /// wait behind a thousand of them.
+    replays: Arc<tokio::sync::Semaphore>,
 }
 
 impl EventHub {
@@ -51,7 +59,8 @@ impl EventHub {
         metrics: Arc<Metrics>,
     ) -> Self {
         let (live, _) = broadcast::channel(live_buffer.max(1));
-        EventHub { pool, broker, live, feeds: Arc::default(), idle_poll, metrics }
+        let replays = Arc::new(tokio::sync::Semaphore::new((pool.status().max_size / REPLAY_SHARE).max(1)));
+        EventHub { pool, broker, live, feeds: Arc::default(), idle_poll, metrics, replays }
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
@@ -248,6 +257,7 @@ impl EventHub {
         after: LogPos,
         filter: LogFilter<'_>,
     ) -> Result<Vec<jeco_schema::log::EventRow>, String> {
+        let _turn = self.replays.acquire().await.map_err(|e| e.to_string())?;
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         log::read_after(&mut conn, after, filter, PAGE).await.map_err(|e| e.to_string())
     }

@@ -61,6 +61,33 @@ async fn viewer_wide_stream_follows_joins_and_hides_other_rooms() {
 }
 
 #[tokio::test]
+async fn a_conversation_stream_gets_only_its_own_conversation() {
+    // Per-conversation feeds (`hub::feeds`): a stream of one room must see
+    // neither another room's events nor a room the viewer is also in.
+    let app = spawn_app().await;
+    let (alice, _) = app.register("alice").await;
+    let (bob, _) = app.register("bob").await;
+    let room = app.create_room(&alice, "Mine").await;
+    let other = app.create_room(&alice, "Other").await;
+    app.join(&bob, &room).await;
+    app.join(&bob, &other).await;
+    let cursor = event_cursor(&app, &bob).await;
+    let mut ws = app.ws(&bob).await;
+    ws.subscribe_events("one", Some(&room), Some(&cursor)).await;
+    // Interleaved, so a leak would sit between the expected events.
+    for i in 1..=3 {
+        app.send(&alice, &other, &format!("other {i}"), &format!("o{i}")).await;
+        app.send(&alice, &room, &format!("mine {i}"), &format!("m{i}")).await;
+    }
+    for i in 1..=3 {
+        let ev = ws.event("one").await;
+        assert_eq!(ev["conversationId"], room.as_str(), "{ev}");
+        assert_eq!(body_of(&ev), format!("mine {i}"));
+    }
+    assert!(ws.quiet_for(300).await, "no event of the other room");
+}
+
+#[tokio::test]
 async fn leaving_ends_a_single_conversation_stream() {
     let app = spawn_app().await;
     let (alice, _) = app.register("alice").await;

@@ -11,6 +11,11 @@
 //! - any other read of the viewer (a viewer-keyed loader, `viewer(ctx)`) taints
 //!   the result, and then every subscriber resolves it on its own, as before.
 //!
+//! Subscribers of a single-root-field operation also share the serialized
+//! text: the result goes to the connection through a [`SerializedSlot`] and is
+//! written into each `next` frame as is (see `ws::operation`), so a reused
+//! result is neither cloned nor serialized per subscriber.
+//!
 //! A result with errors is never shared either: each subscriber must see its
 //! own errors, at its own path. The key is the event's log position and the
 //! operation's fingerprint (document, operation name, variables), so two
@@ -22,7 +27,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
@@ -42,6 +47,14 @@ use crate::state::AppState;
 /// event up while it is fresh; a subscriber replaying older events resolves
 /// them on its own.
 const CAPACITY: usize = 4096;
+
+/// Locks the results are spread over: every subscriber of every event looks
+/// its result up, from all fan-out threads at once.
+const SHARDS: usize = 16;
+const _: () = assert!(SHARDS.is_power_of_two(), "a shard is picked by the top bits of a hash");
+
+/// One shard of the results: the map, and its keys oldest first.
+type Entries = (HashMap<Key, Cell>, VecDeque<Key>);
 
 tokio::task_local! {
     static RECORDING: Arc<Recording>;
@@ -98,6 +111,35 @@ fn placeholder_prefix(nonce: u64) -> String {
     format!("\u{1}{nonce:016x}:")
 }
 
+/// How serde_json writes U+0001, which opens and closes a placeholder.
+const ESCAPED_MARK: &str = "\\u0001";
+
+/// Where an operation's shared event result goes already serialized, for the
+/// connection to write into its `next` frame as is. Set (as an `Arc`) on
+/// operations whose only root selection is one field; the event resolver then
+/// answers `null` in the response and puts the field's JSON here instead.
+#[derive(Default)]
+pub struct SerializedSlot(Mutex<Option<Arc<str>>>);
+
+impl SerializedSlot {
+    /// The JSON of the field of the response just produced, if it was shared.
+    pub fn take(&self) -> Option<Arc<str>> {
+        self.0.lock().ok()?.take()
+    }
+
+    /// Puts `json` in, unless the slot is taken (then the caller answers with
+    /// the value itself).
+    fn put(&self, json: Arc<str>) -> bool {
+        match self.0.lock() {
+            Ok(mut slot) if slot.is_none() => {
+                *slot = Some(json);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Identifies an operation's selection: its document, operation name and
 /// variables. Set on subscriptions whose events may be shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,6 +163,18 @@ struct Shared {
     value: Option<Value>,
     special: Vec<UserId>,
     urls: Vec<(AttachmentId, Variant)>,
+    /// `value` serialized, made by the first subscriber that needs it.
+    json: OnceLock<Option<Arc<str>>>,
+}
+
+impl Shared {
+    fn unshareable() -> Self {
+        Shared { value: None, special: Vec::new(), urls: Vec::new(), json: OnceLock::new() }
+    }
+
+    fn json(&self) -> Option<Arc<str>> {
+        self.json.get_or_init(|| serde_json::to_string(self.value.as_ref()?).ok().map(Arc::from)).clone()
+    }
 }
 
 type Key = (LogPos, OperationFingerprint);
@@ -132,28 +186,31 @@ pub struct SharedEvents {
     nonce: u64,
     /// What every placeholder of this process starts with.
     prefix: String,
-    entries: Mutex<(HashMap<Key, Cell>, VecDeque<Key>)>,
+    /// The same, as it reads inside JSON text.
+    escaped_prefix: String,
+    entries: [Mutex<Entries>; SHARDS],
 }
 
 impl Default for SharedEvents {
     fn default() -> Self {
         let nonce = rand::random();
-        SharedEvents {
-            nonce,
-            prefix: placeholder_prefix(nonce),
-            entries: Mutex::new((HashMap::new(), VecDeque::new())),
-        }
+        let prefix = placeholder_prefix(nonce);
+        SharedEvents { nonce, escaped_prefix: escaped(&prefix), prefix, entries: Default::default() }
     }
 }
 
 impl SharedEvents {
     fn cell(&self, key: Key) -> Option<Cell> {
-        let mut guard = self.entries.lock().ok()?;
+        // The fingerprint is a hash already; the event id spreads one
+        // operation's events (Fibonacci hashing: the top bits of the product).
+        let mixed = (key.1 .0 ^ key.0.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let shard = usize::try_from(mixed >> (64 - SHARDS.trailing_zeros())).unwrap_or(0);
+        let mut guard = self.entries[shard].lock().ok()?;
         let (map, order) = &mut *guard;
         if let Some(cell) = map.get(&key) {
             return Some(cell.clone());
         }
-        if order.len() >= CAPACITY {
+        if order.len() >= CAPACITY / SHARDS {
             if let Some(old) = order.pop_front() {
                 map.remove(&old);
             }
@@ -207,13 +264,21 @@ impl OutputType for SharedEventNode {
                 Arc::new(match (result, clean, tainted, special, urls) {
                     (Ok(value), true, false, Some(mut special), Some(urls)) => {
                         special.sort_unstable();
-                        Shared { value: Some(value), special, urls }
+                        Shared { value: Some(value), special, urls, json: OnceLock::new() }
                     }
-                    _ => Shared { value: None, special: Vec::new(), urls: Vec::new() },
+                    _ => Shared::unshareable(),
                 })
             })
             .await
             .clone();
+        if let Some(slot) = ctx.data_opt::<Arc<SerializedSlot>>() {
+            let put =
+                personalise_json(&shared, &cache.escaped_prefix, viewer, state).is_some_and(|j| slot.put(j));
+            if put {
+                state.metrics.event_resolutions.reused.fetch_add(1, Ordering::Relaxed);
+                return Ok(Value::Null);
+            }
+        }
         match personalise(&shared, &cache.prefix, viewer, state) {
             Some(value) => {
                 state.metrics.event_resolutions.reused.fetch_add(1, Ordering::Relaxed);
@@ -265,6 +330,55 @@ fn personalise(shared: &Shared, prefix: &str, viewer: Viewer, state: &AppState) 
     Some(replace_strings(value, &|s| url(s)))
 }
 
+/// [`personalise`] as JSON text. `None` when they must resolve the event
+/// themselves.
+fn personalise_json(
+    shared: &Shared,
+    escaped_prefix: &str,
+    viewer: Viewer,
+    state: &AppState,
+) -> Option<Arc<str>> {
+    if shared.special.binary_search(&viewer.user_id).is_ok() {
+        return None;
+    }
+    let json = shared.json()?;
+    if shared.urls.is_empty() {
+        return Some(json);
+    }
+    let url = |index: usize| -> Option<String> {
+        let (id, variant) = shared.urls.get(index)?;
+        Some(state.media.url(*id, *variant, viewer))
+    };
+    fill_placeholders(&json, escaped_prefix, &url).map(Arc::from)
+}
+
+/// `s` as it reads inside a JSON string.
+fn escaped(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned()
+}
+
+/// `json` with each placeholder (as serialized: `escaped_prefix`, an index, an
+/// escaped U+0001) replaced by `url` of its index, escaped for JSON. `None`
+/// when a placeholder is malformed or has no URL.
+fn fill_placeholders(
+    json: &str,
+    escaped_prefix: &str,
+    url: &dyn Fn(usize) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::with_capacity(json.len() + 256);
+    let mut rest = json;
+    while let Some(at) = rest.find(escaped_prefix) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + escaped_prefix.len()..];
+        let end = after.find(ESCAPED_MARK)?;
+        out.push_str(&escaped(&url(after[..end].parse().ok()?)?));
+        rest = &after[end + ESCAPED_MARK.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// A copy of `value` with each string `f` maps replaced.
 fn replace_strings(value: &Value, f: &dyn Fn(&str) -> Option<String>) -> Value {
     match value {
@@ -302,6 +416,28 @@ mod tests {
             json,
             serde_json::json!({"a": ["url-0", "plain", "\u{1}not ours\u{1}"], "b": {"c": "url-0", "n": 3}})
         );
+    }
+
+    #[test]
+    fn placeholders_in_json_text_are_filled_as_in_the_value() {
+        let nonce = 0x1234;
+        let (p0, p1) = (placeholder(nonce, 0), placeholder(nonce, 1));
+        let value = Value::from_json(serde_json::json!({
+            "a": [p0.clone(), "plain \"q\" \u{1}not ours\u{1}"],
+            "b": {"c": p1.clone(), "d": p0}
+        }))
+        .unwrap_or(Value::Null);
+        let urls = ["https://x/a?sig=1&e=\"2\"", "https://x/b"];
+        let prefix = placeholder_prefix(nonce);
+        let by_value = replace_strings(&value, &|s| {
+            let i: usize = s.strip_prefix(prefix.as_str())?.strip_suffix('\u{1}')?.parse().ok()?;
+            urls.get(i).map(|u| u.to_string())
+        });
+        let json = serde_json::to_string(&value).unwrap_or_default();
+        let filled = fill_placeholders(&json, &escaped(&prefix), &|i| urls.get(i).map(|u| u.to_string()));
+        assert_eq!(filled, serde_json::to_string(&by_value).ok());
+        // A placeholder without its URL is not filled with anything.
+        assert_eq!(fill_placeholders(&json, &escaped(&prefix), &|_| None), None);
     }
 
     #[test]

@@ -191,7 +191,7 @@ mod tests {
         let expected = text(operation_message(
             "op \"1\"",
             "next",
-            &whole(Value::from_json(field.clone()).unwrap_or_default()),
+            whole(Value::from_json(field.clone()).unwrap_or_default()),
         ));
         let json = serde_json::to_string(&field).unwrap_or_default();
         let mut head = None;

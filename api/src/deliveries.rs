@@ -64,6 +64,9 @@ impl Deliveries {
         if batch.is_empty() {
             return Ok(());
         }
+        // One order for every instance's upsert: two flushes taking the same
+        // rows' locks in different orders deadlock (seen with 6 instances).
+        batch.sort_unstable_by_key(|(c, u, _, _)| (*c, *u));
         let mut c = self.pool.get().await.map_err(|e| e.to_string())?;
         // Only direct conversations get a `DeliveryMoved`; those are rung after commit.
         tx::write_on(&mut c, &self.hub, async |tx| {

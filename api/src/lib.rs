@@ -53,7 +53,8 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
 /// A connection pool for the URL; every statement is counted in `metrics` (and,
 /// with `debug_sql`, its start printed to stderr) and cancelled by PostgreSQL
 /// after `statement_timeout` (zero: never), so no request can keep the
-/// database busy for long.
+/// database busy for long. Connections are opened on the runtime that builds
+/// the pool (see below), whichever task asks for one.
 pub fn pool(
     database_url: &str,
     size: usize,
@@ -69,10 +70,18 @@ pub fn pool(
     // `Verified` would send a `SELECT 1` on every checkout; a dead connection
     // fails its first real query instead, which the caller reports.
     config.recycling_method = RecyclingMethod::Fast;
+    // A connection's socket and the task that drives it belong to the runtime
+    // that opens it. Opened lazily from a subscriber's task, they would live on
+    // the fan-out runtime (`fanout`, lower priority, busy under load), and every
+    // later query on that connection, a `sendMessage`'s included, would wait
+    // for fan-out threads to read its replies: sends slowed with deliveries.
+    // So every connection is opened on the pool's home runtime.
+    let home = tokio::runtime::Handle::try_current().ok();
     config.custom_setup = Box::new(move |url| {
         let metrics = metrics.clone();
-        async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
+        let url = url.to_owned();
+        let open = async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
             let set = format!("SET statement_timeout = {}", statement_timeout.as_millis());
             diesel_async::RunQueryDsl::execute(diesel::sql_query(set), &mut conn)
                 .await
@@ -87,8 +96,14 @@ pub fn pool(
             };
             conn.set_instrumentation(counter);
             Ok(conn)
+        };
+        match home.clone() {
+            Some(home) => async move {
+                home.spawn(open).await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+            }
+            .boxed(),
+            None => open.boxed(),
         }
-        .boxed()
     });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager).max_size(size).build().context("cannot build the database pool")

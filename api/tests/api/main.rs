@@ -30,6 +30,7 @@ mod notifications;
 mod observability;
 mod ops;
 mod persisted;
+mod pool_home;
 mod pg_restart;
 mod presence;
 mod private_rooms;

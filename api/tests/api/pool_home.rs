@@ -24,13 +24,14 @@ async fn a_connection_opened_from_another_runtime_does_not_need_it() {
     let mut conn = other.spawn(async move { p.get().await }).await.unwrap().unwrap();
 
     // Then that runtime's only worker is blocked: nothing on it runs, and its
-    // sockets are not polled, until `released`.
+    // sockets are not polled, until `released` (10 s; the test does not wait
+    // for it: `shutdown_background` leaves the sleeping thread behind).
     let released = Arc::new(AtomicBool::new(false));
     let (started, blocked) = tokio::sync::oneshot::channel();
     let r = released.clone();
     other.spawn(async move {
         let _ = started.send(());
-        std::thread::sleep(Duration::from_secs(3));
+        std::thread::sleep(Duration::from_secs(10));
         r.store(true, Ordering::SeqCst);
     });
     blocked.await.unwrap();

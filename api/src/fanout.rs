@@ -5,7 +5,9 @@
 //! so its round trip keeps its latency; fan-out takes what is left, and a
 //! subscriber that falls behind replays from the log (nothing is lost).
 //! Nothing a request needs may live here: database connections are opened on
-//! the request runtime even when a subscriber asks for one (`crate::pool`).
+//! the request runtime even when a subscriber asks for one (`crate::pool`),
+//! and connections use a pool of their own (`AppState::for_fanout`), so
+//! subscribers replaying a burst never hold the connections a send needs.
 //!
 //! `JECO_FANOUT_THREADS` sets the thread count (default: the number of cores);
 //! `0` runs connections on the main runtime, as one runtime with no priorities.

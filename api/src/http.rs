@@ -133,7 +133,10 @@ async fn possible_types(body: Option<Bytes>) -> Response {
 }
 
 async fn metrics(State(http): State<Http>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], http.state.metrics.render(Some(&http.state.pool)))
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        http.state.metrics.render(Some((&http.state.pool, &http.state.fanout_pool))),
+    )
 }
 
 async fn readyz(State(http): State<Http>) -> Response {

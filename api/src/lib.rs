@@ -158,13 +158,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config.operations.trusted.as_deref().map(persisted::manifest::Manifest::load).transpose()?;
     migrate(&config.database_url).await?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let pool = pool(
-        &config.database_url,
-        config.db_pool,
-        metrics.clone(),
-        config.debug_sql,
-        config.statement_timeout,
-    )?;
+    let (request_share, fanout_share) = config.pool_split();
+    let open =
+        |size| pool(&config.database_url, size, metrics.clone(), config.debug_sql, config.statement_timeout);
+    let (pool, fanout_pool) = (open(request_share)?, open(fanout_share)?);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on JECO_BIND={}", config.bind))?;
@@ -177,7 +174,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         None => (Arc::new(InProcessBroker::default()), None),
     };
-    let hub = EventHub::new(pool.clone(), broker, config.log_poll, config.live_buffer, metrics.clone());
+    let hub = EventHub::new(
+        pool.clone(),
+        fanout_pool.clone(),
+        broker,
+        config.log_poll,
+        config.live_buffer,
+        metrics.clone(),
+    );
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };
     let apq_cache =
         std::num::NonZeroUsize::new(config.operations.apq_cache).unwrap_or(std::num::NonZeroUsize::MIN);
@@ -189,6 +193,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState::new(state::Parts {
         pool,
+        fanout_pool,
         config: Arc::new(config),
         allowed_origins: origins,
         hub: hub.clone(),

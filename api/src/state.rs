@@ -14,8 +14,11 @@ use jeco_schema::ids::UserId;
 /// Everything a request handler or service needs.
 #[derive(Clone)]
 pub struct AppState {
-    /// Database pool.
+    /// Database pool: the request side's, or the fan-out's in a WebSocket
+    /// connection's state (see [`AppState::for_fanout`]).
     pub pool: PgPool,
+    /// The fan-out's own share of the connections (`Config::pool_split`).
+    pub fanout_pool: PgPool,
     /// Configuration.
     pub config: Arc<Config>,
     /// Origins allowed for WebSocket upgrades and browser POSTs.
@@ -58,8 +61,10 @@ pub struct AppState {
 
 /// The parts of the state that start-up builds before the state itself.
 pub struct Parts {
-    /// Database pool.
+    /// Database pool of requests.
     pub pool: PgPool,
+    /// Database pool of the fan-out.
+    pub fanout_pool: PgPool,
     /// Configuration.
     pub config: Arc<Config>,
     /// Origins allowed for WebSocket upgrades and browser POSTs.
@@ -89,6 +94,7 @@ impl AppState {
     pub fn new(parts: Parts) -> Self {
         let Parts {
             pool,
+            fanout_pool,
             config,
             allowed_origins,
             hub,
@@ -101,7 +107,8 @@ impl AppState {
             media,
             persisted,
         } = parts;
-        let deliveries = crate::deliveries::Deliveries::start(pool.clone(), hub.clone());
+        // Receipts are fan-out work: one flush per tick, whatever the rate.
+        let deliveries = crate::deliveries::Deliveries::start(fanout_pool.clone(), hub.clone());
         let auth = Authenticator::new(pool.clone(), keys);
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
@@ -115,6 +122,7 @@ impl AppState {
         let ws_per_ip = ConnCap::new(limits.ws_per_ip);
         AppState {
             pool,
+            fanout_pool,
             config,
             allowed_origins: Arc::new(allowed_origins),
             hub,
@@ -135,5 +143,11 @@ impl AppState {
             media: Arc::new(media),
             persisted: Arc::new(persisted),
         }
+    }
+
+    /// The state a WebSocket connection runs with: everything it does (its
+    /// subscriptions' reads, its operations) uses the fan-out's pool.
+    pub fn for_fanout(&self) -> AppState {
+        AppState { pool: self.fanout_pool.clone(), ..self.clone() }
     }
 }

@@ -79,11 +79,11 @@ pub async fn upgrade(
     let ws = ws.read_buffer_size(READ_BUFFER).write_buffer_size(0);
     ws.protocols([PROTOCOL]).max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(
         move |socket| async move {
-            // On the fan-out runtime: see `fanout` for why.
+            // On the fan-out runtime and its pool: see `fanout` for why.
             let session = async move {
                 let _ip_slot = ip_slot;
                 if offered {
-                    serve(socket, Endpoint { state, schema }, ip).await;
+                    serve(socket, Endpoint { state: state.for_fanout(), schema }, ip).await;
                 } else {
                     close(socket, 4406, "Subprotocol not acceptable").await;
                 }

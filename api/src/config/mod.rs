@@ -179,6 +179,15 @@ where
 }
 
 impl Config {
+    /// `JECO_DB_POOL` split between requests and the fan-out: (requests,
+    /// fan-out). The fan-out (subscribers' reads and replays, delivery
+    /// receipts) gets a quarter, at least one, and can never take the
+    /// connections a `sendMessage` needs, however far subscribers fall behind.
+    pub fn pool_split(&self) -> (usize, usize) {
+        let fanout = (self.db_pool / 4).max(1);
+        (self.db_pool.saturating_sub(fanout).max(1), fanout)
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
         let database_url =

@@ -106,7 +106,10 @@ pub fn with_request_data(
     cache: loaders::RequestCache,
 ) -> async_graphql::Request {
     let viewer = info.viewer.map(|v| v.user_id);
-    loaders::add_loaders(request.data(info), &state.pool, viewer, cache, state.config.batch_delay)
+    // The request's own state shadows the schema's: a WebSocket's names the
+    // fan-out's pool (`AppState::for_fanout`), and resolvers read it here.
+    let request = request.data(info).data(state.clone());
+    loaders::add_loaders(request, &state.pool, viewer, cache, state.config.batch_delay)
 }
 
 /// The shared state.

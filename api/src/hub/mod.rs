@@ -28,39 +28,38 @@ pub use broker::{Broker, InProcessBroker};
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
 
-/// Replaying subscribers may hold at most 1/`REPLAY_SHARE` of the pool.
-const REPLAY_SHARE: usize = 4;
-
 /// One instance's view of the live log.
 #[derive(Clone)]
 pub struct EventHub {
+    /// The tailer's (request-side) pool.
     pool: PgPool,
+    /// The fan-out's pool, for subscribers' log reads. When a burst outruns
+    /// the live buffers, every subscriber of a room replays at the same
+    /// moment; on a pool of their own they wait for each other, never a
+    /// `sendMessage` for them.
+    readers: PgPool,
     broker: Arc<dyn Broker>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
     feeds: Arc<feeds::Feeds>,
     idle_poll: Duration,
     metrics: Arc<Metrics>,
-    /// Log reads of replaying subscribers at once. When a burst outruns the
-    /// live buffers, every subscriber of a room replays at the same moment; with
-    /// no cap their reads would take the whole pool, and a `sendMessage` would
-    /// wait behind a thousand of them.
-    replays: Arc<tokio::sync::Semaphore>,
 }
 
 impl EventHub {
     /// A hub buffering `live_buffer` events per subscriber (a slower one
     /// replays from the log); call [`EventHub::run_tailer`] once to start it.
-    /// Lags and fallbacks are recorded in `metrics`.
+    /// Lags and fallbacks are recorded in `metrics`. The tailer reads on
+    /// `pool`, subscribers on `readers` (the fan-out's pool).
     pub fn new(
         pool: PgPool,
+        readers: PgPool,
         broker: Arc<dyn Broker>,
         idle_poll: Duration,
         live_buffer: usize,
         metrics: Arc<Metrics>,
     ) -> Self {
         let (live, _) = broadcast::channel(live_buffer.max(1));
-        let replays = Arc::new(tokio::sync::Semaphore::new((pool.status().max_size / REPLAY_SHARE).max(1)));
-        EventHub { pool, broker, live, feeds: Arc::default(), idle_poll, metrics, replays }
+        EventHub { pool, readers, broker, live, feeds: Arc::default(), idle_poll, metrics }
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
@@ -257,13 +256,12 @@ impl EventHub {
         after: LogPos,
         filter: LogFilter<'_>,
     ) -> Result<Vec<jeco_schema::log::EventRow>, String> {
-        let _turn = self.replays.acquire().await.map_err(|e| e.to_string())?;
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let mut conn = self.readers.get().await.map_err(|e| e.to_string())?;
         log::read_after(&mut conn, after, filter, PAGE).await.map_err(|e| e.to_string())
     }
 
     async fn rooms_of(&self, viewer: UserId) -> Result<HashSet<ConversationId>, String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let mut conn = self.readers.get().await.map_err(|e| e.to_string())?;
         jeco_schema::members::conversation_ids_of(&mut conn, viewer)
             .await
             .map(|v| v.into_iter().collect())

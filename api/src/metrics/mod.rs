@@ -80,8 +80,9 @@ impl Metrics {
         Running(self.clone())
     }
 
-    /// The Prometheus exposition text, with the database pool's state when given.
-    pub fn render(&self, pool: Option<&PgPool>) -> String {
+    /// The Prometheus exposition text, with the database pools' state (the
+    /// requests' and the fan-out's) when given.
+    pub fn render(&self, pools: Option<(&PgPool, &PgPool)>) -> String {
         let mut out = String::with_capacity(8 * 1024);
         let counter = |out: &mut String, name: &str, help: &str, v: u64| {
             let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n");
@@ -147,7 +148,20 @@ impl Metrics {
                 h.render(&mut out, name, &format!("operation=\"{op}\""));
             }
         }
-        if let Some(pool) = pool {
+        if let Some((pool, fanout)) = pools {
+            let f = fanout.status();
+            gauge(
+                &mut out,
+                "jeco_db_fanout_pool_in_use",
+                "Connections of the fan-out's own pool in use (subscribers' reads, receipts).",
+                i64::try_from(f.size.saturating_sub(f.available)).unwrap_or(i64::MAX),
+            );
+            gauge(
+                &mut out,
+                "jeco_db_fanout_pool_waiting",
+                "Fan-out tasks waiting for a connection of the fan-out's pool.",
+                i64::try_from(f.waiting).unwrap_or(i64::MAX),
+            );
             let s = pool.status();
             let idle = i64::try_from(s.available).unwrap_or(i64::MAX);
             let size = i64::try_from(s.size).unwrap_or(i64::MAX);

@@ -38,7 +38,33 @@ async fn a_connection_opened_from_another_runtime_does_not_need_it() {
 
     let one: i32 = diesel::select(1.into_sql::<Integer>()).get_result(&mut *conn).await.unwrap();
     assert_eq!(one, 1);
-    assert!(!AtomicBool::load(&released, Ordering::SeqCst), "the query waited for the runtime that opened its connection");
+    assert!(
+        !AtomicBool::load(&released, Ordering::SeqCst),
+        "the query waited for the runtime that opened its connection"
+    );
     drop(conn);
     other.shutdown_background();
+}
+
+/// The fan-out has its own share of the connections (`Config::pool_split`):
+/// with every one of them taken (subscribers replaying a burst, say), a
+/// `sendMessage` over HTTP still gets a connection and is answered.
+#[tokio::test]
+async fn a_send_is_answered_while_the_fanout_holds_all_its_connections() {
+    let (app, alice, _bob, room) = crate::helpers::room_of_two().await;
+    let state = &app.running.as_ref().unwrap().state;
+    let fanout = state.fanout_pool.clone();
+    let mut held = Vec::new();
+    for _ in 0..fanout.status().max_size {
+        held.push(fanout.get().await.unwrap());
+    }
+    assert_eq!(fanout.status().available, 0);
+
+    // A hang detector, not a speed check: on one shared pool this send would
+    // wait for a connection until the held ones were released.
+    let sent = tokio::time::timeout(Duration::from_secs(30), app.send(&alice, &room, "still here", "c-1"))
+        .await
+        .expect("the send waited for the fan-out's connections");
+    assert_eq!(sent["message"]["body"], "still here", "{sent}");
+    drop(held);
 }

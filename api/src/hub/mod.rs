@@ -92,18 +92,16 @@ impl EventHub {
         self.broker.ephemeral()
     }
 
-    /// The current head of the log, read on `pool`: the caller's own (a
-    /// subscriber's is the fan-out's, so a storm of resubscriptions does not
-    /// queue on the connections requests use).
-    pub async fn head(pool: &PgPool) -> Result<LogPos, String> {
-        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+    /// The current head of the log.
+    pub async fn head(&self) -> Result<LogPos, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         log::head(&mut conn).await.map_err(|e| e.to_string())
     }
 
     /// Follows the log forever, publishing each event to local subscribers.
     pub async fn run_tailer(self) {
         let mut pos = loop {
-            match Self::head(&self.pool).await {
+            match self.head().await {
                 Ok(p) => break p,
                 Err(e) => {
                     tracing::warn!("event tailer cannot read the log head yet: {e}");

@@ -10,7 +10,7 @@ use crate::events::EventPayload;
 use crate::graphql::conversations::member_conversation;
 use crate::graphql::cursor::Cursor;
 use crate::graphql::{require_viewer, state};
-use crate::hub::{EventHub, Scope};
+use crate::hub::Scope;
 
 /// The event-log head query.
 #[derive(Default)]
@@ -22,7 +22,7 @@ impl EventQuery {
     /// `conversationEvents` to receive everything that happens from now on
     /// (possibly with a few events from just before: dedupe by message id).
     async fn event_cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let head = EventHub::head(&state(ctx).pool).await.map_err(internal)?;
+        let head = state(ctx).hub.head().await.map_err(internal)?;
         Ok(Cursor::Log(head).encode())
     }
 }
@@ -52,7 +52,7 @@ impl EventSubscription {
         // leave a stream open on a conversation the viewer has left.
         let after = match after {
             Some(c) => Cursor::decode_as(&c, Cursor::log)?,
-            None => EventHub::head(&st.pool).await.map_err(internal)?,
+            None => st.hub.head().await.map_err(internal)?,
         };
         let scope = match conversation_id {
             None => Scope::AllOf,

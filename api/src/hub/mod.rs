@@ -92,7 +92,8 @@ impl EventHub {
         self.broker.ephemeral()
     }
 
-    /// The current head of the log.
+    /// The current head of the log, on the request pool (subscriptions started
+    /// without a cursor read it too: the one fan-out read not on `readers`).
     pub async fn head(&self) -> Result<LogPos, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         log::head(&mut conn).await.map_err(|e| e.to_string())

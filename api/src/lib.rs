@@ -180,6 +180,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         broker,
         config.log_poll,
         config.live_buffer,
+        config.replay_window,
         metrics.clone(),
     );
     let timing = presence::PresenceTiming { ttl: config.presence_ttl, every: config.presence_ttl / 3 };

@@ -177,6 +177,10 @@ async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, pause: Duration, cf
     let handles: Vec<_> =
         rig.receivers.drain(..).map(|ws| load::spawn_receiver(ws, shared.clone(), stop_rx.clone())).collect();
     tokio::time::sleep(pause).await;
+    let replays0 = match rig.probe.as_ref() {
+        Some(p) => Some(replays(p.addr).await?),
+        None => None,
+    };
     let ticks = procfs::clock_ticks_per_second();
     let cpu0 = CpuSnapshot::take(pid, ticks)?;
     let t = Instant::now();
@@ -219,6 +223,16 @@ async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, pause: Duration, cf
     tally.notes(&mut notes);
     if let Some(p) = probe.as_ref().filter(|p| p.failed > 0) {
         notes.push(format!("probe: {} of {} sends failed", p.failed, p.failed as usize + p.ok));
+    }
+    if let (Some((lags0, window0)), Some(p)) = (replays0, rig.probe.as_ref()) {
+        let (lags, window) = replays(p.addr).await?;
+        let (lags, window) = (lags.saturating_sub(lags0), window.saturating_sub(window0));
+        if lags > 0 {
+            notes.push(format!(
+                "subscribers fell behind their live buffer {lags} times: {window} replays from the in-memory window, {} from PostgreSQL",
+                lags.saturating_sub(window)
+            ));
+        }
     }
     Ok(Step {
         rate,
@@ -300,6 +314,20 @@ fn probe_figures(out: SendOutcome) -> Probe {
     rtt.sort_unstable();
     let ms = |p| percentile(&rtt, p).map(|us| us as f64 / 1000.0);
     Probe { p50_ms: ms(50.0), p99_ms: ms(99.0), ok: rtt.len(), failed: out.errors }
+}
+
+/// jeco's counts of subscribers that fell behind their live buffer, and of replays answered from
+/// a conversation's window (`GET /metrics`; window replays also count replays at subscribe, and
+/// none happen during a step).
+async fn replays(addr: std::net::SocketAddr) -> Result<(u64, u64)> {
+    let resp = crate::http::request(addr, "GET", "/metrics", &[], b"").await?;
+    let text = String::from_utf8_lossy(&resp.body);
+    let counter = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<u64>().ok())
+            .with_context(|| format!("no {name} in /metrics (HTTP {})", resp.status))
+    };
+    Ok((counter("jeco_log_fallbacks_total")?, counter("jeco_log_window_replays_total")?))
 }
 
 #[cfg(test)]

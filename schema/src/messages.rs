@@ -46,6 +46,19 @@ pub async fn messages_by_ids(conn: &mut AsyncPgConnection, ids: &[MessageId]) ->
     messages::table.filter(messages::id.eq_any(ids)).select(Message::as_select()).load(conn).await
 }
 
+/// Messages by id, each with its sender (one query for a page's reply targets).
+pub async fn messages_with_senders_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[MessageId],
+) -> QueryResult<Vec<(Message, User)>> {
+    messages::table
+        .inner_join(users::table.on(users::id.eq(messages::sender_id)))
+        .filter(messages::id.eq_any(ids))
+        .select((Message::as_select(), User::as_select()))
+        .load(conn)
+        .await
+}
+
 /// A page of a conversation's timeline in log order `(tx, id)`, each message
 /// with its sender (one query: a page never loads senders row by row).
 pub async fn timeline(
@@ -136,16 +149,17 @@ pub async fn set_pin(
         .await
 }
 
-/// Pinned messages of the given conversations, newest pin first.
+/// Pinned messages of the given conversations with their senders, newest pin first.
 pub async fn pinned_in(
     conn: &mut AsyncPgConnection,
     conversation_ids: &[ConversationId],
-) -> QueryResult<Vec<Message>> {
+) -> QueryResult<Vec<(Message, User)>> {
     messages::table
+        .inner_join(users::table.on(users::id.eq(messages::sender_id)))
         .filter(messages::conversation_id.eq_any(conversation_ids))
         .filter(messages::pinned_at.is_not_null())
         .order((messages::conversation_id, messages::pinned_at.desc(), messages::id.desc()))
-        .select(Message::as_select())
+        .select((Message::as_select(), User::as_select()))
         .load(conn)
         .await
 }

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::ids::{MessageId, UserId};
-use crate::schema::reactions;
+use crate::models::User;
+use crate::schema::{reactions, users};
 
 /// Adds a reaction; false when the user already reacted with this emoji.
 pub async fn add_reaction(
@@ -52,6 +53,21 @@ pub async fn reactions_on(
         .filter(reactions::message_id.eq_any(message_ids))
         .order((reactions::message_id, reactions::created_at, reactions::user_id))
         .select((reactions::message_id, reactions::emoji, reactions::user_id))
+        .load(conn)
+        .await
+}
+
+/// Reactions on the given messages with each reactor's row, in the same order
+/// as [`reactions_on`] (one query: a page's reactions need no user loads).
+pub async fn reactions_with_users_on(
+    conn: &mut AsyncPgConnection,
+    message_ids: &[MessageId],
+) -> QueryResult<Vec<(MessageId, String, User)>> {
+    reactions::table
+        .inner_join(users::table.on(users::id.eq(reactions::user_id)))
+        .filter(reactions::message_id.eq_any(message_ids))
+        .order((reactions::message_id, reactions::created_at, reactions::user_id))
+        .select((reactions::message_id, reactions::emoji, User::as_select()))
         .load(conn)
         .await
 }

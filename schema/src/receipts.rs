@@ -154,15 +154,17 @@ pub async fn advance_delivered(
     .await
 }
 
-/// Delivery positions (conversation, user, message id, tx) in the given conversations.
+/// Delivery positions (conversation, user with their row, message id, tx) in the
+/// given conversations.
 pub async fn delivered_positions_in(
     conn: &mut AsyncPgConnection,
     conversation_ids: &[ConversationId],
-) -> QueryResult<Vec<(ConversationId, UserId, MessageId, i64)>> {
+) -> QueryResult<Vec<(ConversationId, User, MessageId, i64)>> {
     use crate::schema::delivered_positions as d;
     d::table
+        .inner_join(users::table.on(users::id.eq(d::user_id)))
         .filter(d::conversation_id.eq_any(conversation_ids))
-        .select((d::conversation_id, d::user_id, d::message_id, d::tx))
+        .select((d::conversation_id, User::as_select(), d::message_id, d::tx))
         .load(conn)
         .await
 }

@@ -46,6 +46,9 @@ pub struct Config {
     /// How many live events an instance buffers per subscriber before a slow
     /// one lags and falls back to the log (`JECO_LIVE_BUFFER`).
     pub live_buffer: usize,
+    /// Recent events each watched conversation keeps in memory for replays of
+    /// lagging or reconnecting subscribers (`JECO_REPLAY_WINDOW`; 0: the log).
+    pub replay_window: usize,
     /// How long a presence heartbeat keeps a user online (heartbeats every third of it).
     pub presence_ttl: std::time::Duration,
     /// On SIGTERM, how long in-flight requests may take to finish before the
@@ -253,6 +256,7 @@ impl Config {
             mail_from: var("JECO_MAIL_FROM")?.unwrap_or_else(|| "Jeco Chat <no-reply@localhost>".into()),
             batch_delay: std::time::Duration::from_millis(parsed("JECO_BATCH_DELAY_MS", 1u64)?),
             live_buffer: parsed("JECO_LIVE_BUFFER", 4096usize)?.max(1),
+            replay_window: parsed("JECO_REPLAY_WINDOW", 1024usize)?,
             presence_ttl: std::time::Duration::from_millis(
                 parsed("JECO_PRESENCE_TTL_MS", 30_000u64)?.max(300),
             ),

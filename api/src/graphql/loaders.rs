@@ -11,6 +11,7 @@ use jeco_schema::enums::Role;
 use jeco_schema::models::{Conversation, Message};
 use jeco_schema::{self as db, PgPool};
 
+use super::messages::prefetch::{self, Pins, Wants};
 use crate::error::internal;
 use crate::events::PublicUser;
 use jeco_schema::ids::{ConversationId, MessageId, UserId};
@@ -197,11 +198,11 @@ impl Loader<ConversationId> for ReadPositionsLoader {
     }
 }
 
-/// Delivery positions (user, message id, tx) by conversation id.
+/// Delivery positions (recipient, message id, tx) by conversation id.
 pub struct DeliveredPositionsLoader(pub PgPool);
 
 impl Loader<ConversationId> for DeliveredPositionsLoader {
-    type Value = Vec<(UserId, MessageId, i64)>;
+    type Value = Vec<(PublicUser, MessageId, i64)>;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -210,11 +211,7 @@ impl Loader<ConversationId> for DeliveredPositionsLoader {
     ) -> Result<HashMap<ConversationId, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::receipts::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<ConversationId, Self::Value> = HashMap::new();
-        for (conv, user, message, tx) in rows {
-            out.entry(conv).or_default().push((user, message, tx));
-        }
-        Ok(out)
+        Ok(super::messages::prefetch::group_delivered(rows))
     }
 }
 
@@ -253,24 +250,36 @@ impl Loader<MessageId> for ReactionsLoader {
     }
 }
 
-/// Pinned messages by conversation id, newest pin first.
+/// Pinned messages by conversation id and the relations their selection reads
+/// (see `messages::prefetch`), newest pin first: a conversation list's pins and
+/// their relations cost one statement each, whatever the number of conversations.
 pub struct PinnedLoader(pub PgPool);
 
-impl Loader<ConversationId> for PinnedLoader {
-    type Value = Vec<Message>;
+impl Loader<(ConversationId, Wants)> for PinnedLoader {
+    type Value = Pins;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
-        keys: &[ConversationId],
-    ) -> Result<HashMap<ConversationId, Vec<Message>>, Self::Error> {
-        let mut c = conn(&self.0).await?;
-        let rows = db::messages::pinned_in(&mut c, keys).await.map_err(internal)?;
-        let mut out: HashMap<ConversationId, Vec<Message>> = HashMap::new();
-        for m in rows {
-            out.entry(m.conversation_id).or_default().push(m);
+        keys: &[(ConversationId, Wants)],
+    ) -> Result<HashMap<(ConversationId, Wants), Pins>, Self::Error> {
+        let conversations: Vec<ConversationId> = keys.iter().map(|(c, _)| *c).collect();
+        let wants = keys.iter().fold(Wants::default(), |all, (_, w)| all.union(*w));
+        let rows =
+            db::messages::pinned_in(&mut *conn(&self.0).await?, &conversations).await.map_err(internal)?;
+        let messages: Vec<&Message> = rows.iter().map(|(m, _)| m).collect();
+        let related = std::sync::Arc::new(prefetch::load(&self.0, &messages, wants).await?);
+        let mut by_conversation: HashMap<ConversationId, Vec<(Message, PublicUser)>> = HashMap::new();
+        for (m, sender) in &rows {
+            by_conversation.entry(m.conversation_id).or_default().push((m.clone(), PublicUser::from(sender)));
         }
-        Ok(out)
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let messages = by_conversation.get(&key.0).cloned().unwrap_or_default();
+                (*key, Pins { messages, related: related.clone() })
+            })
+            .collect())
     }
 }
 
@@ -317,6 +326,7 @@ pub fn add_loaders(
 ) -> async_graphql::Request {
     let p = || pool.clone();
     let request = request
+        .data(cache)
         .data(batch(UserLoader(p()), cache, delay))
         .data(batch(ConversationLoader(p()), cache, delay))
         .data(batch(MemberCountLoader(p()), cache, delay))

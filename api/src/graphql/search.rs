@@ -53,6 +53,9 @@ impl SearchQuery {
         let hits = search::search(state(ctx), viewer(ctx), &query, filters, before, page.fetch())
             .await
             .map_err(service_error)?;
+        let (messages, senders): (Vec<_>, Vec<_>) =
+            hits.iter().map(|h| (&h.message, PublicUser::from(&h.sender))).unzip();
+        super::messages::prefetch::connection(ctx, &messages, senders).await?;
         Ok(page.connection(hits, |hit| {
             let highlights = hit
                 .highlights

@@ -3,8 +3,9 @@
 //! tailer that reads the log in order (once per instance, whatever the number
 //! of subscribers) and shares each decoded event with its local subscribers.
 //! A subscriber replays from the log after its cursor, then follows the tailer,
-//! and falls back to the log whenever it lags: the log is the truth, the broker
-//! only makes it fast. A lost doorbell costs latency (the tailer also polls),
+//! and falls back to the log whenever it lags (a one-conversation subscriber
+//! first to its feed's window of recent events, which holds exactly what the
+//! tailer published): the log is the truth, the broker only makes it fast. A lost doorbell costs latency (the tailer also polls),
 //! never an event.
 
 use std::collections::HashSet;
@@ -22,8 +23,10 @@ use jeco_schema::ids::{ConversationId, UserId};
 
 mod broker;
 mod feeds;
+mod interest;
 
 pub use broker::{Broker, InProcessBroker};
+pub use interest::Interest;
 
 /// How many events one log read returns at most.
 const PAGE: i64 = 500;
@@ -47,7 +50,8 @@ pub struct EventHub {
 
 impl EventHub {
     /// A hub buffering `live_buffer` events per subscriber (a slower one
-    /// replays from the log); call [`EventHub::run_tailer`] once to start it.
+    /// replays from its conversation's window of `replay_window` recent events,
+    /// or the log); call [`EventHub::run_tailer`] once to start it.
     /// Lags and fallbacks are recorded in `metrics`. The tailer reads on
     /// `pool`, subscribers on `readers` (the fan-out's pool).
     pub fn new(
@@ -56,10 +60,12 @@ impl EventHub {
         broker: Arc<dyn Broker>,
         idle_poll: Duration,
         live_buffer: usize,
+        replay_window: usize,
         metrics: Arc<Metrics>,
     ) -> Self {
         let (live, _) = broadcast::channel(live_buffer.max(1));
-        EventHub { pool, readers, broker, live, feeds: Arc::default(), idle_poll, metrics }
+        let feeds = Arc::new(feeds::Feeds::new(live_buffer, replay_window));
+        EventHub { pool, readers, broker, live, feeds, idle_poll, metrics }
     }
 
     /// Tells the instances watching a conversation that events were committed in it.
@@ -69,7 +75,7 @@ impl EventHub {
 
     /// Registers interest in conversations for as long as the guard lives.
     pub fn interest(&self) -> Interest {
-        Interest { broker: self.broker.clone(), ids: HashSet::new() }
+        Interest::new(self.broker.clone())
     }
 
     /// Whether the broker is healthy.
@@ -110,6 +116,7 @@ impl EventHub {
                 }
             }
         };
+        self.feeds.start(pos);
         let mut retry_soon = 0u32;
         loop {
             let wait = if retry_soon > 0 {
@@ -197,7 +204,23 @@ impl EventHub {
                 interest.add(*id);
             }
             'replay: loop {
-                loop {
+                // One conversation: its feed's window, when it reaches back to
+                // `pos`, spares the log read (see `feeds`).
+                let recent = match scope {
+                    Scope::Conversation(id) => hub.feeds.since(id, pos),
+                    Scope::AllOf => None,
+                };
+                if let Some(recent) = recent {
+                    hub.metrics.window_replays.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    for ev in recent {
+                        pos = ev.pos;
+                        let step = follow(&mut rooms, scope, viewer, &ev);
+                        sync_interest(&mut interest, &rooms, &ev);
+                        if step.deliver { yield Ok(ev); }
+                        if step.stop { return; }
+                    }
+                }
+                else { loop {
                     // The rooms followed so far, not only the current
                     // memberships: after a lag, a room the viewer was removed
                     // from in the meantime is replayed up to their own
@@ -224,7 +247,7 @@ impl EventHub {
                         }
                     }
                     if (n as i64) < PAGE { break; }
-                }
+                } }
                 loop {
                     match rx.recv().await {
                         Ok(ev) => {
@@ -267,37 +290,6 @@ impl EventHub {
             .await
             .map(|v| v.into_iter().collect())
             .map_err(|e| e.to_string())
-    }
-}
-
-/// A subscription's interest in conversations: the broker is told which
-/// conversations this instance watches, and forgets them when the guard drops.
-pub struct Interest {
-    broker: Arc<dyn Broker>,
-    ids: HashSet<ConversationId>,
-}
-
-impl Interest {
-    /// Adds a conversation (no-op if present).
-    pub fn add(&mut self, conversation_id: ConversationId) {
-        if self.ids.insert(conversation_id) {
-            self.broker.want(conversation_id);
-        }
-    }
-
-    /// Removes a conversation (no-op if absent).
-    pub fn remove(&mut self, conversation_id: ConversationId) {
-        if self.ids.remove(&conversation_id) {
-            self.broker.unwant(conversation_id);
-        }
-    }
-}
-
-impl Drop for Interest {
-    fn drop(&mut self) {
-        for id in self.ids.drain() {
-            self.broker.unwant(id);
-        }
     }
 }
 

@@ -29,8 +29,12 @@ pub struct Metrics {
     pub websocket_connections: AtomicI64,
     /// Running GraphQL subscriptions (over every connection).
     pub subscriptions: AtomicI64,
-    /// Times a subscriber fell behind the live feed and replayed from the log.
+    /// Times a subscriber fell behind its live buffer and replayed (from its
+    /// conversation's window or the log).
     pub log_fallbacks: AtomicU64,
+    /// Replays (after a lag, or of a cursor at subscribe) answered from a
+    /// conversation's window of recent events instead of the log.
+    pub window_replays: AtomicU64,
     /// How subscribers' conversation events were resolved.
     pub event_resolutions: EventResolutions,
     /// Commit of an event to its hand-over to a live subscriber.
@@ -111,8 +115,14 @@ impl Metrics {
         counter(
             &mut out,
             "jeco_log_fallbacks_total",
-            "Times a subscriber fell behind the live feed and replayed from the event log.",
+            "Times a subscriber fell behind its live buffer and replayed (from the window or the event log).",
             self.log_fallbacks.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "jeco_log_window_replays_total",
+            "Replays (after a lag or from a cursor) answered from a conversation's window of recent events, not the log.",
+            self.window_replays.load(Ordering::Relaxed),
         );
         let name = "jeco_event_resolutions_total";
         let _ = write!(

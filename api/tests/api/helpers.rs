@@ -40,6 +40,8 @@ pub struct Opts {
     pub credential_check_ms: u64,
     /// Live events buffered per subscriber before it lags.
     pub live_buffer: usize,
+    /// Recent events each conversation keeps for replays.
+    pub replay_window: usize,
     /// `statement_timeout` of the server's connections.
     pub statement_timeout_ms: u64,
     /// Abuse limits (tests default to caps no test reaches by accident).
@@ -67,6 +69,7 @@ impl Default for Opts {
             access_ttl_secs: 900,
             credential_check_ms: 500,
             live_buffer: 4096,
+            replay_window: 1024,
             statement_timeout_ms: 5_000,
             limits: Limits {
                 ws_per_user: 10_000,
@@ -143,6 +146,7 @@ pub async fn start_on(db_url: String, bind: std::net::SocketAddr, opts: Opts) ->
         drain_timeout: Duration::from_secs(5),
         batch_delay: Duration::from_millis(opts.batch_delay_ms),
         live_buffer: opts.live_buffer,
+        replay_window: opts.replay_window,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: std::env::var("JECO_TEST_DEBUG_SQL").is_ok(),

@@ -54,6 +54,7 @@ async fn an_unreachable_redis_fails_start_up_naming_the_variable() {
         drain_timeout: std::time::Duration::from_secs(5),
         batch_delay: std::time::Duration::from_millis(1),
         live_buffer: 4096,
+        replay_window: 1024,
         smtp_url: None,
         mail_from: "Jeco Chat <no-reply@localhost>".into(),
         debug_sql: false,

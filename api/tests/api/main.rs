@@ -37,6 +37,7 @@ mod private_rooms;
 mod readme;
 mod reads;
 mod redis_cluster;
+mod replay_window;
 mod rooms;
 mod rust_client;
 mod search;

@@ -18,6 +18,7 @@ use super::cursor::Cursor;
 use super::loaders::{
     Batch, LastMessageLoader, MemberCountLoader, PeerLoader, PinnedLoader, RoleLoader, UnreadLoader,
 };
+use super::messages::prefetch::{self, Wants};
 use super::messages::{MessageConnection, MessageNode, SearchMatch};
 use super::pagination::Page;
 use super::state;
@@ -180,10 +181,13 @@ impl ConversationNode {
         }
         let key = page.key()?;
         let direction = if page.backward { Direction::Backward } else { Direction::Forward };
-        let mut c = state(ctx).pool.get().await.map_err(internal)?;
-        let rows = db::messages::timeline(&mut c, self.0.id, key, direction, page.fetch())
-            .await
-            .map_err(internal)?;
+        let rows = {
+            let mut c = state(ctx).pool.get().await.map_err(internal)?;
+            db::messages::timeline(&mut c, self.0.id, key, direction, page.fetch()).await.map_err(internal)?
+        };
+        let (messages, senders): (Vec<_>, Vec<_>) =
+            rows.iter().map(|(m, u)| (m, PublicUser::from(u))).unzip();
+        prefetch::connection(ctx, &messages, senders).await?;
         Ok(page.connection(rows, |(m, sender)| {
             Edge::with_additional_fields(
                 Cursor::Message(m.tx, m.id.get()).encode(),
@@ -206,9 +210,15 @@ impl ConversationNode {
         if viewer_role(ctx, self.0.id).await?.is_none() {
             return Ok(Vec::new());
         }
-        let pinned =
-            ctx.data_unchecked::<Batch<PinnedLoader>>().load_one(self.0.id).await?.unwrap_or_default();
-        Ok(pinned.into_iter().map(|row| MessageNode { row, sender: None }).collect())
+        let wants = Wants::of(ctx, &[ctx.look_ahead()]);
+        let pins = ctx
+            .data_unchecked::<Batch<PinnedLoader>>()
+            .load_one((self.0.id, wants))
+            .await?
+            .unwrap_or_default();
+        let rows: Vec<&models::Message> = pins.messages.iter().map(|(m, _)| m).collect();
+        prefetch::feed(ctx, &rows, pins.messages.iter().map(|(_, u)| u.clone()), &pins.related).await;
+        Ok(pins.messages.into_iter().map(|(row, sender)| MessageNode { row, sender: Some(sender) }).collect())
     }
     /// Rooms: only owners and admins may pin.
     async fn pins_admin_only(&self) -> bool {

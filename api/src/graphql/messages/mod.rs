@@ -3,6 +3,7 @@
 //! read mutations.
 
 mod mutation;
+pub mod prefetch;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, SimpleObject, ID};
@@ -200,28 +201,27 @@ impl MessageNode {
     async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserNode>> {
         let conv = self.row.conversation_id;
         let at = (self.row.tx, self.row.id);
-        let delivered =
-            ctx.data_unchecked::<Batch<DeliveredPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
-        let read =
-            ctx.data_unchecked::<Batch<ReadPositionsLoader>>().load_one(conv).await?.unwrap_or_default();
-        let mut ids: Vec<UserId> = delivered
-            .iter()
-            .filter(|(user, message_id, tx)| *user != self.row.sender_id && (*tx, *message_id) >= at)
-            .map(|(user, _, _)| *user)
+        // Both asked for at once: asking for the read positions only after the
+        // deliveries arrived could miss the batch `seenBy` opened and load them twice.
+        let (delivered, read) = futures_util::try_join!(
+            ctx.data_unchecked::<Batch<DeliveredPositionsLoader>>().load_one(conv),
+            ctx.data_unchecked::<Batch<ReadPositionsLoader>>().load_one(conv),
+        )?;
+        let mut users: Vec<PublicUser> = delivered
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(user, message_id, tx)| user.id != self.row.sender_id && (*tx, *message_id) >= at)
+            .map(|(user, _, _)| user)
             .chain(
-                read.iter()
+                read.unwrap_or_default()
+                    .into_iter()
                     .filter(|(p, _)| p.user_id != self.row.sender_id && (p.tx, p.message_id) >= at)
-                    .map(|(p, _)| p.user_id),
+                    .map(|(_, user)| user),
             )
             .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let users = ctx.data_unchecked::<Batch<UserLoader>>().load_many(ids.iter().copied()).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| users.get(id))
-            .map(|u| UserNode { user: u.clone(), email: None })
-            .collect())
+        users.sort_unstable_by_key(|u| u.id);
+        users.dedup_by_key(|u| u.id);
+        Ok(users.into_iter().map(|user| UserNode { user, email: None }).collect())
     }
     /// Members (other than the sender) who have read this message.
     #[graphql(complexity = "crate::graphql::cost::receipts(child_complexity)")]

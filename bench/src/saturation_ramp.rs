@@ -227,12 +227,10 @@ async fn step(pid: &str, rig: &mut Rig, rate: u32, k: usize, pause: Duration, cf
     if let (Some((lags0, window0)), Some(p)) = (replays0, rig.probe.as_ref()) {
         let (lags, window) = replays(p.addr).await?;
         let (lags, window) = (lags.saturating_sub(lags0), window.saturating_sub(window0));
-        if lags > 0 {
-            notes.push(format!(
-                "subscribers fell behind their live buffer {lags} times: {window} replays from the in-memory window, {} from PostgreSQL",
-                lags.saturating_sub(window)
-            ));
-        }
+        notes.push(format!(
+            "subscribers fell behind their live buffer {lags} times: {window} replays from the in-memory window, {} from PostgreSQL",
+            lags.saturating_sub(window)
+        ));
     }
     Ok(Step {
         rate,

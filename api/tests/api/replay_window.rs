@@ -42,9 +42,11 @@ async fn bodies(ws: &mut crate::ws_client::Ws, n: usize) -> Vec<String> {
     got
 }
 
-#[tokio::test]
-async fn a_lagging_room_subscriber_replays_from_the_window_then_from_the_log() {
-    let app = spawn_app_with(Opts { live_buffer: 1, replay_window: 8, ..Opts::default() }).await;
+/// A room with alice and bob, and bob's stream of it reading from the log's
+/// start (so a message sent right after the subscribe frame cannot fall before
+/// a cursor read a moment too late), caught up.
+async fn lagging_setup(window: usize) -> (TestApp, String, String, crate::ws_client::Ws) {
+    let app = spawn_app_with(Opts { live_buffer: 1, replay_window: window, ..Opts::default() }).await;
     let (alice, _) = app.register("alice").await;
     let (bob, _) = app.register("bob").await;
     let room = app.create_room(&alice, "Busy").await;
@@ -53,46 +55,54 @@ async fn a_lagging_room_subscriber_replays_from_the_window_then_from_the_log() {
     ws.subscribe_events("e", Some(&room), Some(&log_start())).await;
     app.send(&alice, &room, "ready", "ready").await;
     ws.event_where("e", |e| e["payload"]["message"]["body"] == "ready").await;
+    (app, alice, room, ws)
+}
 
-    // The subscriber's task runs on other threads and may keep up with a burst
-    // now and then, so a burst is repeated (a few times at most) until the
-    // subscriber fell behind in the way being tested; every burst must arrive
-    // whole, once and in order, whichever way it was replayed.
-    let lagged = || async { counter(&app, "jeco_log_fallbacks_total").await };
-    let windowed = || async { counter(&app, "jeco_log_window_replays_total").await };
-
-    // Three (and any delivery receipts around them): within the window of eight.
-    let (lags, windows) = (lagged().await, windowed().await);
-    for attempt in 0.. {
-        let sent = burst(&app, &alice, &room, &format!("near{attempt}-"), 3).await;
-        assert_eq!(bodies(&mut ws, 3).await, sent);
-        if lagged().await > lags || attempt == 4 {
+/// Sends bursts of 20 until the subscriber fell behind at least once (its task
+/// runs on other threads and may keep up with a burst now and then); every
+/// burst must arrive whole, once and in order. Returns (lags, window replays)
+/// during the bursts.
+async fn burst_until_lag(
+    app: &TestApp,
+    alice: &str,
+    room: &str,
+    ws: &mut crate::ws_client::Ws,
+) -> (u64, u64) {
+    let (lags, windows) =
+        (counter(app, "jeco_log_fallbacks_total").await, counter(app, "jeco_log_window_replays_total").await);
+    for attempt in 0..5 {
+        let sent = burst(app, alice, room, &format!("b{attempt}-"), 20).await;
+        assert_eq!(bodies(ws, 20).await, sent);
+        if counter(app, "jeco_log_fallbacks_total").await > lags {
             break;
         }
     }
-    let (lags2, windows2) = (lagged().await, windowed().await);
-    assert!(lags2 > lags, "no burst made the subscriber lag");
-    assert_eq!(windows2 - windows, lags2 - lags, "every replay came from the window");
-
-    // Sixteen: the window no longer reaches back, so the log answers.
-    for attempt in 0.. {
-        let sent = burst(&app, &alice, &room, &format!("far{attempt}-"), 16).await;
-        assert_eq!(bodies(&mut ws, 16).await, sent);
-        let (lags3, windows3) = (lagged().await, windowed().await);
-        if lags3 - lags2 > windows3 - windows2 {
-            break;
-        }
-        assert!(
-            attempt < 4,
-            "no replay read the log: {} lags, {} from the window",
-            lags3 - lags2,
-            windows3 - windows2
-        );
-    }
-
+    let lagged = counter(app, "jeco_log_fallbacks_total").await - lags;
+    let windowed = counter(app, "jeco_log_window_replays_total").await - windows;
+    assert!(lagged > 0, "no burst made the subscriber lag");
     // Nothing doubled behind them: the next message is the next event.
-    app.send(&alice, &room, "last", "last").await;
-    assert_eq!(bodies(&mut ws, 1).await, ["last"]);
+    app.send(alice, room, "last", "last").await;
+    assert_eq!(bodies(ws, 1).await, ["last"]);
+    (lagged, windowed)
+}
+
+#[tokio::test]
+async fn a_lagging_room_subscriber_replays_from_the_window() {
+    // A burst of 20 and the receipts around it fit in a window of 64.
+    let (app, alice, room, mut ws) = lagging_setup(64).await;
+    let (lagged, windowed) = burst_until_lag(&app, &alice, &room, &mut ws).await;
+    assert_eq!(windowed, lagged, "every replay came from the window");
+}
+
+#[tokio::test]
+async fn a_subscriber_behind_its_window_replays_from_the_log() {
+    // A lag means at least two events came after the subscriber's position,
+    // and a window of one holds only the newest, so the first lag reads the
+    // log. (A later one may not: a log read can take the subscriber past what
+    // the tailer has published yet, and the window serves a position that new.)
+    let (app, alice, room, mut ws) = lagging_setup(1).await;
+    let (lagged, windowed) = burst_until_lag(&app, &alice, &room, &mut ws).await;
+    assert!(windowed < lagged, "{lagged} lags, {windowed} served by the window: none read the log");
 }
 
 /// A reconnect with a recent cursor is answered from the window, and gets

@@ -198,14 +198,22 @@ pub fn pg_backends(db_url: &str) -> Result<u64> {
 
 /// jeco's own count of open WebSockets and running subscriptions (`GET /metrics`).
 pub async fn server_counts(addr: SocketAddr) -> Result<(i64, i64)> {
+    let v = metric_values(addr, &["jeco_websocket_connections", "jeco_subscriptions"]).await?;
+    Ok((v[0] as i64, v[1] as i64))
+}
+
+/// Reads samples of unlabelled series from jeco's `/metrics`, in the order asked.
+pub async fn metric_values(addr: SocketAddr, names: &[&str]) -> Result<Vec<f64>> {
     let resp = http::request(addr, "GET", "/metrics", &[], b"").await?;
     let text = String::from_utf8_lossy(&resp.body);
-    let gauge = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<i64>().ok())
-            .with_context(|| format!("no {name} in /metrics (HTTP {})", resp.status))
-    };
-    Ok((gauge("jeco_websocket_connections")?, gauge("jeco_subscriptions")?))
+    names
+        .iter()
+        .map(|name| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+                .with_context(|| format!("no {name} in /metrics (HTTP {})", resp.status))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -318,14 +318,12 @@ fn probe_figures(out: SendOutcome) -> Probe {
 /// a conversation's window (`GET /metrics`; window replays also count replays at subscribe, and
 /// none happen during a step).
 async fn replays(addr: std::net::SocketAddr) -> Result<(u64, u64)> {
-    let resp = crate::http::request(addr, "GET", "/metrics", &[], b"").await?;
-    let text = String::from_utf8_lossy(&resp.body);
-    let counter = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<u64>().ok())
-            .with_context(|| format!("no {name} in /metrics (HTTP {})", resp.status))
-    };
-    Ok((counter("jeco_log_fallbacks_total")?, counter("jeco_log_window_replays_total")?))
+    let v = crate::conns_setup::metric_values(
+        addr,
+        &["jeco_log_fallbacks_total", "jeco_log_window_replays_total"],
+    )
+    .await?;
+    Ok((v[0] as u64, v[1] as u64))
 }
 
 #[cfg(test)]

@@ -211,7 +211,11 @@ impl Loader<ConversationId> for DeliveredPositionsLoader {
     ) -> Result<HashMap<ConversationId, Self::Value>, Self::Error> {
         let mut c = conn(&self.0).await?;
         let rows = db::receipts::delivered_positions_in(&mut c, keys).await.map_err(internal)?;
-        Ok(super::messages::prefetch::group_delivered(rows))
+        let mut out: HashMap<ConversationId, Self::Value> = HashMap::new();
+        for (conv, user, message, tx) in rows {
+            out.entry(conv).or_default().push((PublicUser::from(&user), message, tx));
+        }
+        Ok(out)
     }
 }
 

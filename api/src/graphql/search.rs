@@ -53,8 +53,8 @@ impl SearchQuery {
         let hits = search::search(state(ctx), viewer(ctx), &query, filters, before, page.fetch())
             .await
             .map_err(service_error)?;
-        let (messages, senders): (Vec<_>, Vec<_>) =
-            hits.iter().map(|h| (&h.message, PublicUser::from(&h.sender))).unzip();
+        let messages: Vec<_> = hits.iter().map(|h| &h.message).collect();
+        let senders = hits.iter().map(|h| PublicUser::from(&h.sender));
         super::messages::prefetch::connection(ctx, &messages, senders).await?;
         Ok(page.connection(hits, |hit| {
             let highlights = hit

@@ -185,9 +185,8 @@ impl ConversationNode {
             let mut c = state(ctx).pool.get().await.map_err(internal)?;
             db::messages::timeline(&mut c, self.0.id, key, direction, page.fetch()).await.map_err(internal)?
         };
-        let (messages, senders): (Vec<_>, Vec<_>) =
-            rows.iter().map(|(m, u)| (m, PublicUser::from(u))).unzip();
-        prefetch::connection(ctx, &messages, senders).await?;
+        let messages: Vec<_> = rows.iter().map(|(m, _)| m).collect();
+        prefetch::connection(ctx, &messages, rows.iter().map(|(_, u)| PublicUser::from(u))).await?;
         Ok(page.connection(rows, |(m, sender)| {
             Edge::with_additional_fields(
                 Cursor::Message(m.tx, m.id.get()).encode(),

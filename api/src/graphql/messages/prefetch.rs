@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Lookahead};
 use jeco_schema::attachments::Attachment;
 use jeco_schema::ids::{ConversationId, MessageId, UserId};
@@ -119,37 +120,24 @@ pub async fn load(pool: &PgPool, messages: &[&Message], wants: Wants) -> async_g
         }
         Ok::<_, async_graphql::Error>(out)
     };
+    // The loaders' own queries and grouping; only their batching is skipped.
     let attachments = async {
-        let mut out: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-        if wants.attachments {
-            for row in db::attachments::for_messages(&mut *conn().await?, &ids).await.map_err(internal)? {
-                if let Some(m) = row.message_id {
-                    out.entry(m).or_default().push(row);
-                }
-            }
+        if !wants.attachments {
+            return Ok(HashMap::new());
         }
-        Ok::<_, async_graphql::Error>(out)
+        AttachmentsLoader(pool.clone()).load(&ids).await
     };
     let read_positions = async {
-        let mut out: HashMap<ConversationId, Vec<(ReadPosition, PublicUser)>> = HashMap::new();
-        if wants.read_positions {
-            for (position, user) in db::receipts::read_positions_in(&mut *conn().await?, &conversations)
-                .await
-                .map_err(internal)?
-            {
-                out.entry(position.conversation_id).or_default().push((position, PublicUser::from(&user)));
-            }
+        if !wants.read_positions {
+            return Ok(HashMap::new());
         }
-        Ok::<_, async_graphql::Error>(out)
+        ReadPositionsLoader(pool.clone()).load(&conversations).await
     };
     let delivered_positions = async {
         if !wants.delivered_positions {
             return Ok(HashMap::new());
         }
-        let rows = db::receipts::delivered_positions_in(&mut *conn().await?, &conversations)
-            .await
-            .map_err(internal)?;
-        Ok::<_, async_graphql::Error>(group_delivered(rows))
+        DeliveredPositionsLoader(pool.clone()).load(&conversations).await
     };
     let (parents, reactions, attachments, read_positions, delivered_positions) =
         futures_util::try_join!(parents, reactions, attachments, read_positions, delivered_positions)?;
@@ -166,22 +154,12 @@ pub async fn connection(
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
     let wants = Wants::of(ctx, &[look.field("nodes"), look.field("edges").field("node")]);
+    // `senders` is consumed (converted) only when something is fed.
     if wants != Wants::default() {
         let related = load(&crate::graphql::state(ctx).pool, messages, wants).await?;
         feed(ctx, messages, senders, &related).await;
     }
     Ok(())
-}
-
-/// Delivery rows grouped by conversation (shared with the loader).
-pub fn group_delivered(
-    rows: Vec<(ConversationId, jeco_schema::models::User, MessageId, i64)>,
-) -> HashMap<ConversationId, Vec<(PublicUser, MessageId, i64)>> {
-    let mut out: HashMap<ConversationId, Vec<(PublicUser, MessageId, i64)>> = HashMap::new();
-    for (conv, user, message, tx) in rows {
-        out.entry(conv).or_default().push((PublicUser::from(&user), message, tx));
-    }
-    out
 }
 
 /// Puts the rows of `related` for `messages` into the request's loaders, so the

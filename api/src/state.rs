@@ -148,6 +148,10 @@ impl AppState {
     /// The state a WebSocket connection runs with: everything it does (its
     /// subscriptions' reads, its operations) uses the fan-out's pool.
     pub fn for_fanout(&self) -> AppState {
-        AppState { pool: self.fanout_pool.clone(), ..self.clone() }
+        AppState {
+            pool: self.fanout_pool.clone(),
+            auth: self.auth.on_pool(self.fanout_pool.clone()),
+            ..self.clone()
+        }
     }
 }

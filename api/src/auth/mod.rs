@@ -53,6 +53,14 @@ impl Authenticator {
         }
     }
 
+    /// The same authenticator (the same caches: what one ends, the other sees
+    /// at once) reading from `pool` instead. The fan-out's sockets re-check
+    /// their credentials on the fan-out's pool: a lower-priority task must not
+    /// hold, or queue for, a connection a request is waiting for.
+    pub fn on_pool(&self, pool: PgPool) -> Self {
+        Authenticator { pool, ..self.clone() }
+    }
+
     /// The viewer a bearer token stands for: an access JWT of an open session,
     /// or an unrevoked, unexpired personal access token. `None` for anything
     /// else (a database failure counts as invalid).

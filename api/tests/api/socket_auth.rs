@@ -111,3 +111,27 @@ async fn logout_on_one_instance_closes_the_socket_on_another() {
     assert_eq!(r["data"]["logout"]["ok"], true, "{r}");
     closes_with_4403(&mut ws, Duration::from_secs(12)).await;
 }
+
+/// A socket's timer re-checks its credential on the fan-out's pool, not on
+/// the request pool: with every request connection of instance B taken, a
+/// logout on A still closes the socket on B in the usual bound. (On the
+/// request pool the check waited for a connection, and a database that
+/// cannot answer leaves a socket open.)
+#[tokio::test]
+async fn a_socket_rechecks_its_credential_without_the_request_pool() {
+    let a = spawn_app().await;
+    let b = start_on(a.db_url.clone(), "127.0.0.1:0".parse().unwrap(), Opts::default()).await;
+    let (alice, _) = a.register("alice").await;
+    let room = a.create_room(&alice, "General").await;
+    let mut ws = subscribed(&b, &alice, &room).await;
+    let requests = b.running.as_ref().unwrap().state.pool.clone();
+    let mut held = Vec::new();
+    for _ in 0..requests.status().max_size {
+        held.push(requests.get().await.unwrap());
+    }
+    assert_eq!(requests.status().available, 0);
+    let r = a.gql(Some(&alice), "mutation { logout(input: {}) { ok } }", json!({})).await;
+    assert_eq!(r["data"]["logout"]["ok"], true, "{r}");
+    closes_with_4403(&mut ws, Duration::from_secs(12)).await;
+    drop(held);
+}

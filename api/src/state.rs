@@ -150,7 +150,7 @@ impl AppState {
     pub fn for_fanout(&self) -> AppState {
         AppState {
             pool: self.fanout_pool.clone(),
-            auth: self.auth.on_pool(self.fanout_pool.clone()),
+            auth: self.auth.on_pool(self.fanout_pool.clone(), crate::auth::RECHECK_BATCH),
             ..self.clone()
         }
     }

@@ -21,6 +21,11 @@ pub async fn session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult
     sessions::table.find(id).select(Session::as_select()).first(conn).await.optional()
 }
 
+/// Loads the sessions with these ids (unknown ids are left out), in one statement.
+pub async fn sessions_by_ids(conn: &mut AsyncPgConnection, ids: &[SessionId]) -> QueryResult<Vec<Session>> {
+    sessions::table.filter(sessions::id.eq_any(ids)).select(Session::as_select()).load(conn).await
+}
+
 /// Loads a session by the public handle of its refresh token.
 pub async fn session_by_handle(conn: &mut AsyncPgConnection, handle: &str) -> QueryResult<Option<Session>> {
     sessions::table

@@ -26,11 +26,15 @@ pub use cache::{FreshCache, FRESHNESS};
 use jeco_schema::ids::{AccessTokenId, SessionId, UserId};
 pub use passwords::PasswordHasherPool;
 pub use secrets::{random_token, sha256};
-use sessions::Sessions;
 pub use sessions::{parse_refresh_token, HANDLE_BYTES, REFRESH_COOKIE, SESSION_TTL};
+use sessions::{session_reader, SessionReader, Sessions};
 pub use tokens::{TokenKeys, ACCESS_TTL};
 pub use viewer::Viewer;
 pub use watch::{ended as credential_ended, CredentialWatch};
+
+/// How long the fan-out's session reads wait for others to share their
+/// statement (a request's do not wait).
+pub const RECHECK_BATCH: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Checks bearer tokens and issues access JWTs. Cheap to clone: the caches
 /// are shared, so what one request ends, the next one here sees at once.
@@ -39,6 +43,8 @@ pub struct Authenticator {
     pool: PgPool,
     keys: TokenKeys,
     sessions: Arc<Sessions>,
+    /// Session reads that miss the cache, batched (per pool).
+    session_reader: Arc<SessionReader>,
     access_tokens: Arc<AccessTokens>,
 }
 
@@ -46,6 +52,7 @@ impl Authenticator {
     /// An authenticator reading sessions and tokens from `pool`.
     pub fn new(pool: PgPool, keys: TokenKeys) -> Self {
         Authenticator {
+            session_reader: Arc::new(session_reader(pool.clone(), std::time::Duration::ZERO)),
             pool,
             keys,
             sessions: Arc::new(Sessions::default()),
@@ -54,11 +61,13 @@ impl Authenticator {
     }
 
     /// The same authenticator (the same caches: what one ends, the other sees
-    /// at once) reading from `pool` instead. The fan-out's sockets re-check
-    /// their credentials on the fan-out's pool: a lower-priority task must not
-    /// hold, or queue for, a connection a request is waiting for.
-    pub fn on_pool(&self, pool: PgPool) -> Self {
-        Authenticator { pool, ..self.clone() }
+    /// at once) reading from `pool` instead, its session reads that miss the
+    /// cache batched over `batch`. The fan-out's sockets re-check their
+    /// credentials on the fan-out's pool: a lower-priority task must not hold,
+    /// or queue for, a connection a request is waiting for; and their timers,
+    /// thousands per instance, can wait [`RECHECK_BATCH`] to share a statement.
+    pub fn on_pool(&self, pool: PgPool, batch: std::time::Duration) -> Self {
+        Authenticator { session_reader: Arc::new(session_reader(pool.clone(), batch)), pool, ..self.clone() }
     }
 
     /// The viewer a bearer token stands for: an access JWT of an open session,
@@ -84,7 +93,7 @@ impl Authenticator {
             Some((viewer, expires)) => match viewer.session_id {
                 Some(session) => {
                     Utc::now().timestamp() <= *expires
-                        && self.sessions.check(&self.pool, session).await.unwrap_or(true)
+                        && self.sessions.check(&self.session_reader, session).await.unwrap_or(true)
                 }
                 None => false,
             },
@@ -100,7 +109,7 @@ impl Authenticator {
     /// Whether the session behind an access token is still open (cached; a
     /// database failure counts as closed).
     pub async fn session_open(&self, session_id: SessionId) -> bool {
-        self.sessions.open(&self.pool, session_id).await
+        self.sessions.open(&self.session_reader, session_id).await
     }
 
     /// Issues an access JWT for a login session; returns it with its expiry.

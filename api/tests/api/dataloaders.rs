@@ -2,7 +2,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn statements(app: &TestApp) -> u64 {
+/// The server's `jeco_sql_statements_total`.
+pub(crate) async fn statements(app: &TestApp) -> u64 {
     let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("jeco_sql_statements_total "))

@@ -135,3 +135,24 @@ async fn a_socket_rechecks_its_credential_without_the_request_pool() {
     closes_with_4403(&mut ws, Duration::from_secs(12)).await;
     drop(held);
 }
+
+/// The sockets' re-checks of their sessions are batched: sessions that miss
+/// the cache together are read with one statement, however many there are
+/// (a thousand sockets opened in the same second all re-read within a few).
+#[tokio::test]
+async fn sessions_rechecked_together_are_read_with_one_statement() {
+    let app = spawn_app_with(Opts { log_poll_ms: 60_000, ..Opts::default() }).await;
+    let mut tokens = Vec::new();
+    for i in 0..8 {
+        // Registered, never used: their sessions are not in the cache yet.
+        tokens.push(app.register(&format!("user{i}")).await.0);
+    }
+    let fanout = app.running.as_ref().unwrap().state.for_fanout();
+    let before = crate::dataloaders::statements(&app).await;
+    let viewers = futures_util::future::join_all(tokens.iter().map(|t| fanout.auth.authenticate(t))).await;
+    let after = crate::dataloaders::statements(&app).await;
+    assert!(viewers.iter().all(Option::is_some), "{viewers:?}");
+    let users: std::collections::HashSet<_> = viewers.iter().flatten().map(|v| v.user_id).collect();
+    assert_eq!(users.len(), 8, "each token stands for its own user: {viewers:?}");
+    assert_eq!(after - before, 1, "8 sessions missing the cache together cost {} statements", after - before);
+}

@@ -10,6 +10,7 @@ mod access_tokens;
 mod cache;
 mod passwords;
 mod secrets;
+mod session_watch;
 mod sessions;
 mod tokens;
 mod viewer;
@@ -45,6 +46,8 @@ pub struct Authenticator {
     sessions: Arc<Sessions>,
     /// Session reads that miss the cache, batched (per pool).
     session_reader: Arc<SessionReader>,
+    /// The sessions of open sockets, re-checked together (per instance).
+    watchers: session_watch::Watchers,
     access_tokens: Arc<AccessTokens>,
 }
 
@@ -56,6 +59,7 @@ impl Authenticator {
             pool,
             keys,
             sessions: Arc::new(Sessions::default()),
+            watchers: Arc::default(),
             access_tokens: Arc::new(AccessTokens::default()),
         }
     }
@@ -106,6 +110,12 @@ impl Authenticator {
         self.keys.verify_expiring(token)
     }
 
+    /// Whether the session is open (cached); `None` when the database could
+    /// not say.
+    async fn session_check(&self, session_id: SessionId) -> Option<bool> {
+        self.sessions.check(&self.session_reader, session_id).await
+    }
+
     /// Whether the session behind an access token is still open (cached; a
     /// database failure counts as closed).
     pub async fn session_open(&self, session_id: SessionId) -> bool {
@@ -121,6 +131,7 @@ impl Authenticator {
     /// instance at once (on the others within [`FRESHNESS`]).
     pub fn session_ended(&self, session_id: SessionId) {
         self.sessions.ended(session_id);
+        self.watchers.end(session_id);
     }
 
     /// A personal access token was revoked here: its next use on this

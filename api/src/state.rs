@@ -27,6 +27,9 @@ pub struct AppState {
     pub hub: EventHub,
     /// Credential checks (bearer tokens, open sessions) and access-token issue.
     pub auth: Authenticator,
+    /// The same checks on the fan-out's pool, for WebSocket connections: one
+    /// per instance, so their session reads share one batching reader.
+    pub fanout_auth: Authenticator,
     /// Password hashing.
     pub hasher: PasswordHasherPool,
     /// sendMessage per user.
@@ -110,6 +113,7 @@ impl AppState {
         // Receipts are fan-out work: one flush per tick, whatever the rate.
         let deliveries = crate::deliveries::Deliveries::start(fanout_pool.clone(), hub.clone());
         let auth = Authenticator::new(pool.clone(), keys);
+        let fanout_auth = auth.on_pool(fanout_pool.clone(), crate::auth::RECHECK_BATCH);
         let send_limiter = Limiter::new(config.send_rate, Duration::from_secs(1), config.send_rate * 4);
         let auth_limiter = Limiter::new(config.auth_rate, Duration::from_secs(60), config.auth_rate);
         // A client renews "typing" every couple of seconds; 2/s with a burst of 4 is plenty.
@@ -127,6 +131,7 @@ impl AppState {
             allowed_origins: Arc::new(allowed_origins),
             hub,
             auth,
+            fanout_auth,
             hasher,
             send_limiter,
             auth_limiter,
@@ -148,10 +153,6 @@ impl AppState {
     /// The state a WebSocket connection runs with: everything it does (its
     /// subscriptions' reads, its operations) uses the fan-out's pool.
     pub fn for_fanout(&self) -> AppState {
-        AppState {
-            pool: self.fanout_pool.clone(),
-            auth: self.auth.on_pool(self.fanout_pool.clone(), crate::auth::RECHECK_BATCH),
-            ..self.clone()
-        }
+        AppState { pool: self.fanout_pool.clone(), auth: self.fanout_auth.clone(), ..self.clone() }
     }
 }
